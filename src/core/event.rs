@@ -1,0 +1,113 @@
+//! What goes into the core ([`Event`]) and what comes out ([`Effect`]).
+
+use serde::{Deserialize, Serialize};
+
+use super::Millis;
+use super::provider::{Failure, Operation, ProviderId, Reply};
+use super::sale::SaleKey;
+use super::view::{OutboxSummary, View};
+use crate::money::Money;
+
+/// A key of the keypad, the desktop keyboard or the on-screen keypad: all map to these.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Key {
+    Digit(u8),
+    /// Clear the field.
+    Clear,
+    /// Remove the last digit.
+    Backspace,
+    /// Back to a safe place; cancels a payment in progress.
+    Cancel,
+    Enter,
+    /// The supervisor menu (behind the supervisor PIN).
+    Menu,
+}
+
+/// Identifies the provider call an answer belongs to.
+pub type CallId = u64;
+
+/// What a timer is for; the core ignores a timer that no longer matches its state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TimerKind {
+    Poll,
+    Expiry,
+    RecoverRetry,
+    ResultHold,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Timer {
+    pub kind: TimerKind,
+    pub sale: Option<SaleKey>,
+}
+
+#[derive(Clone, Debug)]
+pub enum Event {
+    /// The runtime is ready (recovery done): show the first screen.
+    Ready,
+    Key(Key),
+    /// A tap on the n-th item of the list on screen (method tiles, menu items, history rows).
+    Select(usize),
+    Answer {
+        call: CallId,
+        result: Result<Reply, Failure>,
+    },
+    Timer(Timer),
+    Connectivity {
+        online: bool,
+    },
+    /// Vending: the vend controller asks to sell a product at this price.
+    VendRequest {
+        price: Money,
+    },
+    /// Vending: whether the product was delivered.
+    VendResult {
+        sale: SaleKey,
+        delivered: bool,
+    },
+    /// A journal write failed: the sale did not start, and new sales are refused until a write
+    /// succeeds again.
+    JournalFailed {
+        sale: SaleKey,
+        message: String,
+    },
+    /// A journal write succeeded after failures.
+    JournalHealthy,
+    OutboxChanged(OutboxSummary),
+    ProviderReachable {
+        provider: ProviderId,
+        reachable: bool,
+    },
+}
+
+/// Beeps and lights the hardware gives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signal {
+    KeyClick,
+    ErrorBeep,
+    Approved,
+    NotApproved,
+}
+
+/// What the runtime must do, in the order given. A `Journal` effect must be durable before the
+/// effects after it are carried out: that is how an intent is flushed before its call leaves.
+#[derive(Clone, Debug)]
+pub enum Effect {
+    Journal(super::record::JournalEntry),
+    Call {
+        call: CallId,
+        provider: ProviderId,
+        sale: SaleKey,
+        op: Operation,
+    },
+    Arm {
+        timer: Timer,
+        at: Millis,
+    },
+    Show(Box<View>),
+    Signal(Signal),
+    /// Vending: deliver the product for this sale now, then answer with `VendResult`.
+    Vend {
+        sale: SaleKey,
+    },
+}

@@ -1,0 +1,97 @@
+//! What the core asks to be written to the journal. The journal stores these; the core decides
+//! when, so that every money-moving call has its intent on disk before it leaves.
+
+use serde::{Deserialize, Serialize};
+
+use super::Millis;
+use super::provider::{PaymentHandle, PaymentStatus, ProviderId};
+use super::sale::{SaleKey, SaleRequest};
+use crate::money::Money;
+
+/// How a sale ended, as shown and as reported.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Outcome {
+    Approved {
+        reference: String,
+    },
+    Declined {
+        reason: String,
+    },
+    Expired,
+    Cancelled,
+    /// The provider refused to start it, or it never reached the provider: no money moved.
+    Failed {
+        reason: String,
+    },
+    /// Nobody can tell yet whether money moved: listed for a person, never resent blindly.
+    InDoubt {
+        reason: String,
+    },
+    /// Vending: the authorization was released because the product was not delivered.
+    Released,
+}
+
+impl Outcome {
+    /// Only the provider's word makes a sale approved.
+    pub fn is_approved(&self) -> bool {
+        matches!(self, Outcome::Approved { .. })
+    }
+
+    pub fn from_status(status: &PaymentStatus) -> Option<Outcome> {
+        Some(match status {
+            PaymentStatus::Pending | PaymentStatus::Authorized => return None,
+            PaymentStatus::Approved { reference } => Outcome::Approved {
+                reference: reference.clone(),
+            },
+            PaymentStatus::Declined { reason } => Outcome::Declined {
+                reason: reason.clone(),
+            },
+            PaymentStatus::Expired => Outcome::Expired,
+            PaymentStatus::Cancelled => Outcome::Cancelled,
+            PaymentStatus::Released => Outcome::Released,
+            // A sale found refunded was approved first; the refund is recorded beside it.
+            PaymentStatus::Refunded { reference } => Outcome::Approved {
+                reference: reference.clone(),
+            },
+        })
+    }
+}
+
+/// One journal record about one sale.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JournalEntry {
+    pub at: Millis,
+    pub sale: SaleKey,
+    pub provider: ProviderId,
+    pub record: Record,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Record {
+    /// Written and flushed before the start call leaves.
+    StartIntent(SaleRequest),
+    /// The provider accepted the start.
+    Started {
+        handle: PaymentHandle,
+    },
+    /// The final outcome. `late` marks an approval that arrived after the cashier cancelled.
+    Outcome {
+        outcome: Outcome,
+        late: bool,
+    },
+    CaptureIntent {
+        amount: Money,
+    },
+    ReleaseIntent,
+    RefundIntent {
+        amount: Money,
+        key: SaleKey,
+    },
+    Refunded {
+        reference: String,
+    },
+    /// A refund or capture that could not be confirmed: for a person.
+    Flagged {
+        reason: String,
+    },
+}

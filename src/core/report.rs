@@ -1,0 +1,143 @@
+//! Daily totals per provider and currency, and sales per hour, computed from sale rows.
+//! Days and hours are UTC: the terminal has no time zone setting yet.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::Millis;
+use super::provider::ProviderId;
+use super::view::SaleRow;
+use crate::money::{Currency, Money, MoneyError};
+
+const DAY_MS: u64 = 86_400_000;
+const HOUR_MS: u64 = 3_600_000;
+
+/// Days since the Unix epoch (UTC).
+pub fn day_of(t: Millis) -> u64 {
+    t.0 / DAY_MS
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportRow {
+    pub provider: ProviderId,
+    pub currency: Currency,
+    pub count: u32,
+    pub approved: u32,
+    pub approved_total: Money,
+    pub refunded_total: Money,
+    pub net: Money,
+    /// Sales nobody can settle yet: listed first for a person.
+    pub in_doubt: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayReport {
+    pub day: u64,
+    pub rows: Vec<ReportRow>,
+    /// Approved sales per UTC hour.
+    pub per_hour: [u32; 24],
+}
+
+impl DayReport {
+    /// Totals of the sales that started on `day`. Fails only on overflow.
+    pub fn build<'a>(
+        day: u64,
+        sales: impl IntoIterator<Item = &'a SaleRow>,
+    ) -> Result<DayReport, MoneyError> {
+        let mut rows: BTreeMap<(ProviderId, Currency), ReportRow> = BTreeMap::new();
+        let mut per_hour = [0u32; 24];
+        for sale in sales.into_iter().filter(|s| day_of(s.started_at) == day) {
+            let currency = sale.amount.currency();
+            let zero = Money::zero(currency);
+            let row = rows
+                .entry((sale.provider.clone(), currency))
+                .or_insert_with(|| ReportRow {
+                    provider: sale.provider.clone(),
+                    currency,
+                    count: 0,
+                    approved: 0,
+                    approved_total: zero,
+                    refunded_total: zero,
+                    net: zero,
+                    in_doubt: 0,
+                });
+            row.count += 1;
+            match &sale.outcome {
+                Some(o) if o.is_approved() => {
+                    row.approved += 1;
+                    row.approved_total = row.approved_total.checked_add(sale.amount)?;
+                    if sale.refunded.is_some() {
+                        row.refunded_total = row.refunded_total.checked_add(sale.amount)?;
+                    }
+                    let hour = ((sale.started_at.0 % DAY_MS) / HOUR_MS) as usize;
+                    per_hour[hour.min(23)] += 1;
+                }
+                Some(super::record::Outcome::InDoubt { .. }) | None => row.in_doubt += 1,
+                Some(_) => {}
+            }
+            row.net = row.approved_total.checked_sub(row.refunded_total)?;
+        }
+        let mut rows: Vec<ReportRow> = rows.into_values().collect();
+        rows.sort_by_key(|r| std::cmp::Reverse(r.in_doubt > 0));
+        Ok(DayReport {
+            day,
+            rows,
+            per_hour,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::record::Outcome;
+    use crate::core::sale::SaleKey;
+
+    fn row(n: u64, provider: &str, minor: i64, outcome: Option<Outcome>, at: u64) -> SaleRow {
+        SaleRow {
+            key: SaleKey::new("T", n).unwrap(),
+            provider: ProviderId::new(provider),
+            amount: Money::from_minor(minor, Currency::NOK),
+            started_at: Millis(at),
+            outcome,
+            late_approval: false,
+            refunded: None,
+        }
+    }
+
+    #[test]
+    fn totals_per_provider_with_refunds_and_in_doubt_first() {
+        let ok = || {
+            Some(Outcome::Approved {
+                reference: "r".into(),
+            })
+        };
+        let mut refunded = row(2, "mcash", 500, ok(), DAY_MS + 2 * HOUR_MS);
+        refunded.refunded = Some("rf".into());
+        let sales = vec![
+            row(1, "mcash", 1250, ok(), DAY_MS + HOUR_MS),
+            refunded,
+            row(3, "mcash", 999, Some(Outcome::Cancelled), DAY_MS + HOUR_MS),
+            row(
+                4,
+                "fake",
+                100,
+                Some(Outcome::InDoubt { reason: "x".into() }),
+                DAY_MS,
+            ),
+            row(5, "mcash", 7, ok(), 2 * DAY_MS), // another day
+        ];
+        let r = DayReport::build(1, &sales).unwrap();
+        assert_eq!(r.rows.len(), 2);
+        assert_eq!(r.rows[0].provider.as_str(), "fake");
+        assert_eq!(r.rows[0].in_doubt, 1);
+        let m = &r.rows[1];
+        assert_eq!((m.count, m.approved), (3, 2));
+        assert_eq!(m.approved_total.minor(), 1750);
+        assert_eq!(m.refunded_total.minor(), 500);
+        assert_eq!(m.net.minor(), 1250);
+        assert_eq!(r.per_hour[1], 1);
+        assert_eq!(r.per_hour[2], 1);
+    }
+}

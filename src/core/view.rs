@@ -1,0 +1,167 @@
+//! What a front-end shows: the core's whole screen as plain data. The Slint UI, the console of
+//! `kassa pay` and the tests all render from this, so what a cashier sees is decided here once.
+
+use serde::{Deserialize, Serialize};
+
+use super::Millis;
+use super::provider::ProviderId;
+use super::record::Outcome;
+use super::report::DayReport;
+use super::sale::{Msisdn, SaleKey};
+use crate::money::Money;
+
+/// The bar on every screen.
+#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct StatusBar {
+    pub terminal_id: String,
+    pub online: bool,
+    pub outbox_pending: usize,
+    pub cashier: Option<String>,
+    /// Journal writes are failing: new sales are refused.
+    pub storage_failing: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct OutboxSummary {
+    pub pending: usize,
+    pub dead: usize,
+}
+
+/// One method tile.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tile {
+    pub provider: ProviderId,
+    pub name: String,
+}
+
+/// One input field of the customer input screen.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Field {
+    pub label: String,
+    /// What to draw: the digits, or dots for a payment code.
+    pub shown: String,
+    pub active: bool,
+}
+
+/// A sale as listed in history and on its detail screen.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SaleRow {
+    pub key: SaleKey,
+    pub provider: ProviderId,
+    pub amount: Money,
+    pub started_at: Millis,
+    /// `None` while the sale is still in progress.
+    pub outcome: Option<Outcome>,
+    /// An approval that arrived after the cashier cancelled: money moved, offer a refund.
+    pub late_approval: bool,
+    pub refunded: Option<String>,
+}
+
+/// Where a sale in progress stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Waiting {
+    /// The start call is out.
+    Starting,
+    /// Show this QR code.
+    Qr { payload: String, expires_at: Millis },
+    /// A request was pushed to this phone.
+    Push { phone: Msisdn, expires_at: Millis },
+    /// The provider decides without the customer doing more.
+    Deciding,
+    /// An answer was lost: asking the provider what happened (attempt n).
+    Checking { attempt: u32 },
+    /// Vending: the product is being delivered.
+    Vending,
+    /// Vending: capturing or releasing after the vend.
+    Settling,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Screen {
+    /// Looking into unfinished sales before taking new ones.
+    Recovering,
+    /// Cashier sign-in: `digits` typed so far (shown as dots).
+    Login {
+        digits: usize,
+        error: Option<String>,
+    },
+    /// Amount entry (cashier, kiosk) or "choose a product" (vending, `vending_idle`).
+    Amount {
+        amount: Money,
+        error: Option<String>,
+        vending_idle: bool,
+    },
+    Method {
+        amount: Money,
+        tiles: Vec<Tile>,
+        error: Option<String>,
+    },
+    Customer {
+        amount: Money,
+        provider: String,
+        fields: Vec<Field>,
+        hint: String,
+        error: Option<String>,
+    },
+    /// A payment in progress. Cancel is always offered; `cancelling` once asked.
+    Paying {
+        sale: SaleKey,
+        amount: Money,
+        provider: String,
+        waiting: Waiting,
+        cancelling: bool,
+    },
+    Result {
+        sale: SaleKey,
+        amount: Money,
+        provider: String,
+        outcome: Outcome,
+        late_approval: bool,
+        /// Whether the supervisor may refund this sale from here.
+        refund_offered: bool,
+    },
+    SupervisorPin {
+        digits: usize,
+        error: Option<String>,
+        locked_until: Option<Millis>,
+    },
+    Menu {
+        items: Vec<String>,
+    },
+    History {
+        rows: Vec<SaleRow>,
+    },
+    SaleDetail {
+        row: SaleRow,
+        can_refund: bool,
+        message: Option<String>,
+    },
+    RefundConfirm {
+        row: SaleRow,
+    },
+    Refunding {
+        row: SaleRow,
+    },
+    Report(DayReport),
+    Outbox(OutboxSummary),
+    Settings {
+        rows: Vec<(String, String)>,
+    },
+    Diagnostics {
+        rows: Vec<(String, String)>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct View {
+    pub status: StatusBar,
+    pub screen: Screen,
+}
+
+impl View {
+    /// True only when the screen says the customer has paid. Every front-end draws the approved
+    /// look from this one test, so a queued or in-doubt sale can never look paid.
+    pub fn shows_paid(&self) -> bool {
+        matches!(&self.screen, Screen::Result { outcome, .. } if outcome.is_approved())
+    }
+}

@@ -1,0 +1,10 @@
+//! Kassa: a payment terminal for mobile money.
+//!
+//! `core` is the terminal as a pure state machine; `runtime` carries out its effects;
+//! `providers` speak to the payment services; `money` and `config` are shared vocabulary.
+
+// pub mod config;
+pub mod core;
+pub mod money;
+pub mod providers;
+// pub mod runtime;

@@ -1,0 +1,28 @@
+//! Payment providers: one folder per provider (wire types, client, mapping to the core's
+//! vocabulary) and the trait through which the runtime calls them.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::core::provider::{Failure, Operation, ProviderInfo, Reply};
+
+// FAKE
+
+/// A boxed future, so that providers can live behind `Arc<dyn PaymentProvider>`.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A provider as the runtime drives it. Implementations classify every failure into the core's
+/// [`Failure`] kinds, so the core decides retry, recover or give up without knowing the wire.
+pub trait PaymentProvider: Send + Sync {
+    /// Name and capabilities, for the method tiles and the core's choices.
+    fn info(&self) -> ProviderInfo;
+
+    /// Carries out one operation. Must not retry a money-moving call whose answer was lost:
+    /// that is `FailureKind::InDoubt`, and the core recovers it.
+    fn call(&self, op: Operation) -> BoxFuture<'_, Result<Reply, Failure>>;
+
+    /// Work done once when the terminal starts (mCASH registers its POS). Idempotent.
+    fn start_up(&self) -> BoxFuture<'_, Result<(), Failure>> {
+        Box::pin(async { Ok(()) })
+    }
+}
