@@ -7,4 +7,4 @@
 pub mod core;
 pub mod money;
 pub mod providers;
-// pub mod runtime;
+pub mod runtime;

@@ -9,7 +9,7 @@ pub mod provider;
 pub mod record;
 pub mod report;
 pub mod sale;
-// mod terminal;
+mod terminal;
 pub mod view;
 
 use std::ops::Add;
@@ -20,7 +20,7 @@ use crate::money::{Currency, Money};
 
 pub use event::{Effect, Event, Key, Signal, Timer, TimerKind};
 pub use pin::PinHash;
-// pub use terminal::Terminal;
+pub use terminal::Terminal;
 
 /// Wall-clock time in milliseconds since the Unix epoch, as given by the runtime.
 #[derive(

@@ -6,7 +6,8 @@ use std::pin::Pin;
 
 use crate::core::provider::{Failure, Operation, ProviderInfo, Reply};
 
-// FAKE
+#[cfg(test)]
+pub mod fake;
 
 /// A boxed future, so that providers can live behind `Arc<dyn PaymentProvider>`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;

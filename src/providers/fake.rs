@@ -1,0 +1,131 @@
+//! An in-memory provider for tests of the core and the runtime: it approves after a set number
+//! of status polls, and records every call and whether its intent was journaled first.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use super::{BoxFuture, PaymentProvider};
+use crate::core::provider::{
+    Capabilities, Failure, FlowKind, Operation, PaymentHandle, PaymentStatus, Prompt, ProviderId,
+    ProviderInfo, Reply,
+};
+use crate::core::record::Record;
+use crate::runtime::{Clock, MemoryJournal};
+
+#[derive(Default)]
+pub struct FakeState {
+    pub payments: HashMap<String, (PaymentStatus, u32)>,
+    /// Operation names in call order.
+    pub calls: Vec<&'static str>,
+    /// Starts that arrived without their intent in the journal.
+    pub unjournaled_starts: u32,
+    pub fail_start: Option<Failure>,
+}
+
+pub struct FakeProvider {
+    pub state: Mutex<FakeState>,
+    approve_after: u32,
+    clock: Clock,
+    journal: MemoryJournal,
+}
+
+impl FakeProvider {
+    pub fn new(approve_after: u32, clock: Clock, journal: MemoryJournal) -> FakeProvider {
+        FakeProvider {
+            state: Mutex::new(FakeState::default()),
+            approve_after,
+            clock,
+            journal,
+        }
+    }
+
+    fn answer(&self, op: Operation) -> Result<Reply, Failure> {
+        let mut s = self
+            .state
+            .lock()
+            .map_err(|_| Failure::new(crate::core::provider::FailureKind::Transient, "poisoned"))?;
+        s.calls.push(op.name());
+        match op {
+            Operation::Start(req) => {
+                let journaled = self
+                    .journal
+                    .entries()
+                    .iter()
+                    .any(|e| e.sale == req.key && matches!(e.record, Record::StartIntent(_)));
+                if !journaled {
+                    s.unjournaled_starts += 1;
+                }
+                if let Some(f) = s.fail_start.clone() {
+                    return Err(f);
+                }
+                s.payments
+                    .insert(req.key.to_string(), (PaymentStatus::Pending, 0));
+                Ok(Reply::Started {
+                    handle: PaymentHandle(req.key.to_string()),
+                    prompt: Prompt::Qr {
+                        payload: format!("fake://pay/{}", req.key),
+                        expires_at: self.clock.now() + 120_000,
+                    },
+                })
+            }
+            Operation::Status(h) => {
+                let approve_after = self.approve_after;
+                let (status, polls) = s.payments.get_mut(&h.0).ok_or_else(|| {
+                    Failure::new(
+                        crate::core::provider::FailureKind::Rejected,
+                        "no such payment",
+                    )
+                })?;
+                *polls += 1;
+                if *status == PaymentStatus::Pending && *polls >= approve_after {
+                    *status = PaymentStatus::Approved {
+                        reference: format!("fake-{}", h.0),
+                    };
+                }
+                Ok(Reply::Status(status.clone()))
+            }
+            Operation::Cancel(h) => {
+                let entry = s.payments.entry(h.0).or_insert((PaymentStatus::Pending, 0));
+                if entry.0 == PaymentStatus::Pending {
+                    entry.0 = PaymentStatus::Cancelled;
+                }
+                Ok(Reply::Cancelled(entry.0.clone()))
+            }
+            Operation::Capture(h, _) => Ok(Reply::Captured { reference: h.0 }),
+            Operation::Release(_) => Ok(Reply::Released),
+            Operation::Refund { key, .. } => Ok(Reply::Refunded {
+                reference: key.to_string(),
+            }),
+            Operation::Recover(req) => Ok(match s.payments.get(req.key.as_str()) {
+                Some((status, _)) => Reply::Found {
+                    handle: PaymentHandle(req.key.to_string()),
+                    status: status.clone(),
+                },
+                None => Reply::NotFound,
+            }),
+        }
+    }
+}
+
+impl PaymentProvider for FakeProvider {
+    fn info(&self) -> ProviderInfo {
+        ProviderInfo {
+            id: ProviderId::new("fake"),
+            name: "Fake".into(),
+            capabilities: Capabilities {
+                flows: vec![FlowKind::Qr],
+                cancel: true,
+                refund: true,
+                auth_capture: true,
+            },
+        }
+    }
+
+    fn call(&self, op: Operation) -> BoxFuture<'_, Result<Reply, Failure>> {
+        Box::pin(async move {
+            // Answer on a later turn of the scheduler, as a network call would.
+            tokio::task::yield_now().await;
+            self.answer(op)
+        })
+    }
+}

@@ -1,0 +1,231 @@
+//! The driver: owns the [`Terminal`], carries out its effects (journal writes, provider calls,
+//! timers, views, signals) and feeds the results back as events. Front-ends (the Slint UI, the
+//! console of `kassa pay`, tests) talk to it through a [`RuntimeHandle`].
+
+mod clock;
+pub mod journal;
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+pub use clock::Clock;
+pub use journal::{JournalSink, JournalWriter, MemoryJournal};
+
+use crate::core::event::Effect;
+use crate::core::provider::{Failure, FailureKind, ProviderId};
+use crate::core::sale::SaleKey;
+use crate::core::view::View;
+use crate::core::{Event, Signal, Terminal};
+use crate::providers::PaymentProvider;
+
+/// What the runtime hands to the hardware and front-ends besides views.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Output {
+    Signal(Signal),
+    /// Vending: deliver now, then send `Event::VendResult`.
+    Vend(SaleKey),
+}
+
+/// How front-ends reach a running terminal.
+#[derive(Clone)]
+pub struct RuntimeHandle {
+    events: mpsc::UnboundedSender<Event>,
+    views: watch::Receiver<View>,
+}
+
+impl RuntimeHandle {
+    /// Sends an event (a key, a tap, a vend result). Returns false once the runtime stopped.
+    pub fn send(&self, event: Event) -> bool {
+        self.events.send(event).is_ok()
+    }
+
+    /// The latest view and a way to wait for the next.
+    pub fn views(&self) -> watch::Receiver<View> {
+        self.views.clone()
+    }
+
+    /// Waits until a view satisfies `pred`, and returns it. `None` if the runtime stopped.
+    pub async fn wait_for(&self, mut pred: impl FnMut(&View) -> bool) -> Option<View> {
+        let mut rx = self.views.clone();
+        loop {
+            {
+                let v = rx.borrow_and_update();
+                if pred(&v) {
+                    return Some(v.clone());
+                }
+            }
+            rx.changed().await.ok()?;
+        }
+    }
+}
+
+/// A running terminal.
+pub struct Runtime {
+    pub handle: RuntimeHandle,
+    /// Signals and vend requests for the hardware.
+    pub outputs: mpsc::UnboundedReceiver<Output>,
+    pub task: JoinHandle<()>,
+}
+
+struct Driver {
+    terminal: Terminal,
+    providers: HashMap<ProviderId, Arc<dyn PaymentProvider>>,
+    journal: JournalWriter,
+    clock: Clock,
+    events: mpsc::UnboundedSender<Event>,
+    views: watch::Sender<View>,
+    outputs: mpsc::UnboundedSender<Output>,
+    journal_failing: bool,
+}
+
+impl Runtime {
+    /// Starts the driver on the current tokio runtime. Providers are started up (mCASH registers
+    /// its POS) before the terminal takes sales; one that fails is marked unreachable.
+    pub fn start(
+        terminal: Terminal,
+        providers: Vec<Arc<dyn PaymentProvider>>,
+        journal: JournalWriter,
+        clock: Clock,
+    ) -> Runtime {
+        let (events, rx) = mpsc::unbounded_channel();
+        let (views_tx, views_rx) = watch::channel(terminal.view());
+        let (outputs_tx, outputs) = mpsc::unbounded_channel();
+        let providers: HashMap<ProviderId, Arc<dyn PaymentProvider>> =
+            providers.into_iter().map(|p| (p.info().id, p)).collect();
+        let driver = Driver {
+            terminal,
+            providers,
+            journal,
+            clock,
+            events: events.clone(),
+            views: views_tx,
+            outputs: outputs_tx,
+            journal_failing: false,
+        };
+        let task = tokio::spawn(driver.run(rx));
+        Runtime {
+            handle: RuntimeHandle {
+                events,
+                views: views_rx,
+            },
+            outputs,
+            task,
+        }
+    }
+}
+
+impl Driver {
+    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Event>) {
+        let mut startups = Vec::new();
+        for (id, p) in &self.providers {
+            let (id, p) = (id.clone(), p.clone());
+            startups.push(tokio::spawn(async move { (id, p.start_up().await) }));
+        }
+        for s in startups {
+            if let Ok((provider, result)) = s.await {
+                if let Err(e) = &result {
+                    tracing::warn!(%provider, error = %e, "provider start-up failed");
+                }
+                let reachable = result.is_ok();
+                self.step(Event::ProviderReachable {
+                    provider,
+                    reachable,
+                })
+                .await;
+            }
+        }
+        self.step(Event::Ready).await;
+        while let Some(event) = rx.recv().await {
+            self.step(event).await;
+        }
+    }
+
+    /// Handles one event and everything it leads to synchronously (journal failures).
+    async fn step(&mut self, event: Event) {
+        let mut queue = VecDeque::from([event]);
+        while let Some(event) = queue.pop_front() {
+            let now = self.clock.now();
+            let effects = self.terminal.handle(now, event);
+            self.execute(effects, &mut queue).await;
+        }
+    }
+
+    async fn execute(&mut self, effects: Vec<Effect>, queue: &mut VecDeque<Event>) {
+        // Sales whose journal write failed in this batch: their calls must not leave.
+        let mut blocked: Vec<SaleKey> = Vec::new();
+        for effect in effects {
+            match effect {
+                Effect::Journal(entry) => {
+                    let sale = entry.sale.clone();
+                    match self.journal.append(entry).await {
+                        Ok(()) => {
+                            if self.journal_failing {
+                                self.journal_failing = false;
+                                queue.push_back(Event::JournalHealthy);
+                            }
+                        }
+                        Err(e) => {
+                            tracing::error!(%sale, error = %e, "journal write failed");
+                            self.journal_failing = true;
+                            blocked.push(sale.clone());
+                            queue.push_back(Event::JournalFailed {
+                                sale,
+                                message: e.to_string(),
+                            });
+                        }
+                    }
+                }
+                Effect::Call {
+                    call,
+                    provider,
+                    sale,
+                    op,
+                } => {
+                    if blocked.contains(&sale) {
+                        continue;
+                    }
+                    tracing::info!(%sale, %provider, op = op.name(), "provider call");
+                    let events = self.events.clone();
+                    match self.providers.get(&provider).cloned() {
+                        Some(p) => {
+                            tokio::spawn(async move {
+                                let result = p.call(op).await;
+                                let _ = events.send(Event::Answer { call, result });
+                            });
+                        }
+                        None => {
+                            let result = Err(Failure::new(
+                                FailureKind::Rejected,
+                                format!("provider {provider} is not configured"),
+                            ));
+                            queue.push_back(Event::Answer { call, result });
+                        }
+                    }
+                }
+                Effect::Arm { timer, at } => {
+                    let events = self.events.clone();
+                    let deadline = self.clock.instant_at(at);
+                    tokio::spawn(async move {
+                        tokio::time::sleep_until(deadline).await;
+                        let _ = events.send(Event::Timer(timer));
+                    });
+                }
+                Effect::Show(view) => {
+                    self.views.send_replace(*view);
+                }
+                Effect::Signal(s) => {
+                    let _ = self.outputs.send(Output::Signal(s));
+                }
+                Effect::Vend { sale } => {
+                    let _ = self.outputs.send(Output::Vend(sale));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

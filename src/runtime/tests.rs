@@ -1,0 +1,110 @@
+//! The runtime with the fake provider and paused tokio time: timers, ordering of journal writes
+//! before calls, and journal failures.
+
+use std::sync::Arc;
+
+use super::*;
+use crate::core::Key;
+use crate::core::record::{Outcome, Record};
+use crate::core::view::Screen;
+use crate::core::{Millis, Settings};
+use crate::providers::fake::FakeProvider;
+
+fn start(approve_after: u32) -> (Runtime, Arc<FakeProvider>, MemoryJournal) {
+    let clock = Clock::starting_at(Millis(1_700_000_000_000));
+    let journal = MemoryJournal::default();
+    let fake = Arc::new(FakeProvider::new(approve_after, clock, journal.clone()));
+    let terminal = Terminal::new(Settings::demo("T1"), vec![fake.info()], 1, Vec::new());
+    let writer = JournalWriter::spawn(journal.clone()).unwrap();
+    let rt = Runtime::start(
+        terminal,
+        vec![fake.clone() as Arc<dyn PaymentProvider>],
+        writer,
+        clock,
+    );
+    (rt, fake, journal)
+}
+
+fn type_sale(h: &RuntimeHandle, digits: &str) {
+    for d in digits.bytes() {
+        h.send(Event::Key(Key::Digit(d - b'0')));
+    }
+    h.send(Event::Key(Key::Enter));
+    h.send(Event::Key(Key::Digit(1)));
+}
+
+fn outcome(v: &View) -> Option<Outcome> {
+    match &v.screen {
+        Screen::Result { outcome, .. } => Some(outcome.clone()),
+        _ => None,
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_sale_runs_through_the_runtime_with_intents_journaled_first() {
+    let (mut rt, fake, journal) = start(3);
+    rt.handle
+        .wait_for(|v| matches!(v.screen, Screen::Amount { .. }))
+        .await
+        .unwrap();
+    type_sale(&rt.handle, "1250");
+    let v = rt.handle.wait_for(|v| outcome(v).is_some()).await.unwrap();
+    assert!(v.shows_paid(), "{:?}", v.screen);
+    let s = fake.state.lock().unwrap();
+    assert_eq!(s.unjournaled_starts, 0);
+    assert_eq!(s.calls.iter().filter(|c| **c == "start").count(), 1);
+    assert_eq!(s.calls.iter().filter(|c| **c == "status").count(), 3);
+    drop(s);
+    let records: Vec<Record> = journal.entries().into_iter().map(|e| e.record).collect();
+    assert!(matches!(records[0], Record::StartIntent(_)));
+    assert!(matches!(records[1], Record::Started { .. }));
+    assert!(matches!(
+        records[2],
+        Record::Outcome {
+            outcome: Outcome::Approved { .. },
+            ..
+        }
+    ));
+    let mut signals = Vec::new();
+    while let Ok(o) = rt.outputs.try_recv() {
+        signals.push(o);
+    }
+    assert!(signals.contains(&Output::Signal(Signal::Approved)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unpaid_qr_expires_through_the_provider() {
+    let (rt, fake, _journal) = start(u32::MAX);
+    rt.handle
+        .wait_for(|v| matches!(v.screen, Screen::Amount { .. }))
+        .await
+        .unwrap();
+    type_sale(&rt.handle, "100");
+    let v = rt.handle.wait_for(|v| outcome(v).is_some()).await.unwrap();
+    assert_eq!(outcome(&v), Some(Outcome::Expired));
+    let s = fake.state.lock().unwrap();
+    assert!(s.calls.contains(&"cancel"), "{:?}", s.calls);
+    // Polled about once a second for the two minutes the QR lived.
+    let polls = s.calls.iter().filter(|c| **c == "status").count();
+    assert!((100..=130).contains(&polls), "{polls} polls");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_journal_that_cannot_write_keeps_the_call_from_leaving() {
+    let (rt, fake, journal) = start(1);
+    rt.handle
+        .wait_for(|v| matches!(v.screen, Screen::Amount { .. }))
+        .await
+        .unwrap();
+    journal.fail_with(Some("No space left on device (os error 28)"));
+    type_sale(&rt.handle, "100");
+    let v = rt.handle.wait_for(|v| outcome(v).is_some()).await.unwrap();
+    assert!(
+        matches!(outcome(&v), Some(Outcome::Failed { reason }) if reason.contains("No space left"))
+    );
+    assert!(v.status.storage_failing);
+    assert!(
+        fake.state.lock().unwrap().calls.is_empty(),
+        "nothing may leave unjournaled"
+    );
+}
