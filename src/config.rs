@@ -1794,6 +1794,20 @@ secret = "s3cr3t-value"
     }
 
     #[test]
+    fn config_check_on_the_example_file_prints_ok() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("kassa.example.toml");
+        let (out, ok) = check_report(&check(&path));
+        assert_eq!(out, "ok\n");
+        assert!(ok);
+        let (out, ok) = check_report(&check(&path.with_file_name("no-such-kassa.toml")));
+        assert!(!ok);
+        assert!(
+            out.contains("no-such-kassa.toml: cannot read the config file"),
+            "{out}"
+        );
+    }
+
+    #[test]
     fn every_key_the_reader_knows_is_documented_in_the_example() {
         // Visit every table (the cashier table is commented out in the example), then look
         // for `key =` of each key asked for, set or in a comment.
