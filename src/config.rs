@@ -306,6 +306,15 @@ impl Config {
         Config::load_in(path, &LoadContext::from_process(&dir))
     }
 
+    /// The file at `path` if it exists, else [`Config::demo`] (whose origin reads `demo`).
+    /// Only a missing file falls back: an unreadable or broken one is an error.
+    pub fn load_or_demo(path: &Path, sim_base_url: &str) -> Result<Config, ConfigErrors> {
+        match std::fs::metadata(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::demo(sim_base_url)),
+            _ => Config::load(path),
+        }
+    }
+
     /// Like [`Config::load`], with the environment given.
     pub fn load_in(path: &Path, ctx: &LoadContext) -> Result<Config, ConfigErrors> {
         let origin = path.display().to_string();
@@ -366,7 +375,8 @@ impl Config {
     }
 
     /// The config used when there is no config file: everything points at the built-in
-    /// simulators served under `sim_base_url` (such as `http://127.0.0.1:8700`).
+    /// simulators served under `sim_base_url` (such as `http://127.0.0.1:8700`; if that is not
+    /// a URL, `http://127.0.0.1:8700` is used). mCASH only, in NOK, supervisor PIN 1234.
     pub fn demo(sim_base_url: &str) -> Config {
         let settings = Settings::demo(demo::TERMINAL_ID);
         let base = sim_base_url.trim_end_matches('/');
@@ -2394,6 +2404,21 @@ password = "p"
                 .iter()
                 .any(|w| w.key == "hardware.vend_relay_pin")
         );
+    }
+
+    #[test]
+    fn only_a_missing_file_falls_back_to_the_demo() {
+        let dir = temp_dir("demo-fallback");
+        let c = Config::load_or_demo(&dir.join("kassa.toml"), "http://127.0.0.1:9").unwrap();
+        assert_eq!(c.origin, "demo");
+        assert_eq!(
+            c.providers.mcash.unwrap().base_url.as_str(),
+            "http://127.0.0.1:9/mcash/merchant/v1/"
+        );
+        std::fs::write(dir.join("kassa.toml"), "[terminal]\n").unwrap();
+        let e = Config::load_or_demo(&dir.join("kassa.toml"), "http://127.0.0.1:9").unwrap_err();
+        assert!(e.problems.iter().any(|p| p.key == "terminal.id"));
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]
