@@ -143,6 +143,9 @@ mod tests {
             },
         };
         let line = status_line(&view, Millis(0)).unwrap();
-        assert!(line.contains("12.50 NOK") && line.contains("1:01"), "{line}");
+        assert!(
+            line.contains("12.50 NOK") && line.contains("1:01"),
+            "{line}"
+        );
     }
 }
