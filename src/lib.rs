@@ -5,6 +5,7 @@
 
 // pub mod config;
 pub mod core;
+pub mod journal;
 pub mod money;
 pub mod providers;
 // pub mod runtime;
