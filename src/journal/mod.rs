@@ -20,7 +20,11 @@
 //!   [`Journal::unfinished`] checks against the records, so a stale hint is harmless).
 //! - `outbox`: `id (u64 BE)` -> framed [`OutboxItem`].
 //! - `closed_days`: `day (u64 BE)` -> framed [`ClosedDay`].
-//! - `meta`: the next sale sequence number.
+//! - `meta`: the next sale sequence number and a count of committed writes.
+//!
+//! Beside sled's files, `kassa-journal.mark` holds that count too. sled treats a truncated or
+//! overwritten log as a torn write and opens whatever it can recover (even nothing), which would
+//! make sale numbers repeat; comparing the two counts at open turns that into an error.
 //!
 //! [`JournalEntry`]: crate::core::record::JournalEntry
 
@@ -86,6 +90,22 @@ pub enum JournalError {
 /// Whether an I/O error means "no space left" (ENOSPC, or EDQUOT: over quota).
 fn is_full(e: &std::io::Error) -> bool {
     e.kind() == std::io::ErrorKind::StorageFull || matches!(e.raw_os_error(), Some(28 | 122))
+}
+
+/// Maps a plain I/O error on the journal's own files.
+pub(crate) fn io_error(path: &Path, e: &std::io::Error) -> JournalError {
+    let path = path.to_path_buf();
+    if is_full(e) {
+        JournalError::Full {
+            path,
+            reason: e.to_string(),
+        }
+    } else {
+        JournalError::Io {
+            path,
+            reason: e.to_string(),
+        }
+    }
 }
 
 /// Maps an error from sled during normal work to one that names the path.

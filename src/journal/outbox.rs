@@ -10,7 +10,7 @@ use thiserror::Error;
 
 use super::JournalError;
 use super::envelope;
-use super::store::{Damage, Journal};
+use super::store::{Damage, Journal, Op, TreeId};
 use crate::core::Millis;
 use crate::core::provider::{Operation, PaymentHandle, ProviderId};
 use crate::core::record::{JournalEntry, Record};
@@ -232,12 +232,16 @@ impl Journal {
         envelope::decode(&v).map_err(|bad| self.damaged_err(format!("outbox item {id}: {bad}")))
     }
 
+    fn item_op(item: &OutboxItem) -> Result<Op, JournalError> {
+        Ok(Op::put(
+            TreeId::Outbox,
+            item.id.to_be_bytes(),
+            Journal::encode(item)?,
+        ))
+    }
+
     fn write_item(&self, item: &OutboxItem) -> Result<(), JournalError> {
-        let v = envelope::encode(item).map_err(|e| JournalError::Encode(e.to_string()))?;
-        self.outbox
-            .insert(item.id.to_be_bytes(), v)
-            .map_err(|e| self.err(e))?;
-        self.flush()
+        self.commit(&[Self::item_op(item)?])
     }
 
     /// Queues a call, due at once; durable when this returns.
@@ -310,15 +314,14 @@ impl Journal {
 
     /// The call succeeded: the item leaves the outbox.
     pub fn complete(&self, id: u64) -> Result<(), JournalError> {
-        if self
+        if !self
             .outbox
-            .remove(id.to_be_bytes())
+            .contains_key(id.to_be_bytes())
             .map_err(|e| self.err(e))?
-            .is_none()
         {
             return Err(JournalError::NoSuchItem { id });
         }
-        self.flush()
+        self.commit(&[Op::remove(TreeId::Outbox, id.to_be_bytes())])
     }
 
     /// The call failed. A permanent error makes the item dead; otherwise it is retried after
@@ -356,19 +359,15 @@ impl Journal {
     /// Connectivity came back, or `kassa queue sync`: every pending item is due now. Returns how
     /// many were pending.
     pub fn sync_now(&self, now: Millis) -> Result<usize, JournalError> {
-        let mut n = 0;
+        let mut ops = Vec::new();
         for mut item in self.outbox_list()?.items {
             if item.state == OutboxState::Pending {
                 item.next_try = now;
-                let v = envelope::encode(&item).map_err(|e| JournalError::Encode(e.to_string()))?;
-                self.outbox
-                    .insert(item.id.to_be_bytes(), v)
-                    .map_err(|e| self.err(e))?;
-                n += 1;
+                ops.push(Self::item_op(&item)?);
             }
         }
-        self.flush()?;
-        Ok(n)
+        self.commit(&ops)?;
+        Ok(ops.len())
     }
 
     /// A person removes an item (`kassa queue drop ID`, after confirming). The journal records
@@ -389,8 +388,9 @@ impl Journal {
                 who: who.to_string(),
             },
         };
-        self.write_entry(&entry, Some(id))?;
-        self.flush()?;
+        let mut ops = self.entry_ops(&entry)?;
+        ops.push(Op::remove(TreeId::Outbox, id.to_be_bytes()));
+        self.commit(&ops)?;
         Ok(item)
     }
 
@@ -414,6 +414,7 @@ impl Journal {
         now: Millis,
     ) -> Result<Vec<OutboxItem>, JournalError> {
         let mut expired = Vec::new();
+        let mut ops = Vec::new();
         for mut item in self.outbox_list()?.items {
             if matches!(item.op, OutboxOp::QueuedPush { .. })
                 && item.state == OutboxState::Pending
@@ -424,14 +425,11 @@ impl Journal {
                     "queued for more than {} s while offline: not sent",
                     limits.max_age_ms / 1000
                 ));
-                let v = envelope::encode(&item).map_err(|e| JournalError::Encode(e.to_string()))?;
-                self.outbox
-                    .insert(item.id.to_be_bytes(), v)
-                    .map_err(|e| self.err(e))?;
+                ops.push(Self::item_op(&item)?);
                 expired.push(item);
             }
         }
-        self.flush()?;
+        self.commit(&ops)?;
         Ok(expired)
     }
 }

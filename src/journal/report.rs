@@ -9,7 +9,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::JournalError;
 use super::envelope;
-use super::store::{Journal, SaleState};
+use super::store::{Journal, Op, SaleState, TreeId};
 use crate::core::Millis;
 use crate::core::record::Outcome;
 use crate::core::report::DayReport;
@@ -135,11 +135,11 @@ impl Journal {
             report: self.day_report(day)?,
             needing_person: u32::try_from(needing_person).unwrap_or(u32::MAX),
         };
-        let v = envelope::encode(&closed).map_err(|e| JournalError::Encode(e.to_string()))?;
-        self.closed_days
-            .insert(day.to_be_bytes(), v)
-            .map_err(|e| self.err(e))?;
-        self.flush()?;
+        self.commit(&[Op::put(
+            TreeId::ClosedDays,
+            day.to_be_bytes(),
+            Journal::encode(&closed)?,
+        )])?;
         Ok(closed)
     }
 

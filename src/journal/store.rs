@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sled::Transactional;
 use sled::transaction::ConflictableTransactionError;
+use std::os::unix::fs::FileExt;
 
 use super::envelope::{self, Bad};
-use super::{JournalError, day_string, from_sled, from_sled_open};
+use super::{JournalError, day_string, from_sled, from_sled_open, io_error};
 use crate::core::Millis;
 use crate::core::provider::{PaymentHandle, ProviderId};
 use crate::core::record::{JournalEntry, Outcome, Record};
@@ -22,6 +23,71 @@ use crate::money::Money;
 pub const DEFAULT_CACHE_BYTES: u64 = 8 * 1024 * 1024;
 
 const NEXT_SEQUENCE: &[u8] = b"next_sale_sequence";
+const WRITES: &[u8] = b"writes";
+const MARKER_FILE: &str = "kassa-journal.mark";
+const MARKER_MAGIC: &[u8; 4] = b"KSJ1";
+
+/// Which tree a [`Op`] changes.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum TreeId {
+    Entries,
+    Sales,
+    Open,
+    Outbox,
+    ClosedDays,
+    Meta,
+}
+
+/// One change inside a [`Journal::commit`]: insert `value`, or remove when `None`.
+pub(crate) struct Op {
+    pub tree: TreeId,
+    pub key: Vec<u8>,
+    pub value: Option<Vec<u8>>,
+}
+
+impl Op {
+    pub fn put(tree: TreeId, key: impl Into<Vec<u8>>, value: Vec<u8>) -> Op {
+        Op {
+            tree,
+            key: key.into(),
+            value: Some(value),
+        }
+    }
+    pub fn remove(tree: TreeId, key: impl Into<Vec<u8>>) -> Op {
+        Op {
+            tree,
+            key: key.into(),
+            value: None,
+        }
+    }
+}
+
+fn marker_bytes(writes: u64) -> [u8; 16] {
+    let mut b = [0u8; 16];
+    b[..4].copy_from_slice(MARKER_MAGIC);
+    b[4..12].copy_from_slice(&writes.to_be_bytes());
+    let crc = crc32fast::hash(&b[..12]);
+    b[12..].copy_from_slice(&crc.to_be_bytes());
+    b
+}
+
+fn parse_marker(b: &[u8]) -> Option<u64> {
+    if b.len() != 16 || &b[..4] != MARKER_MAGIC {
+        return None;
+    }
+    let crc = u32::from_be_bytes(b[12..16].try_into().ok()?);
+    if crc != crc32fast::hash(&b[..12]) {
+        return None;
+    }
+    Some(u64::from_be_bytes(b[4..12].try_into().ok()?))
+}
+
+fn u64_value(v: Option<sled::IVec>) -> Option<u64> {
+    match v {
+        None => Some(0),
+        Some(v) => Some(u64::from_be_bytes(v.as_ref().try_into().ok()?)),
+    }
+}
 
 /// A stored value that failed its checksum, its version or its decoding: for a person.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -196,6 +262,9 @@ pub struct Journal {
     pub(crate) outbox: sled::Tree,
     pub(crate) closed_days: sled::Tree,
     pub(crate) meta: sled::Tree,
+    /// `kassa-journal.mark` beside sled's files: the count of committed writes, so a database
+    /// that sled "recovers" to an older or empty state is refused instead of reused.
+    marker: std::fs::File,
 }
 
 impl std::fmt::Debug for Journal {
@@ -265,15 +334,23 @@ impl Journal {
         let opened = catch_unwind(AssertUnwindSafe(|| -> Result<Journal, JournalError> {
             let db = config.open().map_err(|e| from_sled_open(&path, e))?;
             let tree = |name: &str| db.open_tree(name).map_err(|e| from_sled_open(&path, e));
+            let meta = tree("meta")?;
+            let writes = u64_value(meta.get(WRITES).map_err(|e| from_sled_open(&path, e))?)
+                .ok_or_else(|| JournalError::Damaged {
+                    path: path.clone(),
+                    reason: "its write counter is not 8 bytes".into(),
+                })?;
+            let marker = check_marker(&path, writes)?;
             Ok(Journal {
                 entries: tree("entries")?,
                 sales: tree("sales")?,
                 open: tree("open")?,
                 outbox: tree("outbox")?,
                 closed_days: tree("closed_days")?,
-                meta: tree("meta")?,
+                meta,
                 db,
                 path: path.clone(),
+                marker,
             })
         }));
         match opened {
@@ -300,16 +377,59 @@ impl Journal {
         from_sled(&self.path, e)
     }
 
-    /// Makes everything written so far durable. Synchronous on purpose (see the module comment).
-    pub(crate) fn flush(&self) -> Result<(), JournalError> {
-        self.db.flush().map(|_| ()).map_err(|e| self.err(e))
-    }
-
     pub(crate) fn damaged_err(&self, what: String) -> JournalError {
         JournalError::Damaged {
             path: self.path.clone(),
             reason: what,
         }
+    }
+
+    pub(crate) fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, JournalError> {
+        envelope::encode(value).map_err(|e| JournalError::Encode(e.to_string()))
+    }
+
+    /// Applies `ops` atomically together with the write counter, flushes (synchronously: see the
+    /// module comment), then records the counter in the marker file. When this returns `Ok` the
+    /// change survives a power cut.
+    pub(crate) fn commit(&self, ops: &[Op]) -> Result<(), JournalError> {
+        let trees = (
+            &self.entries,
+            &self.sales,
+            &self.open,
+            &self.outbox,
+            &self.closed_days,
+            &self.meta,
+        );
+        let writes = trees
+            .transaction(|(entries, sales, open, outbox, closed, meta)| {
+                for op in ops {
+                    let t = match op.tree {
+                        TreeId::Entries => entries,
+                        TreeId::Sales => sales,
+                        TreeId::Open => open,
+                        TreeId::Outbox => outbox,
+                        TreeId::ClosedDays => closed,
+                        TreeId::Meta => meta,
+                    };
+                    match &op.value {
+                        Some(v) => t.insert(op.key.as_slice(), v.as_slice())?,
+                        None => t.remove(op.key.as_slice())?,
+                    };
+                }
+                let writes = u64_value(meta.get(WRITES)?)
+                    .ok_or(ConflictableTransactionError::Abort(()))?
+                    .saturating_add(1);
+                meta.insert(WRITES, &writes.to_be_bytes())?;
+                Ok(writes)
+            })
+            .map_err(|e| match e {
+                sled::transaction::TransactionError::Storage(e) => self.err(e),
+                sled::transaction::TransactionError::Abort(()) => {
+                    self.damaged_err("its write counter is not 8 bytes".into())
+                }
+            })?;
+        self.db.flush().map_err(|e| self.err(e))?;
+        write_marker(&self.marker, writes).map_err(|e| io_error(&self.path, &e))
     }
 
     /// The next sale sequence number, durable before it is returned, so sale keys never repeat
@@ -327,10 +447,11 @@ impl Journal {
         let next = current
             .checked_add(1)
             .ok_or_else(|| self.damaged_err("the next sale number is at its maximum".into()))?;
-        self.meta
-            .insert(NEXT_SEQUENCE, &next.to_be_bytes())
-            .map_err(|e| self.err(e))?;
-        self.flush()?;
+        self.commit(&[Op::put(
+            TreeId::Meta,
+            NEXT_SEQUENCE,
+            next.to_be_bytes().to_vec(),
+        )])?;
         Ok(current)
     }
 
@@ -338,72 +459,53 @@ impl Journal {
     /// survives a power cut. A new sale on a closed day is refused; results for sales already
     /// started are always recorded, because they say what happened to money.
     pub fn append(&self, entry: &JournalEntry) -> Result<(), JournalError> {
-        self.write_entry(entry, None)?;
-        self.flush()
+        let ops = self.entry_ops(entry)?;
+        self.commit(&ops)
     }
 
-    /// The write half of `append`, optionally removing an outbox item in the same transaction.
-    pub(crate) fn write_entry(
-        &self,
-        entry: &JournalEntry,
-        remove_outbox: Option<u64>,
-    ) -> Result<(), JournalError> {
-        let start = matches!(entry.record, Record::StartIntent(_));
-        if start && self.is_closed(day_of(entry.at))? {
-            return Err(JournalError::DayClosed {
-                day: day_string(day_of(entry.at)),
-            });
-        }
+    /// The changes that write `entry`: the record, the day index for a start, and the hint of
+    /// sales with an intent open.
+    pub(crate) fn entry_ops(&self, entry: &JournalEntry) -> Result<Vec<Op>, JournalError> {
+        let mut ops = Vec::with_capacity(3);
         let seq = self.db.generate_id().map_err(|e| self.err(e))?;
-        let key = entry_key(&entry.sale, seq);
-        let value = envelope::encode(entry).map_err(|e| JournalError::Encode(e.to_string()))?;
-        let index = match &entry.record {
-            Record::StartIntent(req) => Some((
-                index_key(day_of(entry.at), entry.at, &entry.sale),
-                envelope::encode(&IndexValue {
-                    provider: entry.provider.clone(),
-                    amount: req.amount,
-                })
-                .map_err(|e| JournalError::Encode(e.to_string()))?,
-            )),
-            _ => None,
-        };
-        let opens = matches!(
-            entry.record,
-            Record::StartIntent(_)
-                | Record::CaptureIntent { .. }
-                | Record::ReleaseIntent
-                | Record::RefundIntent { .. }
-        );
+        ops.push(Op::put(
+            TreeId::Entries,
+            entry_key(&entry.sale, seq),
+            Self::encode(entry)?,
+        ));
         let sale = entry.sale.as_str().as_bytes();
-        (&self.entries, &self.sales, &self.open, &self.outbox)
-            .transaction(|(entries, sales, open, outbox)| {
-                entries.insert(key.as_slice(), value.as_slice())?;
-                if let Some((k, v)) = &index {
-                    sales.insert(k.as_slice(), v.as_slice())?;
+        match &entry.record {
+            Record::StartIntent(req) => {
+                let day = day_of(entry.at);
+                if self.is_closed(day)? {
+                    return Err(JournalError::DayClosed {
+                        day: day_string(day),
+                    });
                 }
-                if opens {
-                    open.insert(sale, &[][..])?;
+                ops.push(Op::put(
+                    TreeId::Sales,
+                    index_key(day, entry.at, &entry.sale),
+                    Self::encode(&IndexValue {
+                        provider: entry.provider.clone(),
+                        amount: req.amount,
+                    })?,
+                ));
+                ops.push(Op::put(TreeId::Open, sale, Vec::new()));
+            }
+            Record::CaptureIntent { .. } | Record::ReleaseIntent | Record::RefundIntent { .. } => {
+                ops.push(Op::put(TreeId::Open, sale, Vec::new()));
+            }
+            _ => {
+                if self.open.contains_key(sale).map_err(|e| self.err(e))? {
+                    let mut state = self.sale(&entry.sale)?;
+                    state.apply(entry);
+                    if state.pending.is_empty() && state.damaged.is_empty() {
+                        ops.push(Op::remove(TreeId::Open, sale));
+                    }
                 }
-                if let Some(id) = remove_outbox {
-                    outbox.remove(&id.to_be_bytes())?;
-                }
-                Ok::<(), ConflictableTransactionError<()>>(())
-            })
-            .map_err(|e| match e {
-                sled::transaction::TransactionError::Storage(e) => self.err(e),
-                sled::transaction::TransactionError::Abort(()) => JournalError::Io {
-                    path: self.path.clone(),
-                    reason: "the write was aborted".into(),
-                },
-            })?;
-        if !opens && self.open.contains_key(sale).map_err(|e| self.err(e))? {
-            let state = self.sale(&entry.sale)?;
-            if state.pending.is_empty() && state.damaged.is_empty() {
-                self.open.remove(sale).map_err(|e| self.err(e))?;
             }
         }
-        Ok(())
+        Ok(ops)
     }
 
     /// One sale, folded from its records. Damaged records are listed in `damaged`.
@@ -573,4 +675,42 @@ impl Journal {
         )?;
         Ok(out)
     }
+}
+
+fn write_marker(file: &std::fs::File, writes: u64) -> std::io::Result<()> {
+    file.write_all_at(&marker_bytes(writes), 0)?;
+    file.sync_data()
+}
+
+/// Compares sled's write counter with the marker beside it. sled treats a truncated or
+/// overwritten log as a torn write and opens what it could recover, possibly nothing: then sale
+/// numbers would repeat and outcomes be forgotten. The marker turns that into an error.
+fn check_marker(path: &Path, writes: u64) -> Result<std::fs::File, JournalError> {
+    let marker_path = path.join(MARKER_FILE);
+    let existed = marker_path.exists();
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&marker_path)
+        .map_err(|e| io_error(path, &e))?;
+    if existed {
+        let mut b = Vec::new();
+        std::io::Read::read_to_end(&mut &file, &mut b).map_err(|e| io_error(path, &e))?;
+        let marked = parse_marker(&b).ok_or_else(|| JournalError::Damaged {
+            path: path.to_path_buf(),
+            reason: format!("{} is unreadable", marker_path.display()),
+        })?;
+        if marked > writes {
+            return Err(JournalError::Damaged {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "records were lost: {marked} writes were made, the database holds {writes}"
+                ),
+            });
+        }
+    }
+    write_marker(&file, writes).map_err(|e| io_error(path, &e))?;
+    Ok(file)
 }
