@@ -458,6 +458,10 @@ impl Journal {
     /// Writes one record and flushes it before returning: when this returns `Ok`, the record
     /// survives a power cut. A new sale on a closed day is refused; results for sales already
     /// started are always recorded, because they say what happened to money.
+    ///
+    /// On `Err` (disk full, I/O) the caller must treat the record as not written and send
+    /// nothing. sled may still hold it in memory and make it durable later; that is safe, since a
+    /// start intent without an outcome is only ever recovered (`recover(key)`), never resent.
     pub fn append(&self, entry: &JournalEntry) -> Result<(), JournalError> {
         let ops = self.entry_ops(entry)?;
         self.commit(&ops)
