@@ -380,7 +380,7 @@ fn a_truncated_database_file_is_an_error_naming_the_path() {
         let db = dir.path().join("db");
         let len = std::fs::metadata(&db).unwrap().len();
         let file = std::fs::OpenOptions::new().write(true).open(&db).unwrap();
-        file.set_len(if cut == 0 { 0 } else { len / cut }).unwrap();
+        file.set_len(len.checked_div(cut).unwrap_or(0)).unwrap();
         drop(file);
         assert_damage_error(&dir);
     }
