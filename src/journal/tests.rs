@@ -808,3 +808,18 @@ fn payment_codes_never_reach_the_disk_and_debug_shows_only_the_path() {
     }
     assert!(files >= 3);
 }
+
+#[test]
+fn an_unusable_path_is_an_open_error_naming_it() {
+    let dir = Dir::new("notadir");
+    std::fs::create_dir_all(dir.path()).unwrap();
+    let file = dir.path().join("plain-file");
+    std::fs::write(&file, b"x").unwrap();
+    let inside = file.join("journal");
+    let err = Journal::open(&inside, 1 << 20).unwrap_err();
+    assert!(matches!(err, JournalError::Open { .. }), "{err}");
+    assert!(
+        err.to_string().contains(&inside.display().to_string()),
+        "{err}"
+    );
+}
