@@ -6,6 +6,7 @@
 pub mod config;
 pub mod console;
 pub mod core;
+pub mod journal;
 pub mod money;
 pub mod providers;
 pub mod runtime;

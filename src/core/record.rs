@@ -94,4 +94,10 @@ pub enum Record {
     Flagged {
         reason: String,
     },
+    /// A person removed a pending provider call from the outbox (`kassa queue drop`): what it
+    /// was and who confirmed it, so the journal shows why that call never happened.
+    Dropped {
+        what: String,
+        who: String,
+    },
 }

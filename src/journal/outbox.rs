@@ -1,0 +1,435 @@
+//! The outbox: provider calls that can wait (status checks after an outage, captures, releases,
+//! refunds, report closes, pushes queued while offline), kept in order with their attempts, next
+//! try time and last error. One worker drains it; a permanent error puts an item in the
+//! dead-letter state, where a person retries or drops it (`kassa queue`).
+//!
+//! Every change is flushed before it returns, like journal records.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use super::JournalError;
+use super::envelope;
+use super::store::{Damage, Journal, Op, TreeId};
+use crate::core::Millis;
+use crate::core::provider::{Operation, PaymentHandle, ProviderId};
+use crate::core::record::{JournalEntry, Record};
+use crate::core::sale::{SaleKey, SaleRequest};
+use crate::core::view::OutboxSummary;
+use crate::money::{Money, MoneyError};
+
+/// First retry delay.
+pub const BACKOFF_BASE_MS: u64 = 2_000;
+/// Longest retry delay: a terminal that was offline all night retries every ten minutes at most.
+pub const BACKOFF_CAP_MS: u64 = 600_000;
+
+/// How long to wait after the `attempts`-th failure: exponential from 2 s, capped at 10 min, with
+/// "equal jitter" (a uniform point in the upper half) so terminals that lost the network together
+/// do not all retry in the same second. `jitter` is any random number; the runtime supplies it so
+/// this stays a pure function.
+pub fn backoff(attempts: u32, jitter: u64) -> u64 {
+    let doublings = attempts.max(1) - 1;
+    let ceiling = if doublings >= 20 {
+        BACKOFF_CAP_MS
+    } else {
+        (BACKOFF_BASE_MS << doublings).min(BACKOFF_CAP_MS)
+    };
+    let floor = ceiling / 2;
+    floor + jitter % (ceiling - floor + 1)
+}
+
+/// A provider call that can wait, described as data so it survives restarts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OutboxOp {
+    /// Ask where a payment stands (its answer was lost during an outage).
+    StatusCheck {
+        handle: PaymentHandle,
+    },
+    Capture {
+        handle: PaymentHandle,
+        amount: Money,
+    },
+    Release {
+        handle: PaymentHandle,
+    },
+    Refund {
+        handle: PaymentHandle,
+        amount: Money,
+        key: SaleKey,
+    },
+    /// Close the provider's report for a day (days since the epoch, UTC); the provider is the
+    /// item's.
+    ReportClose {
+        day: u64,
+    },
+    /// A push-to-phone payment request taken while offline, within [`QueueLimits`].
+    QueuedPush {
+        request: SaleRequest,
+    },
+}
+
+impl OutboxOp {
+    /// The core operation to send, where there is one (a report close is provider-specific).
+    pub fn to_operation(&self) -> Option<Operation> {
+        Some(match self {
+            OutboxOp::StatusCheck { handle } => Operation::Status(handle.clone()),
+            OutboxOp::Capture { handle, amount } => Operation::Capture(handle.clone(), *amount),
+            OutboxOp::Release { handle } => Operation::Release(handle.clone()),
+            OutboxOp::Refund {
+                handle,
+                amount,
+                key,
+            } => Operation::Refund {
+                handle: handle.clone(),
+                amount: *amount,
+                key: key.clone(),
+            },
+            OutboxOp::QueuedPush { request } => Operation::Start(request.clone()),
+            OutboxOp::ReportClose { .. } => return None,
+        })
+    }
+
+    /// One line for a person (`kassa queue list`, the drop record).
+    pub fn describe(&self) -> String {
+        match self {
+            OutboxOp::StatusCheck { handle } => format!("status check of {handle:?}"),
+            OutboxOp::Capture { handle, amount } => format!(
+                "capture of {} {} on {handle:?}",
+                amount.to_decimal_string(),
+                amount.currency().code()
+            ),
+            OutboxOp::Release { handle } => format!("release of {handle:?}"),
+            OutboxOp::Refund {
+                handle,
+                amount,
+                key,
+            } => format!(
+                "refund {key} of {} {} on {handle:?}",
+                amount.to_decimal_string(),
+                amount.currency().code()
+            ),
+            OutboxOp::ReportClose { day } => {
+                format!("report close of {}", super::day_string(*day))
+            }
+            OutboxOp::QueuedPush { request } => format!(
+                "queued payment request {} of {} {}",
+                request.key,
+                request.amount.to_decimal_string(),
+                request.amount.currency().code()
+            ),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OutboxState {
+    Pending,
+    /// A permanent error: waits for a person.
+    Dead,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxItem {
+    /// Increasing in the order items were queued.
+    pub id: u64,
+    /// The sale it is about; `None` for a report close.
+    pub sale: Option<SaleKey>,
+    pub provider: ProviderId,
+    pub op: OutboxOp,
+    pub created_at: Millis,
+    pub attempts: u32,
+    pub next_try: Millis,
+    pub last_error: Option<String>,
+    pub state: OutboxState,
+}
+
+/// The whole outbox as a person sees it: readable items in order, and damaged ones.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutboxListing {
+    pub items: Vec<OutboxItem>,
+    pub damaged: Vec<Damage>,
+}
+
+/// Limits on push payment requests taken while offline (from the config).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QueueLimits {
+    /// Largest amount of one queued sale.
+    pub max_per_sale: Money,
+    /// Largest total of all queued sales not yet sent.
+    pub max_total: Money,
+    /// A queued request older than this is not sent any more: the customer is gone.
+    pub max_age_ms: u64,
+}
+
+/// Why a sale may not be queued while offline; shown to the cashier.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum LimitError {
+    #[error("{amount} is more than {max}, the most one offline sale may be")]
+    PerSale { amount: String, max: String },
+    #[error("{queued} is already queued offline; {amount} more would pass the limit of {max}")]
+    Total {
+        queued: String,
+        amount: String,
+        max: String,
+    },
+    #[error("offline limits: {0}")]
+    Money(#[from] MoneyError),
+}
+
+fn show(m: Money) -> String {
+    format!("{} {}", m.to_decimal_string(), m.currency().code())
+}
+
+/// Whether a push sale of `amount` may be queued next to `queued` (the outbox's items). Queued
+/// pushes older than `max_age_ms` do not count: they are expired, not sent.
+pub fn check_queue_limits(
+    amount: Money,
+    queued: &[OutboxItem],
+    limits: &QueueLimits,
+    now: Millis,
+) -> Result<(), LimitError> {
+    // Comparing amounts of different currencies is an error, not a pass.
+    if amount.currency() != limits.max_per_sale.currency() {
+        return Err(MoneyError::CurrencyMismatch(
+            amount.currency(),
+            limits.max_per_sale.currency(),
+        )
+        .into());
+    }
+    if amount.minor() > limits.max_per_sale.minor() {
+        return Err(LimitError::PerSale {
+            amount: show(amount),
+            max: show(limits.max_per_sale),
+        });
+    }
+    let mut total = Money::zero(limits.max_total.currency());
+    for item in queued {
+        if let OutboxOp::QueuedPush { request } = &item.op
+            && item.state == OutboxState::Pending
+            && now.saturating_sub(item.created_at) <= limits.max_age_ms
+        {
+            total = total.checked_add(request.amount)?;
+        }
+    }
+    let after = total.checked_add(amount)?;
+    if after.minor() > limits.max_total.minor() {
+        return Err(LimitError::Total {
+            queued: show(total),
+            amount: show(amount),
+            max: show(limits.max_total),
+        });
+    }
+    Ok(())
+}
+
+impl Journal {
+    fn read_item(&self, id: u64) -> Result<OutboxItem, JournalError> {
+        let v = self
+            .outbox
+            .get(id.to_be_bytes())
+            .map_err(|e| self.err(e))?
+            .ok_or(JournalError::NoSuchItem { id })?;
+        envelope::decode(&v).map_err(|bad| self.damaged_err(format!("outbox item {id}: {bad}")))
+    }
+
+    fn item_op(item: &OutboxItem) -> Result<Op, JournalError> {
+        Ok(Op::put(
+            TreeId::Outbox,
+            item.id.to_be_bytes(),
+            Journal::encode(item)?,
+        ))
+    }
+
+    fn write_item(&self, item: &OutboxItem) -> Result<(), JournalError> {
+        self.commit(&[Self::item_op(item)?])
+    }
+
+    /// Queues a call, due at once; durable when this returns.
+    pub fn enqueue(
+        &self,
+        sale: Option<SaleKey>,
+        provider: ProviderId,
+        op: OutboxOp,
+        now: Millis,
+    ) -> Result<OutboxItem, JournalError> {
+        let item = OutboxItem {
+            id: self.db.generate_id().map_err(|e| self.err(e))?,
+            sale,
+            provider,
+            op,
+            created_at: now,
+            attempts: 0,
+            next_try: now,
+            last_error: None,
+            state: OutboxState::Pending,
+        };
+        self.write_item(&item)?;
+        Ok(item)
+    }
+
+    /// Every item in queue order, with damaged ones listed apart (never dropped silently).
+    pub fn outbox_list(&self) -> Result<OutboxListing, JournalError> {
+        let mut listing = OutboxListing {
+            items: Vec::new(),
+            damaged: Vec::new(),
+        };
+        for item in self.outbox.iter() {
+            let (k, v) = item.map_err(|e| self.err(e))?;
+            match envelope::decode::<OutboxItem>(&v) {
+                Ok(item) => listing.items.push(item),
+                Err(bad) => listing.damaged.push(Damage {
+                    tree: "outbox",
+                    key: k.to_vec(),
+                    sale: None,
+                    reason: bad.to_string(),
+                }),
+            }
+        }
+        Ok(listing)
+    }
+
+    /// Counts for the status bar and the outbox screen; a damaged item counts as dead.
+    pub fn outbox_summary(&self) -> Result<OutboxSummary, JournalError> {
+        let listing = self.outbox_list()?;
+        let pending = listing
+            .items
+            .iter()
+            .filter(|i| i.state == OutboxState::Pending)
+            .count();
+        Ok(OutboxSummary {
+            pending,
+            dead: listing.items.len() - pending + listing.damaged.len(),
+        })
+    }
+
+    /// Pending items whose next try has come, in queue order.
+    pub fn due(&self, now: Millis) -> Result<Vec<OutboxItem>, JournalError> {
+        Ok(self
+            .outbox_list()?
+            .items
+            .into_iter()
+            .filter(|i| i.state == OutboxState::Pending && i.next_try <= now)
+            .collect())
+    }
+
+    /// The call succeeded: the item leaves the outbox.
+    pub fn complete(&self, id: u64) -> Result<(), JournalError> {
+        if !self
+            .outbox
+            .contains_key(id.to_be_bytes())
+            .map_err(|e| self.err(e))?
+        {
+            return Err(JournalError::NoSuchItem { id });
+        }
+        self.commit(&[Op::remove(TreeId::Outbox, id.to_be_bytes())])
+    }
+
+    /// The call failed. A permanent error makes the item dead; otherwise it is retried after
+    /// [`backoff`]. Returns the item as stored.
+    pub fn record_failure(
+        &self,
+        id: u64,
+        now: Millis,
+        error: &str,
+        permanent: bool,
+        jitter: u64,
+    ) -> Result<OutboxItem, JournalError> {
+        let mut item = self.read_item(id)?;
+        item.attempts = item.attempts.saturating_add(1);
+        item.last_error = Some(error.to_string());
+        if permanent {
+            item.state = OutboxState::Dead;
+        } else {
+            item.next_try = now + backoff(item.attempts, jitter);
+        }
+        self.write_item(&item)?;
+        Ok(item)
+    }
+
+    /// A person asks to try again (`kassa queue retry ID`): pending, attempts reset, due now.
+    pub fn retry(&self, id: u64, now: Millis) -> Result<OutboxItem, JournalError> {
+        let mut item = self.read_item(id)?;
+        item.state = OutboxState::Pending;
+        item.attempts = 0;
+        item.next_try = now;
+        self.write_item(&item)?;
+        Ok(item)
+    }
+
+    /// Connectivity came back, or `kassa queue sync`: every pending item is due now. Returns how
+    /// many were pending.
+    pub fn sync_now(&self, now: Millis) -> Result<usize, JournalError> {
+        let mut ops = Vec::new();
+        for mut item in self.outbox_list()?.items {
+            if item.state == OutboxState::Pending {
+                item.next_try = now;
+                ops.push(Self::item_op(&item)?);
+            }
+        }
+        self.commit(&ops)?;
+        Ok(ops.len())
+    }
+
+    /// A person removes an item (`kassa queue drop ID`, after confirming). The journal records
+    /// who dropped what, in the same write that removes the item.
+    pub fn drop_item(&self, id: u64, who: &str, now: Millis) -> Result<OutboxItem, JournalError> {
+        let item = self.read_item(id)?;
+        let sale = match &item.sale {
+            Some(s) => s.clone(),
+            None => SaleKey::parse(&format!("outbox-{id}"))
+                .map_err(|e| JournalError::Encode(e.to_string()))?,
+        };
+        let entry = JournalEntry {
+            at: now,
+            sale,
+            provider: item.provider.clone(),
+            record: Record::Dropped {
+                what: format!("outbox item {id}: {}", item.op.describe()),
+                who: who.to_string(),
+            },
+        };
+        let mut ops = self.entry_ops(&entry)?;
+        ops.push(Op::remove(TreeId::Outbox, id.to_be_bytes()));
+        self.commit(&ops)?;
+        Ok(item)
+    }
+
+    /// Whether a push sale of `amount` may be queued now (see [`check_queue_limits`]).
+    pub fn check_queue_limits(
+        &self,
+        amount: Money,
+        limits: &QueueLimits,
+        now: Millis,
+    ) -> Result<(), JournalError> {
+        let items = self.outbox_list()?.items;
+        check_queue_limits(amount, &items, limits, now).map_err(JournalError::Limit)
+    }
+
+    /// Queued pushes older than `max_age_ms` become dead ("too old to send"), so the worker never
+    /// sends a payment request to a customer who left long ago. Returns them so the runtime can
+    /// record each sale's outcome.
+    pub fn expire_queued(
+        &self,
+        limits: &QueueLimits,
+        now: Millis,
+    ) -> Result<Vec<OutboxItem>, JournalError> {
+        let mut expired = Vec::new();
+        let mut ops = Vec::new();
+        for mut item in self.outbox_list()?.items {
+            if matches!(item.op, OutboxOp::QueuedPush { .. })
+                && item.state == OutboxState::Pending
+                && now.saturating_sub(item.created_at) > limits.max_age_ms
+            {
+                item.state = OutboxState::Dead;
+                item.last_error = Some(format!(
+                    "queued for more than {} s while offline: not sent",
+                    limits.max_age_ms / 1000
+                ));
+                ops.push(Self::item_op(&item)?);
+                expired.push(item);
+            }
+        }
+        self.commit(&ops)?;
+        Ok(expired)
+    }
+}

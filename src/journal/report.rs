@@ -1,0 +1,185 @@
+//! Day close and exports: `kassa report --close` makes a day immutable (no new sale can start on
+//! it; results of sales already started are still recorded, because they say where money went),
+//! and `--csv` writes a day's sales for the merchant's spreadsheet.
+
+use std::io::Write;
+
+use serde::{Deserialize, Serialize};
+use time::format_description::well_known::Rfc3339;
+
+use super::JournalError;
+use super::envelope;
+use super::store::{Journal, Op, SaleState, TreeId};
+use crate::core::Millis;
+use crate::core::record::Outcome;
+use crate::core::report::DayReport;
+
+/// A day as it stood when it was closed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClosedDay {
+    pub day: u64,
+    pub closed_at: Millis,
+    pub report: DayReport,
+    /// Sales that needed a person (in doubt, flagged, damaged, unfinished) at close time.
+    pub needing_person: u32,
+}
+
+/// `YYYY-MM-DD` of a day counted from the Unix epoch (UTC).
+pub fn day_string(day: u64) -> String {
+    i64::try_from(day)
+        .ok()
+        .and_then(|d| time::Date::from_julian_day(2_440_588 + i32::try_from(d).ok()?).ok())
+        .map(|d| d.to_string())
+        .unwrap_or_else(|| format!("day {day}"))
+}
+
+/// The day number of `YYYY-MM-DD` (`kassa report --day`); `None` if it is not such a date or
+/// lies before 1970.
+pub fn parse_day(text: &str) -> Option<u64> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let date = time::Date::parse(text.trim(), &format).ok()?;
+    u64::try_from(date.to_julian_day() - 2_440_588).ok()
+}
+
+fn timestamp(at: Millis) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(at.0) * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_else(|| at.0.to_string())
+}
+
+/// A CSV field, quoted when needed, and defused when a spreadsheet would run it as a formula
+/// (provider messages are untrusted text).
+fn csv_field(text: &str, untrusted: bool) -> String {
+    let mut t = text.to_string();
+    if untrusted && t.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        t.insert(0, '\'');
+    }
+    if t.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", t.replace('"', "\"\""))
+    } else {
+        t
+    }
+}
+
+fn outcome_columns(outcome: &Option<Outcome>) -> (&'static str, String) {
+    match outcome {
+        None => ("in_progress", String::new()),
+        Some(Outcome::Approved { reference }) => ("approved", reference.clone()),
+        Some(Outcome::Declined { reason }) => ("declined", reason.clone()),
+        Some(Outcome::Expired) => ("expired", String::new()),
+        Some(Outcome::Cancelled) => ("cancelled", String::new()),
+        Some(Outcome::Failed { reason }) => ("failed", reason.clone()),
+        Some(Outcome::InDoubt { reason }) => ("in_doubt", reason.clone()),
+        Some(Outcome::Released) => ("released", String::new()),
+    }
+}
+
+/// Sales a person must see come first, then the rest in the order they started.
+fn person_first(sales: &mut [SaleState]) {
+    sales.sort_by_key(|s| {
+        let row = s.row();
+        let unsettled = row
+            .as_ref()
+            .is_none_or(|r| matches!(r.outcome, None | Some(Outcome::InDoubt { .. })));
+        !(s.needs_person() || unsettled)
+    });
+}
+
+impl Journal {
+    pub fn is_closed(&self, day: u64) -> Result<bool, JournalError> {
+        self.closed_days
+            .contains_key(day.to_be_bytes())
+            .map_err(|e| self.err(e))
+    }
+
+    /// The day as it was closed, if it was.
+    pub fn closed_day(&self, day: u64) -> Result<Option<ClosedDay>, JournalError> {
+        match self
+            .closed_days
+            .get(day.to_be_bytes())
+            .map_err(|e| self.err(e))?
+        {
+            None => Ok(None),
+            Some(v) => envelope::decode(&v).map(Some).map_err(|bad| {
+                self.damaged_err(format!("close record of {}: {bad}", day_string(day)))
+            }),
+        }
+    }
+
+    /// Totals per provider and currency for `day`, in-doubt rows first.
+    pub fn day_report(&self, day: u64) -> Result<DayReport, JournalError> {
+        let rows = self.sale_history(day)?;
+        DayReport::build(day, &rows).map_err(|e| JournalError::Report {
+            day: day_string(day),
+            reason: e.to_string(),
+        })
+    }
+
+    /// Closes `day`: its report is stored as it stands and no new sale can start on it. Closing
+    /// the current day stops sales until midnight UTC; the caller should say so before asking.
+    pub fn close_day(&self, day: u64, now: Millis) -> Result<ClosedDay, JournalError> {
+        if self.is_closed(day)? {
+            return Err(JournalError::AlreadyClosed {
+                day: day_string(day),
+            });
+        }
+        let sales = self.sales_on(day)?;
+        let needing_person = sales
+            .iter()
+            .filter(|s| s.needs_person() || s.outcome.is_none() || s.row().is_none())
+            .count();
+        let closed = ClosedDay {
+            day,
+            closed_at: now,
+            report: self.day_report(day)?,
+            needing_person: u32::try_from(needing_person).unwrap_or(u32::MAX),
+        };
+        self.commit(&[Op::put(
+            TreeId::ClosedDays,
+            day.to_be_bytes(),
+            Journal::encode(&closed)?,
+        )])?;
+        Ok(closed)
+    }
+
+    /// Writes `day`'s sales as CSV (UTC times, amounts as exact decimals), sales needing a person
+    /// first. A sale whose records cannot say what it was is still written, as `damaged`.
+    pub fn write_csv(&self, day: u64, out: &mut dyn Write) -> Result<(), JournalError> {
+        let mut sales = self.sales_on(day)?;
+        person_first(&mut sales);
+        let mut text = String::from(
+            "sale,started_at,provider,currency,amount,outcome,detail,late_approval,refunded,needs_person\n",
+        );
+        for s in &sales {
+            let line = match s.row() {
+                Some(r) => {
+                    let (outcome, detail) = outcome_columns(&r.outcome);
+                    [
+                        csv_field(r.key.as_str(), false),
+                        timestamp(r.started_at),
+                        csv_field(r.provider.as_str(), true),
+                        r.amount.currency().code().to_string(),
+                        r.amount.to_decimal_string(),
+                        outcome.to_string(),
+                        csv_field(&detail, true),
+                        r.late_approval.to_string(),
+                        csv_field(r.refunded.as_deref().unwrap_or(""), true),
+                        s.needs_person().to_string(),
+                    ]
+                    .join(",")
+                }
+                None => format!(
+                    "{},,,,,damaged,{},false,,true",
+                    csv_field(s.key.as_str(), false),
+                    csv_field(&s.damaged.join("; "), true)
+                ),
+            };
+            text.push_str(&line);
+            text.push('\n');
+        }
+        out.write_all(text.as_bytes())
+            .and_then(|()| out.flush())
+            .map_err(|e| JournalError::Export(e.to_string()))
+    }
+}
