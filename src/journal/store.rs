@@ -435,15 +435,7 @@ impl Journal {
     /// The next sale sequence number, durable before it is returned, so sale keys never repeat
     /// across restarts or power cuts. Starts at 1.
     pub fn next_sequence(&self) -> Result<u64, JournalError> {
-        let current = match self.meta.get(NEXT_SEQUENCE).map_err(|e| self.err(e))? {
-            None => 1,
-            Some(v) => u64::from_be_bytes(v.as_ref().try_into().map_err(|_| {
-                self.damaged_err(format!(
-                    "the next sale number is {} bytes instead of 8",
-                    v.len()
-                ))
-            })?),
-        };
+        let current = self.stored_next_sequence()?;
         let next = current
             .checked_add(1)
             .ok_or_else(|| self.damaged_err("the next sale number is at its maximum".into()))?;
@@ -453,6 +445,18 @@ impl Journal {
             next.to_be_bytes().to_vec(),
         )])?;
         Ok(current)
+    }
+
+    fn stored_next_sequence(&self) -> Result<u64, JournalError> {
+        Ok(match self.meta.get(NEXT_SEQUENCE).map_err(|e| self.err(e))? {
+            None => 1,
+            Some(v) => u64::from_be_bytes(v.as_ref().try_into().map_err(|_| {
+                self.damaged_err(format!(
+                    "the next sale number is {} bytes instead of 8",
+                    v.len()
+                ))
+            })?),
+        })
     }
 
     /// Writes one record and flushes it before returning: when this returns `Ok`, the record
@@ -495,6 +499,22 @@ impl Journal {
                     })?,
                 ));
                 ops.push(Op::put(TreeId::Open, sale, Vec::new()));
+                // The core numbers sales itself (`<terminal>-<sequence>`); keep the stored
+                // counter past every number used, in the same write, so keys never repeat.
+                if let Some(used) = entry
+                    .sale
+                    .as_str()
+                    .rsplit('-')
+                    .next()
+                    .and_then(|n| n.parse::<u64>().ok())
+                    && used >= self.stored_next_sequence()?
+                {
+                    ops.push(Op::put(
+                        TreeId::Meta,
+                        NEXT_SEQUENCE,
+                        used.saturating_add(1).to_be_bytes().to_vec(),
+                    ));
+                }
             }
             Record::CaptureIntent { .. } | Record::ReleaseIntent | Record::RefundIntent { .. } => {
                 ops.push(Op::put(TreeId::Open, sale, Vec::new()));

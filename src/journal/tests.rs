@@ -159,6 +159,21 @@ fn append_and_reopen_keeps_everything() {
 }
 
 #[test]
+fn a_start_intent_moves_the_sequence_past_its_sale_number() {
+    let dir = Dir::new("seq-intent");
+    {
+        let j = dir.open();
+        let base = j.next_sequence().unwrap();
+        // The core numbers its sales itself from `base`; the journal must never hand out
+        // a number a journaled sale already used, even after a power cut.
+        j.append(&entry(t(D, 0), base + 40, Record::StartIntent(request(base + 40, 100))))
+            .unwrap();
+    }
+    let j = dir.open();
+    assert_eq!(j.next_sequence().unwrap(), 42);
+}
+
+#[test]
 fn next_sequence_survives_reopen_and_never_repeats() {
     let dir = Dir::new("seq");
     let mut seen = std::collections::BTreeSet::new();

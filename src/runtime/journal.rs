@@ -93,3 +93,10 @@ impl JournalSink for MemoryJournal {
         Ok(())
     }
 }
+
+/// The sled journal is the production sink: `append` returns once the record is flushed.
+impl JournalSink for crate::journal::Journal {
+    fn append(&mut self, entry: &JournalEntry) -> Result<(), String> {
+        crate::journal::Journal::append(self, entry).map_err(|e| e.to_string())
+    }
+}
