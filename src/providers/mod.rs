@@ -6,6 +6,8 @@ use std::pin::Pin;
 
 use crate::core::provider::{Failure, Operation, ProviderInfo, Reply};
 
+pub mod mcash;
+
 // FAKE
 
 /// A boxed future, so that providers can live behind `Arc<dyn PaymentProvider>`.

@@ -1,0 +1,4 @@
+//! mCASH merchant API (Norway, NOK).
+
+pub mod sign;
+pub mod wire;
