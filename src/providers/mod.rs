@@ -6,6 +6,7 @@ use std::pin::Pin;
 
 use crate::core::provider::{Failure, Operation, ProviderInfo, Reply};
 
+pub mod http;
 pub mod mcash;
 
 // FAKE
