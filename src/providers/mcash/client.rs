@@ -95,13 +95,20 @@ pub enum McashError {
     TooManyPages(usize),
     #[error("answer HTTP {status} lacks the {header} header")]
     MissingHeader { status: u16, header: &'static str },
+    #[error("answer to {what} lacks the {field} field")]
+    MissingField {
+        what: &'static str,
+        field: &'static str,
+    },
+    #[error("the merchant has no ledger")]
+    NoLedger,
 }
 
 impl McashError {
     pub fn classify(&self, moves_money: bool) -> FailureKind {
         match self {
             McashError::Http(e) => e.classify(moves_money),
-            McashError::MissingHeader { .. } => {
+            McashError::MissingHeader { .. } | McashError::MissingField { .. } => {
                 if moves_money {
                     FailureKind::InDoubt
                 } else {
@@ -111,7 +118,8 @@ impl McashError {
             McashError::KeyRequired { .. }
             | McashError::Sign(_)
             | McashError::Url(_)
-            | McashError::TooManyPages(_) => FailureKind::Rejected,
+            | McashError::TooManyPages(_)
+            | McashError::NoLedger => FailureKind::Rejected,
         }
     }
 
