@@ -510,3 +510,96 @@ mod tests {
         assert!(!is_json_type("text/json+html"));
     }
 }
+
+#[cfg(test)]
+mod server_tests {
+    use super::*;
+    use crate::providers::test_server::{Answer, serve};
+
+    fn small() -> HttpConfig {
+        HttpConfig {
+            connect_timeout: Duration::from_secs(2),
+            total_timeout: Duration::from_millis(500),
+            max_body_bytes: 1024,
+        }
+    }
+
+    async fn get(url: &str) -> Result<RawResponse, HttpError> {
+        let client = build_client(&small()).unwrap();
+        send(client.get(url), small().max_body_bytes).await
+    }
+
+    #[tokio::test]
+    async fn bodies_over_the_cap_are_refused() {
+        let (base, _) = serve(|r| {
+            let mut a = Answer::new(200, "application/json", vec![b' '; 4096]);
+            a.close_delimited = r.target.contains("stream");
+            a
+        })
+        .await;
+        // Announced by Content-Length, and streamed without one.
+        for path in ["/sized", "/stream"] {
+            let e = get(&format!("{base}{path}")).await.unwrap_err();
+            assert_eq!(
+                e,
+                HttpError::BodyTooLarge {
+                    status: 200,
+                    limit: 1024
+                },
+                "{path}"
+            );
+            assert_eq!(e.classify(true), FailureKind::InDoubt);
+        }
+        let (base, _) = serve(|_| Answer::json(200, serde_json::json!({"ok": true}))).await;
+        let r = get(&base).await.unwrap();
+        assert_eq!(r.json::<serde_json::Value>().unwrap()["ok"], true);
+    }
+
+    #[tokio::test]
+    async fn wrong_content_type_and_html_error_pages() {
+        let (base, _) = serve(|r| {
+            if r.target == "/ok" {
+                Answer::new(200, "text/html", "<html>captive portal</html>")
+            } else {
+                Answer::new(503, "text/html", "<html><body><h1>503 Service Unavailable</h1>\nNo server is available</body></html>")
+            }
+        })
+        .await;
+        let r = get(&format!("{base}/ok")).await.unwrap();
+        let e = r.json::<serde_json::Value>().unwrap_err();
+        assert!(matches!(e, HttpError::NotJson { status: 200, .. }), "{e:?}");
+        let r = get(&format!("{base}/down")).await.unwrap();
+        let e = r.status_error(|_| None, &[]);
+        assert_eq!(
+            e.to_string(),
+            "HTTP 503: Service Unavailable: 503 Service Unavailable No server is available"
+        );
+        assert_eq!(e.classify(true), FailureKind::InDoubt);
+        assert_eq!(e.classify(false), FailureKind::Transient);
+    }
+
+    #[tokio::test]
+    async fn slow_answers_time_out_after_sending() {
+        let (base, log) = serve(|_| {
+            let mut a = Answer::json(200, serde_json::json!({}));
+            a.delay = Duration::from_secs(3);
+            a
+        })
+        .await;
+        let e = get(&base).await.unwrap_err();
+        assert_eq!(e, HttpError::Timeout { sent: true });
+        assert_eq!(e.classify(true), FailureKind::InDoubt);
+        assert_eq!(log.lock().unwrap().len(), 1, "the request did arrive");
+    }
+
+    #[tokio::test]
+    async fn refused_connections_are_transient() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        drop(listener);
+        let e = get(&format!("http://{addr}/")).await.unwrap_err();
+        assert!(matches!(e, HttpError::Connect(_)), "{e:?}");
+        assert_eq!(e.classify(true), FailureKind::Transient);
+        assert!(!e.to_string().contains(&addr.to_string()), "no URL in {e}");
+    }
+}

@@ -8,6 +8,8 @@ use crate::core::provider::{Failure, Operation, ProviderInfo, Reply};
 
 pub mod http;
 pub mod mcash;
+#[cfg(test)]
+pub(crate) mod test_server;
 
 // FAKE
 

@@ -577,3 +577,6 @@ mod tests {
         assert_eq!(capture_id("a/b c"), "a_b_c");
     }
 }
+
+#[cfg(test)]
+mod flow_tests;
