@@ -8,6 +8,10 @@ use crate::core::provider::{Failure, Operation, ProviderInfo, Reply};
 
 #[cfg(test)]
 pub mod fake;
+pub mod http;
+pub mod mcash;
+#[cfg(test)]
+pub(crate) mod test_server;
 
 /// A boxed future, so that providers can live behind `Arc<dyn PaymentProvider>`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
