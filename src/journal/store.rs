@@ -325,7 +325,23 @@ impl Journal {
     /// A truncated or garbage database is an error naming the path, never a panic: sled 0.34
     /// has `unwrap`s on some recovery paths, so its open runs under `catch_unwind`.
     pub fn open(path: impl AsRef<Path>, cache_bytes: u64) -> Result<Journal, JournalError> {
-        let path = path.as_ref().to_path_buf();
+        // sled releases its file lock from a background thread shortly after the last handle is
+        // dropped, so a reopen in the same process (tests, `kassa` commands that reopen) can see
+        // its own old lock for a moment. Another process holding it stays locked: report that.
+        let mut tries = 0;
+        loop {
+            match Self::open_once(path.as_ref(), cache_bytes) {
+                Err(JournalError::Locked { .. }) if tries < 50 => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn open_once(path: &Path, cache_bytes: u64) -> Result<Journal, JournalError> {
+        let path = path.to_path_buf();
         let config = sled::Config::new()
             .path(&path)
             .cache_capacity(cache_bytes)

@@ -284,7 +284,15 @@ fn unfinished_finds_intents_without_their_result() {
 
 /// Opens the raw sled tree behind a closed journal and changes one stored value.
 fn tamper(dir: &Dir, tree: &str, pick: impl Fn(&[u8]) -> bool, change: impl Fn(&mut Vec<u8>)) {
-    let db = sled::open(dir.path()).unwrap();
+    // sled releases the journal's lock from a background thread: wait for it.
+    let db = (0..50)
+        .find_map(|_| {
+            sled::open(dir.path()).ok().or_else(|| {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                None
+            })
+        })
+        .expect("the journal's database reopens raw");
     let t = db.open_tree(tree).unwrap();
     let (k, v) = t
         .iter()
