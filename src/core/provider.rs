@@ -175,10 +175,12 @@ pub enum Reply {
     },
     /// The provider has never seen this sale: it is safe to say nothing moved.
     NotFound,
-    /// The provider knows the sale: here is its handle and where it stands.
+    /// The provider knows the sale: here is its handle, where it stands, and, while it is still
+    /// open, what to show the customer again.
     Found {
         handle: PaymentHandle,
         status: PaymentStatus,
+        prompt: Option<Prompt>,
     },
 }
 

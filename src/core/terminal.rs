@@ -1107,8 +1107,12 @@ impl Terminal {
                 },
                 fx,
             ),
-            Ok(Reply::Found { handle, status }) => {
-                self.on_started(now, handle, None, fx);
+            Ok(Reply::Found {
+                handle,
+                status,
+                prompt,
+            }) => {
+                self.on_started(now, handle, prompt, fx);
                 // `on_started` armed a poll; a final status ends the sale at once.
                 if status.is_final() || status == PaymentStatus::Authorized {
                     self.on_status(now, status, fx);

@@ -464,15 +464,17 @@ impl Journal {
     }
 
     fn stored_next_sequence(&self) -> Result<u64, JournalError> {
-        Ok(match self.meta.get(NEXT_SEQUENCE).map_err(|e| self.err(e))? {
-            None => 1,
-            Some(v) => u64::from_be_bytes(v.as_ref().try_into().map_err(|_| {
-                self.damaged_err(format!(
-                    "the next sale number is {} bytes instead of 8",
-                    v.len()
-                ))
-            })?),
-        })
+        Ok(
+            match self.meta.get(NEXT_SEQUENCE).map_err(|e| self.err(e))? {
+                None => 1,
+                Some(v) => u64::from_be_bytes(v.as_ref().try_into().map_err(|_| {
+                    self.damaged_err(format!(
+                        "the next sale number is {} bytes instead of 8",
+                        v.len()
+                    ))
+                })?),
+            },
+        )
     }
 
     /// Writes one record and flushes it before returning: when this returns `Ok`, the record

@@ -166,8 +166,12 @@ fn a_start_intent_moves_the_sequence_past_its_sale_number() {
         let base = j.next_sequence().unwrap();
         // The core numbers its sales itself from `base`; the journal must never hand out
         // a number a journaled sale already used, even after a power cut.
-        j.append(&entry(t(D, 0), base + 40, Record::StartIntent(request(base + 40, 100))))
-            .unwrap();
+        j.append(&entry(
+            t(D, 0),
+            base + 40,
+            Record::StartIntent(request(base + 40, 100)),
+        ))
+        .unwrap();
     }
     let j = dir.open();
     assert_eq!(j.next_sequence().unwrap(), 42);

@@ -100,6 +100,7 @@ impl FakeProvider {
                 Some((status, _)) => Reply::Found {
                     handle: PaymentHandle(req.key.to_string()),
                     status: status.clone(),
+                    prompt: None,
                 },
                 None => Reply::NotFound,
             }),

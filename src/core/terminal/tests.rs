@@ -408,7 +408,15 @@ fn a_lost_start_answer_is_recovered_never_resent() {
         Ok(Reply::Found {
             handle: PaymentHandle("tid".into()),
             status: PaymentStatus::Pending,
+            prompt: Some(Prompt::Qr {
+                payload: "again".into(),
+                expires_at: h.now + 60_000,
+            }),
         }),
+    );
+    // The customer sees the QR again while the recovered sale waits.
+    assert!(
+        matches!(&h.view.screen, Screen::Paying { waiting: Waiting::Qr { payload, .. }, .. } if payload == "again")
     );
     h.fire(TimerKind::Poll);
     let (call, _) = h.take("status");
@@ -886,6 +894,7 @@ fn reply_for(op: &Operation, r: u8) -> Result<Reply, Failure> {
             Operation::Recover(_) => Reply::Found {
                 handle: PaymentHandle("h".into()),
                 status: status(r),
+                prompt: None,
             },
         }),
     }

@@ -164,7 +164,8 @@ async fn start_up_registers_pos_and_shortlink_then_qr_sale_and_recovery() {
             handle: PaymentHandle("TID1".into()),
             status: PaymentStatus::Approved {
                 reference: "TID1".into()
-            }
+            },
+            prompt: None,
         }
     );
     let creates: Vec<Vec<u8>> = requests(&log)

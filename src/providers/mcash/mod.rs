@@ -249,8 +249,16 @@ impl McashProvider {
             .create_payment_request(&body)
             .await
             .map_err(|e| e.to_failure(true))?;
+        Ok(Reply::Started {
+            handle: PaymentHandle(answer.created.id),
+            prompt: self.prompt(&req, shortlink),
+        })
+    }
+
+    /// What the customer is shown for a payment request made for `req`.
+    fn prompt(&self, req: &SaleRequest, shortlink: Option<String>) -> Prompt {
         let expires_at = self.expires_at();
-        let prompt = match (&req.flow, shortlink) {
+        match (&req.flow, shortlink) {
             (Flow::Push { phone }, _) => Prompt::PushSent {
                 phone: phone.clone(),
                 expires_at,
@@ -260,11 +268,7 @@ impl McashProvider {
                 expires_at,
             },
             (_, None) => Prompt::Immediate,
-        };
-        Ok(Reply::Started {
-            handle: PaymentHandle(answer.created.id),
-            prompt,
-        })
+        }
     }
 
     async fn outcome_status(&self, tid: &str) -> Result<PaymentStatus, Failure> {
@@ -381,7 +385,13 @@ impl McashProvider {
             Creation::New => PaymentStatus::Pending,
             Creation::Identical => self.outcome_status(&handle.0).await?,
         };
-        Ok(Reply::Found { handle, status })
+        // The shortlink is the terminal's own, so the QR can be shown again while it waits.
+        let prompt = (!status.is_final()).then(|| self.prompt(&req, shortlink));
+        Ok(Reply::Found {
+            handle,
+            status,
+            prompt,
+        })
     }
 
     /// End of day: closes the ledger's open report (mCASH opens a new one).
