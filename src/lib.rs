@@ -7,4 +7,6 @@
 pub mod core;
 pub mod money;
 pub mod providers;
+#[cfg(feature = "sim")]
+pub mod sim;
 // pub mod runtime;
