@@ -40,11 +40,11 @@ pub(crate) fn pay_due(hub: &Hub, delay: Duration) {
         let Some(p) = hub.provider(req.provider) else {
             continue;
         };
-        if let Some(target) = &req.waiting_for_scan {
-            if let Err(e) = p.scan(target, None) {
-                tracing::warn!(request = %req.id, error = %e, "autopilot could not scan");
-                continue;
-            }
+        if let Some(target) = &req.waiting_for_scan
+            && let Err(e) = p.scan(target, None)
+        {
+            tracing::warn!(request = %req.id, error = %e, "autopilot could not scan");
+            continue;
         }
         match p.act(&req.id, CustomerAction::Pay) {
             Ok(()) => tracing::info!(provider = req.provider, request = %req.id, "autopilot paid"),

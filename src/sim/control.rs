@@ -38,7 +38,10 @@ pub(crate) fn router(hub: Arc<Hub>) -> Router {
             post(customer_action),
         )
         .route("/control/{provider}/scan/{target}", post(scan))
-        .route("/control/{provider}/faults", get(get_faults).put(put_faults))
+        .route(
+            "/control/{provider}/faults",
+            get(get_faults).put(put_faults),
+        )
         .route("/control/{provider}/credentials", post(credentials))
         .route("/control/{provider}/counters", get(counters))
         .route("/control/{provider}/x/{command}", post(command))

@@ -16,6 +16,8 @@ pub mod control;
 pub mod faults;
 pub mod mcash;
 pub mod page;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -167,7 +169,10 @@ impl Hub {
     }
 
     pub fn scan_targets(&self) -> Vec<ScanTarget> {
-        self.providers.iter().flat_map(|p| p.scan_targets()).collect()
+        self.providers
+            .iter()
+            .flat_map(|p| p.scan_targets())
+            .collect()
     }
 }
 

@@ -7,11 +7,11 @@
 use std::fmt::Write as _;
 use std::sync::Arc;
 
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
 
 use super::{CustomerAction, Hub};
 
@@ -50,7 +50,11 @@ async fn page(State(hub): State<Arc<Hub>>) -> Html<String> {
          form{display:inline}button{font-size:1em;margin:0 .2em}</style>\
          </head><body><h1>Customer</h1>\n",
     );
-    let _ = write!(h, "<p>Simulated time: {}</p>\n", esc(&super::rfc3339(hub.clock.now())));
+    let _ = writeln!(
+        h,
+        "<p>Simulated time: {}</p>",
+        esc(&super::rfc3339(hub.clock.now()))
+    );
 
     h.push_str("<h2>Open payment requests</h2>\n");
     let requests = hub.open_requests();
@@ -99,10 +103,10 @@ async fn page(State(hub): State<Arc<Hub>>) -> Html<String> {
     } else {
         h.push_str("<ul>\n");
         for t in &targets {
-            let _ = write!(
+            let _ = writeln!(
                 h,
                 "<li>{label} <code>{qr}</code> \
-                 <form method=\"post\" action=\"/page/{p}/scan/{id}\"><button>Scan</button></form></li>\n",
+                 <form method=\"post\" action=\"/page/{p}/scan/{id}\"><button>Scan</button></form></li>",
                 label = esc(&t.label),
                 qr = esc(&t.qr),
                 p = esc(t.provider),
@@ -162,6 +166,9 @@ mod tests {
 
     #[test]
     fn escapes_markup() {
-        assert_eq!(esc("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            esc("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
     }
 }

@@ -252,10 +252,13 @@ async fn user_get(AxState(sim): Sim, Path(id): Path<String>, call: Call) -> ApiR
 fn pos_fields(f: &mut Fields<'_>) -> Option<Pos> {
     let name = f.req_str("name", 100);
     let kind = f.req_str("type", 50);
-    if let Some(k) = &kind {
-        if !POS_TYPES.contains(&k.as_str()) {
-            f.error("type", "Value must be one of store, webshop, mobile, vending, poster.");
-        }
+    if let Some(k) = &kind
+        && !POS_TYPES.contains(&k.as_str())
+    {
+        f.error(
+            "type",
+            "Value must be one of store, webshop, mobile, vending, poster.",
+        );
     }
     Some(Pos {
         name: name?,
@@ -369,21 +372,23 @@ async fn pr_create(AxState(sim): Sim, call: Call) -> ApiResult {
                 }
                 let uri = s.payments.get(&tid).and_then(|p| s.checkout_uri(p));
                 let mut r = json_resp(StatusCode::OK, json!({ "id": tid, "uri": uri }));
-                if let Ok(h) = header::HeaderValue::from_str(&s.url(&format!("payment_request/{tid}/"))) {
+                if let Ok(h) =
+                    header::HeaderValue::from_str(&s.url(&format!("payment_request/{tid}/")))
+                {
                     r.headers_mut().insert(header::LOCATION, h);
                 }
                 return Ok(r);
             }
         }
-        if let Some(t) = &pos_tid {
-            if !is_local_id(t) {
-                f.error("pos_tid", "Must match ^[a-zA-Z0-9_.-]+$.");
-            }
+        if let Some(t) = &pos_tid
+            && !is_local_id(t)
+        {
+            f.error("pos_tid", "Must match ^[a-zA-Z0-9_.-]+$.");
         }
-        if let Some(p) = &pos_id {
-            if !s.pos.contains_key(p) {
-                f.error("pos_id", format!("No POS with id {p} is registered."));
-            }
+        if let Some(p) = &pos_id
+            && !s.pos.contains_key(p)
+        {
+            f.error("pos_id", format!("No POS with id {p} is registered."));
         }
         let currency = f.currency("currency", true);
         if !f.has("amount") {
@@ -418,7 +423,10 @@ async fn pr_create(AxState(sim): Sim, call: Call) -> ApiResult {
                 None => f.error("ledger", format!("No ledger with id {l}.")),
                 Some(l) if l.disabled => f.error("ledger", "The ledger is disabled."),
                 Some(l) if currency.is_some_and(|c| c != l.currency) => {
-                    f.error("ledger", format!("The ledger's currency is {}.", l.currency));
+                    f.error(
+                        "ledger",
+                        format!("The ledger's currency is {}.", l.currency),
+                    );
                 }
                 Some(_) => {}
             }
@@ -505,15 +513,18 @@ fn part(
     }
     let c = f.currency("currency", false);
     if c.is_some_and(|c| c != currency) {
-        f.error("currency", format!("The payment request's currency is {currency}."));
+        f.error(
+            "currency",
+            format!("The payment request's currency is {currency}."),
+        );
     }
     let amount = f.money("amount", Some(currency));
     let additional = f.money("additional_amount", Some(currency));
     let id = f.opt_str(id_field, 100);
-    if let Some(id) = &id {
-        if !is_local_id(id) {
-            f.error(id_field, "Must match [a-zA-Z0-9-_.]+.");
-        }
+    if let Some(id) = &id
+        && !is_local_id(id)
+    {
+        f.error(id_field, "Must match [a-zA-Z0-9-_.]+.");
     }
     Some((id?, amount?, additional?))
 }
@@ -530,10 +541,13 @@ async fn pr_update(AxState(sim): Sim, Path(tid): Path<String>, call: Call) -> Ap
         let mut f = Fields::new(&obj);
         let action = f.opt_str("action", 20).map(|a| a.to_ascii_lowercase());
         let ledger = f.opt_str("ledger", 100);
-        if let Some(l) = &ledger {
-            if !s.ledgers.get(l).is_some_and(|l| !l.disabled && l.currency == currency) {
-                f.error("ledger", format!("No usable ledger {l} in {currency}."));
-            }
+        if let Some(l) = &ledger
+            && !s
+                .ledgers
+                .get(l)
+                .is_some_and(|l| !l.disabled && l.currency == currency)
+        {
+            f.error("ledger", format!("No usable ledger {l} in {currency}."));
         }
         let callback_uri = valid_uri(&mut f, "callback_uri");
         valid_uri(&mut f, "display_message_uri");
@@ -588,7 +602,8 @@ async fn testbed_pay(
             if p.waiting_for_scan() {
                 p.scan_token = Some(format!("token:{merchant_id}-alice"));
             }
-            p.customer.get_or_insert_with(|| format!("{merchant_id}-alice"));
+            p.customer
+                .get_or_insert_with(|| format!("{merchant_id}-alice"));
         }
         s.customer_approve(&tid, false, now)
             .map_err(|e| ApiError::conflict(&e))?;
@@ -665,7 +680,9 @@ async fn ledger_delete(AxState(sim): Sim, Path(id): Path<String>, call: Call) ->
     sim.with(|s, _| {
         auth::authenticate(s, &call, Level::Secret, ALL)?;
         if id == state::DEFAULT_LEDGER {
-            return Err(ApiError::conflict("the built-in default ledger cannot be deleted"));
+            return Err(ApiError::conflict(
+                "the built-in default ledger cannot be deleted",
+            ));
         }
         let l = s.ledgers.get_mut(&id).ok_or_else(ApiError::not_found)?;
         l.disabled = true;
@@ -740,7 +757,12 @@ async fn last_settlement(AxState(sim): Sim, call: Call) -> ApiResult {
 async fn settlement_list(AxState(sim): Sim, call: Call) -> ApiResult {
     sim.with(|s, _| {
         auth::authenticate(s, &call, Level::Secret, ALL)?;
-        list(s, s.settlements.iter().map(|x| format!("settlement/{}/", x.id)))
+        list(
+            s,
+            s.settlements
+                .iter()
+                .map(|x| format!("settlement/{}/", x.id)),
+        )
     })
 }
 
@@ -778,19 +800,19 @@ async fn perm_create(AxState(sim): Sim, call: Call) -> ApiResult {
         let mut f = Fields::new(&obj);
         let pos_id = f.req_str("pos_id", 100);
         let pos_tid = f.req_str("pos_tid", 64);
-        if let (Some(p), Some(t)) = (&pos_id, &pos_tid) {
-            if let Some(rid) = s.permissions_by_pos_tid.get(&(p.clone(), t.clone())) {
-                let same = s
-                    .permissions
-                    .get(rid)
-                    .is_some_and(|r| r.request == Value::Object(obj.clone()));
-                if !same {
-                    return Err(ApiError::conflict(&format!(
-                        "pos_id {p} and pos_tid {t} were used for a different permission request"
-                    )));
-                }
-                return ok(json!({ "id": rid }));
+        if let (Some(p), Some(t)) = (&pos_id, &pos_tid)
+            && let Some(rid) = s.permissions_by_pos_tid.get(&(p.clone(), t.clone()))
+        {
+            let same = s
+                .permissions
+                .get(rid)
+                .is_some_and(|r| r.request == Value::Object(obj.clone()));
+            if !same {
+                return Err(ApiError::conflict(&format!(
+                    "pos_id {p} and pos_tid {t} were used for a different permission request"
+                )));
             }
+            return ok(json!({ "id": rid }));
         }
         f.req_str("customer", 100);
         let scope = f.req_str("scope", 500);
@@ -871,7 +893,10 @@ async fn status_list(AxState(sim): Sim, call: Call) -> ApiResult {
     sim.with(|s, _| {
         auth::authenticate(s, &call, Level::Open, ALL)?;
         ok(Value::Array(
-            STATUS_CODES.iter().map(|(c, d)| status_json(*c, d)).collect(),
+            STATUS_CODES
+                .iter()
+                .map(|(c, d)| status_json(*c, d))
+                .collect(),
         ))
     })
 }
@@ -949,7 +974,11 @@ async fn shortlink_get(AxState(sim): Sim, Path(id): Path<String>, call: Call) ->
 async fn shortlink_update(AxState(sim): Sim, Path(id): Path<String>, call: Call) -> ApiResult {
     sim.with(|s, _| {
         auth::authenticate(s, &call, Level::Secret, ALL)?;
-        let mut l = s.shortlinks.get(&id).cloned().ok_or_else(ApiError::not_found)?;
+        let mut l = s
+            .shortlinks
+            .get(&id)
+            .cloned()
+            .ok_or_else(ApiError::not_found)?;
         let obj = call.json()?;
         let mut f = Fields::new(&obj);
         shortlink_fields(&mut f, &mut l);

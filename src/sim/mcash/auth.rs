@@ -10,9 +10,9 @@ use time::OffsetDateTime;
 
 use crate::providers::mcash::sign;
 
+use super::ApiError;
 use super::call::Call;
 use super::state::{State, User};
-use super::ApiError;
 
 /// How far `X-Mcash-Timestamp` may be from now, either way.
 pub const TIMESTAMP_WINDOW: time::Duration = time::Duration::minutes(5);
@@ -41,9 +41,7 @@ pub fn authenticate(
     roles: &[&str],
 ) -> Result<Caller, ApiError> {
     if required == Level::Open {
-        return Ok(Caller {
-            level: Level::Open,
-        });
+        return Ok(Caller { level: Level::Open });
     }
     let result = check(state, call, required, roles);
     if matches!(&result, Err(e) if e.status == axum::http::StatusCode::UNAUTHORIZED) {
@@ -91,10 +89,12 @@ fn check(state: &State, call: &Call, required: Level, roles: &[&str]) -> Result<
         .ok_or_else(|| ApiError::unauthorized("missing Authorization header"))?;
     let level = match authorization.split_once(' ') {
         Some((scheme, secret)) if scheme.eq_ignore_ascii_case("SECRET") => {
-            let ok = user
-                .secret
-                .as_ref()
-                .is_some_and(|s| constant_time_eq(secrecy::ExposeSecret::expose_secret(s).as_bytes(), secret.as_bytes()));
+            let ok = user.secret.as_ref().is_some_and(|s| {
+                constant_time_eq(
+                    secrecy::ExposeSecret::expose_secret(s).as_bytes(),
+                    secret.as_bytes(),
+                )
+            });
             if !ok {
                 return Err(ApiError::unauthorized("wrong secret"));
             }
@@ -119,7 +119,9 @@ fn check(state: &State, call: &Call, required: Level, roles: &[&str]) -> Result<
             .any(|r| roles.iter().any(|a| a.eq_ignore_ascii_case(r)))
     };
     if !allowed {
-        return Err(ApiError::forbidden("the user's role may not call this endpoint"));
+        return Err(ApiError::forbidden(
+            "the user's role may not call this endpoint",
+        ));
     }
     Ok(Caller { level })
 }

@@ -40,7 +40,10 @@ impl<'a> Fields<'a> {
         match self.get(name)? {
             Value::String(s) if s.chars().count() <= max_len => Some(s.clone()),
             Value::String(_) => {
-                self.error(name, format!("Ensure this value has at most {max_len} characters."));
+                self.error(
+                    name,
+                    format!("Ensure this value has at most {max_len} characters."),
+                );
                 None
             }
             _ => {
@@ -118,7 +121,10 @@ impl<'a> Fields<'a> {
     pub fn money(&mut self, name: &str, currency: Option<Currency>) -> Option<Money> {
         let v = self.get(name)?;
         let Value::String(text) = v else {
-            self.error(name, "Money must be a string such as \"12.50\", not a number.");
+            self.error(
+                name,
+                "Money must be a string such as \"12.50\", not a number.",
+            );
             return None;
         };
         let currency = currency?;
@@ -169,8 +175,7 @@ pub fn strict_money(text: &str, currency: Currency) -> Result<Money, String> {
 /// `pos_tid` / `capture_id` form (NOTES): `^[a-zA-Z0-9_.-]+$`.
 pub fn is_local_id(s: &str) -> bool {
     !s.is_empty()
-        && s
-            .bytes()
+        && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
 }
 
@@ -183,7 +188,9 @@ mod tests {
         let nok = Currency::NOK;
         assert_eq!(strict_money("12.50", nok).map(|m| m.minor()), Ok(1250));
         assert_eq!(strict_money("0.05", nok).map(|m| m.minor()), Ok(5));
-        for bad in ["12.5", "12", "12.500", "-1.00", "012.50", "1e2", "", "12,50", " 1.00"] {
+        for bad in [
+            "12.5", "12", "12.500", "-1.00", "012.50", "1e2", "", "12,50", " 1.00",
+        ] {
             assert!(strict_money(bad, nok).is_err(), "{bad:?} accepted");
         }
         assert_eq!(

@@ -51,9 +51,9 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
+pub use crate::providers::mcash::wire::MEDIA_TYPE;
 pub use callbacks::CallbackKey;
 pub use error::ApiError;
-pub use crate::providers::mcash::wire::MEDIA_TYPE;
 
 use super::{ActionError, CustomerAction, OpenRequest, ProviderSim, ScanTarget, SimClock};
 use state::{State, User};
@@ -201,7 +201,10 @@ impl McashSim {
 
     /// The public key callbacks are signed with (generated on first use).
     pub async fn callback_public_pem(&self) -> Option<String> {
-        self.callbacks.key().await.map(|k| k.public_pem().to_string())
+        self.callbacks
+            .key()
+            .await
+            .map(|k| k.public_pem().to_string())
     }
 
     /// Generates a settlement of everything captured since the last one; returns its id.

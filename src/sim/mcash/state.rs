@@ -312,7 +312,12 @@ impl State {
         );
     }
 
-    fn open_report(&mut self, ledger: &str, currency: Currency, previous: Option<String>) -> String {
+    fn open_report(
+        &mut self,
+        ledger: &str,
+        currency: Currency,
+        previous: Option<String>,
+    ) -> String {
         let id = new_id(16);
         self.reports.insert(
             id.clone(),
@@ -332,7 +337,9 @@ impl State {
     }
 
     pub fn open_report_of(&self, ledger: &str) -> Option<String> {
-        self.ledgers.get(ledger).and_then(|l| l.reports.last().cloned())
+        self.ledgers
+            .get(ledger)
+            .and_then(|l| l.reports.last().cloned())
     }
 
     /// Closes the report (if open) and opens the next one. Returns false if already closed.
@@ -485,11 +492,11 @@ impl State {
             .filter(|p| p.waiting_for_scan() && p.shortlink.as_deref() == Some(shortlink))
             .min_by_key(|p| p.created)
             .map(|p| p.tid.clone());
-        if let Some(tid) = &waiting {
-            if let Some(p) = self.payments.get_mut(tid) {
-                p.scan_token = Some(token.clone());
-                p.modified = now;
-            }
+        if let Some(tid) = &waiting
+            && let Some(p) = self.payments.get_mut(tid)
+        {
+            p.scan_token = Some(token.clone());
+            p.modified = now;
         }
         self.scans.push(Scan {
             token: token.clone(),
@@ -678,7 +685,13 @@ impl State {
                 }
                 let (a, b) = p.remaining_auth();
                 let cur = p.currency;
-                self.capture(tid, None, Money::from_minor(a, cur), Money::from_minor(b, cur), now);
+                self.capture(
+                    tid,
+                    None,
+                    Money::from_minor(a, cur),
+                    Money::from_minor(b, cur),
+                    now,
+                );
             }
             Some((id, amount, additional)) => {
                 if let Some(c) = p
@@ -819,7 +832,11 @@ impl State {
                 if ca == ra && cb == rb {
                     return Ok(()); // fully refunded already: idempotent
                 }
-                (None, Money::from_minor(ca - ra, cur), Money::from_minor(cb - rb, cur))
+                (
+                    None,
+                    Money::from_minor(ca - ra, cur),
+                    Money::from_minor(cb - rb, cur),
+                )
             }
         };
         if amount.minor() > ca - ra || additional.minor() > cb - rb {
@@ -1019,7 +1036,10 @@ impl State {
             .get_mut(rid)
             .ok_or_else(|| format!("no permission request {rid}"))?;
         if r.code != Code::Pending {
-            return Err(format!("permission request {rid} is {}, not pending", r.code));
+            return Err(format!(
+                "permission request {rid} is {}, not pending",
+                r.code
+            ));
         }
         r.code = if approve { Code::Ok } else { Code::Rejected };
         if let Some(uri) = r.callback_uri.clone() {
