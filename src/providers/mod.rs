@@ -6,6 +6,11 @@ use std::pin::Pin;
 
 use crate::core::provider::{Failure, Operation, ProviderInfo, Reply};
 
+pub mod http;
+pub mod mcash;
+#[cfg(test)]
+pub(crate) mod test_server;
+
 // FAKE
 
 /// A boxed future, so that providers can live behind `Arc<dyn PaymentProvider>`.
