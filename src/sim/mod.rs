@@ -14,6 +14,8 @@ pub mod autopilot;
 pub mod clock;
 pub mod control;
 pub mod faults;
+#[cfg(test)]
+mod interop_tests;
 pub mod mcash;
 pub mod page;
 #[cfg(test)]

@@ -16,7 +16,7 @@ const KEY_USER: &str = "key-pos";
 const MEDIA: &str = "application/vnd.mcash.api.merchant.v1+json";
 
 /// One small test key pair for the whole test binary (1024 bits keeps debug builds fast).
-fn test_key() -> &'static (String, String) {
+pub(super) fn test_key() -> &'static (String, String) {
     static KEY: OnceLock<(String, String)> = OnceLock::new();
     KEY.get_or_init(|| {
         let key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 1024).unwrap();
@@ -776,4 +776,152 @@ fn secrets_stay_out_of_debug_output() {
     let text = format!("{u:?} {o:?}");
     assert!(!text.contains("super-secret-value"));
     assert!(!text.contains("secret-bits"));
+}
+
+#[tokio::test]
+async fn crud_endpoints_answer_as_documented() {
+    let t = start().await;
+    // POS.
+    let upd = json!({"name": "Till One", "type": "vending"});
+    assert_eq!(
+        t.send(Method::PUT, "pos/till-1/", Some(upd)).await.0,
+        StatusCode::NO_CONTENT
+    );
+    let (_, pos) = t.send(Method::GET, "pos/till-1/", None).await;
+    assert_eq!(pos["type"], "vending");
+    let (st, body) = t
+        .send(
+            Method::POST,
+            "pos/",
+            Some(json!({"id": "x", "name": "X", "type": "car"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert!(body["error_details"]["type"].is_array());
+    assert_eq!(
+        t.send(Method::DELETE, "pos/till-1/", None).await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        t.send(Method::GET, "pos/till-1/", None).await.0,
+        StatusCode::NOT_FOUND
+    );
+    // Users.
+    let (st, _) = t
+        .send(
+            Method::PUT,
+            &format!("user/{DEMO_USER_ID}/"),
+            Some(json!({"secret": "short"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let (_, me) = t
+        .send(Method::GET, &format!("user/{DEMO_USER_ID}/"), None)
+        .await;
+    assert_eq!(me["roles"], json!(["superuser"]));
+    assert!(me.get("secret").is_none());
+    // Ledgers.
+    let resp = t
+        .secret(Method::POST, "ledger/")
+        .header("Content-Type", "application/json")
+        .body(json!({"currency": "NOK", "description": "Till 1"}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let location = resp.headers()["location"].to_str().unwrap().to_string();
+    let id = resp.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(location, t.url(&format!("ledger/{id}/")));
+    let path = format!("ledger/{id}/");
+    assert_eq!(
+        t.send(Method::PUT, &path, Some(json!({"description": "d"})))
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        t.send(Method::DELETE, &path, None).await.0,
+        StatusCode::NO_CONTENT
+    );
+    // Shortlinks.
+    let (_, link) = t
+        .send(
+            Method::POST,
+            "shortlink/",
+            Some(json!({"description": "door"})),
+        )
+        .await;
+    let path = format!("shortlink/{}/", link["id"].as_str().unwrap());
+    assert_eq!(
+        t.send(Method::PUT, &path, Some(json!({"serial_number": "sn-9"})))
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        t.send(Method::GET, &path, None).await.1["serial_number"],
+        "sn-9"
+    );
+    assert_eq!(
+        t.send(Method::DELETE, &path, None).await.0,
+        StatusCode::NO_CONTENT
+    );
+    // Permission requests.
+    let perm = json!({"customer": "4799999999", "pos_id": "till-1", "pos_tid": "perm-1",
+                      "scope": "openid phone"});
+    let (st, created) = t
+        .send(Method::POST, "permission_request/", Some(perm.clone()))
+        .await;
+    assert_eq!(st, StatusCode::CREATED);
+    let rid = created["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        t.send(Method::POST, "permission_request/", Some(perm))
+            .await
+            .1["id"],
+        rid.as_str()
+    );
+    let outcome = format!("permission_request/{rid}/outcome/");
+    assert_eq!(
+        t.send(Method::GET, &outcome, None).await.1["status_code"],
+        1003
+    );
+    let st = t
+        .control(
+            Method::POST,
+            "/control/mcash/x/permission",
+            Some(json!({"rid": rid})),
+        )
+        .await
+        .status();
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(t.send(Method::GET, &outcome, None).await.1["status"], "ok");
+    // Lookup (OPEN), settlement account.
+    let resp = t
+        .http
+        .get(t.url("merchant_lookup/999999999/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let (st, acct) = t
+        .send(
+            Method::GET,
+            "settlement_account/demo-settlement-account/",
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(acct["net_transactions_for"], json!([DEMO_MERCHANT_ID]));
+    // A body that is not JSON.
+    let resp = t
+        .secret(Method::POST, "shortlink/")
+        .header("Content-Type", "text/plain")
+        .body("hello")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
 }
