@@ -76,7 +76,7 @@ async fn the_mcash_client_works_against_the_simulator() {
     let link_id = link.id.unwrap();
 
     // Sale, idempotent create, pay, outcome.
-    let amount = Money::from_minor(12_50, Currency::NOK);
+    let amount = Money::from_minor(1_250, Currency::NOK);
     let mut req = PaymentRequestCreate::new(amount, "till-1", "t-1", None, PaymentAction::Sale);
     req.ledger = Some("default".into());
     let first = demo.create_payment_request(&req).await.unwrap();
@@ -93,7 +93,7 @@ async fn the_mcash_client_works_against_the_simulator() {
 
     // Auth via a shortlink scan, partial capture, KEY refund.
     let mut auth = PaymentRequestCreate::new(
-        Money::from_minor(100_00, Currency::NOK),
+        Money::from_minor(10_000, Currency::NOK),
         "till-1",
         "t-2",
         Some(format!("shortlink_id:{link_id}")),
@@ -107,7 +107,7 @@ async fn the_mcash_client_works_against_the_simulator() {
         demo.payment_outcome(&tid2).await.unwrap().status_code,
         Some(StatusCode::Auth)
     );
-    let part = PaymentRequestUpdate::capture("c1", Money::from_minor(40_00, Currency::NOK));
+    let part = PaymentRequestUpdate::capture("c1", Money::from_minor(4_000, Currency::NOK));
     demo.update_payment_request(&tid2, &part).await.unwrap();
     demo.update_payment_request(&tid2, &part).await.unwrap();
     demo.update_payment_request(&tid2, &PaymentRequestUpdate::action(UpdateAction::Release))
@@ -116,7 +116,7 @@ async fn the_mcash_client_works_against_the_simulator() {
     let o = demo.payment_outcome(&tid2).await.unwrap();
     assert_eq!(o.status_code, Some(StatusCode::Ok));
     assert_eq!(o.captures.map(|c| c.len()), Some(1));
-    let refund = PaymentRequestUpdate::refund("r1", Money::from_minor(10_00, Currency::NOK), None);
+    let refund = PaymentRequestUpdate::refund("r1", Money::from_minor(1_000, Currency::NOK), None);
     assert!(demo.update_payment_request(&tid2, &refund).await.is_err());
     client.update_payment_request(&tid2, &refund).await.unwrap();
 
