@@ -10,3 +10,5 @@ pub mod journal;
 pub mod money;
 pub mod providers;
 pub mod runtime;
+#[cfg(feature = "sim")]
+pub mod sim;
