@@ -59,9 +59,12 @@ use super::{ActionError, CustomerAction, OpenRequest, ProviderSim, ScanTarget, S
 use state::{State, User};
 
 /// The demo merchant, user and secret (also the terminal's default config without a file).
-pub const DEMO_MERCHANT_ID: &str = "demo-merchant";
-pub const DEMO_USER_ID: &str = "demo-pos";
-pub const DEMO_SECRET: &str = "demo-secret-0123456789";
+/// The demo credentials are the demo config's, so the terminal with no config file and the
+/// simulator agree by construction.
+pub use crate::config::demo::{
+    MCASH_MERCHANT_ID as DEMO_MERCHANT_ID, MCASH_SECRET as DEMO_SECRET,
+    MCASH_USER_ID as DEMO_USER_ID,
+};
 
 /// Path prefix of the API inside the simulator server.
 const API_PATH: &str = "/mcash/merchant/v1/";
