@@ -8,6 +8,7 @@ pub mod console;
 pub mod core;
 pub mod journal;
 pub mod money;
+pub mod pay;
 pub mod providers;
 pub mod runtime;
 #[cfg(feature = "sim")]

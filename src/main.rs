@@ -25,6 +25,34 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// One sale from the command line: shows the QR (or pushes to a phone), waits, prints the
+    /// result. Exit code 0 paid, 1 not paid (declined, expired, cancelled), 2 error or in doubt.
+    /// With no config file it runs the built-in simulator with a customer who pays by itself.
+    Pay {
+        /// Provider id: mcash.
+        #[arg(long)]
+        provider: String,
+        /// Amount in the terminal's currency, as typed: 12.50
+        #[arg(long)]
+        amount: String,
+        /// Push the payment request to this phone number instead of showing a QR code.
+        #[arg(long)]
+        phone: Option<String>,
+        /// Config file (default: ./kassa.toml; if it does not exist, the demo config).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Serve the provider simulators on loopback until interrupted, and print what a client
+    /// needs: base URLs, demo credentials, the customer page.
+    #[cfg(feature = "sim")]
+    Sim {
+        /// Address to listen on (port 0 picks a free port).
+        #[arg(long, default_value = "127.0.0.1:8700")]
+        bind: std::net::SocketAddr,
+        /// Pay every open payment request by itself after this many seconds (demos).
+        #[arg(long)]
+        autopilot: Option<u64>,
+    },
     /// Check or prepare the configuration file.
     Config {
         #[command(subcommand)]
@@ -78,6 +106,21 @@ fn init_logging(verbose: u8) {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Pay {
+            provider,
+            amount,
+            phone,
+            config,
+        } => {
+            let request = kassa::pay::PayRequest {
+                provider,
+                amount,
+                phone,
+            };
+            tokio_runtime()?.block_on(pay(config, request))
+        }
+        #[cfg(feature = "sim")]
+        Command::Sim { bind, autopilot } => tokio_runtime()?.block_on(sim(bind, autopilot)),
         Command::Config { action } => match action {
             ConfigAction::Check { path } => {
                 let path = path.unwrap_or_else(|| PathBuf::from("kassa.toml"));
@@ -99,6 +142,117 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         },
     }
+}
+
+fn tokio_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+/// Resolves on Ctrl-C or SIGTERM (systemd stop).
+async fn interrupted() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+async fn pay(path: Option<PathBuf>, request: kassa::pay::PayRequest) -> anyhow::Result<ExitCode> {
+    let explicit = path.is_some();
+    let path = path.unwrap_or_else(kassa::pay::default_config_path);
+    // With no config file: the built-in simulator, with a customer who pays by itself.
+    #[cfg(feature = "sim")]
+    let mut _sim = None;
+    let config = if explicit || path.exists() {
+        match config::Config::load(&path) {
+            Ok(c) => c,
+            Err(errors) => {
+                for p in &errors.problems {
+                    eprintln!("{p}");
+                }
+                return Ok(ExitCode::from(2));
+            }
+        }
+    } else {
+        #[cfg(feature = "sim")]
+        {
+            let sim = kassa::sim::Simulator::start(
+                "127.0.0.1:0".parse()?,
+                kassa::sim::SimOptions {
+                    autopilot: Some(std::time::Duration::from_secs(2)),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            println!(
+                "No {} here: using the built-in simulator; its customer pays by itself in 2 s (customer page {})",
+                path.display(),
+                sim.root_url()
+            );
+            let c = config::Config::demo(sim.root_url());
+            _sim = Some(sim);
+            c
+        }
+        #[cfg(not(feature = "sim"))]
+        anyhow::bail!(
+            "no config file at {} (this build has no simulators)",
+            path.display()
+        );
+    };
+    for w in &config.warnings {
+        tracing::warn!("{w}");
+    }
+    let mut out = std::io::stdout();
+    match kassa::pay::pay(&config, &request, &mut out, interrupted()).await {
+        Ok(result) => Ok(ExitCode::from(result.exit_code())),
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
+#[cfg(feature = "sim")]
+async fn sim(bind: std::net::SocketAddr, autopilot: Option<u64>) -> anyhow::Result<ExitCode> {
+    use kassa::config::demo;
+    let sim = kassa::sim::Simulator::start(
+        bind,
+        kassa::sim::SimOptions {
+            autopilot: autopilot.map(std::time::Duration::from_secs),
+            ..Default::default()
+        },
+    )
+    .await?;
+    println!("Kassa provider simulators (demo credentials, never real ones)");
+    println!("customer page: {}", sim.root_url());
+    for (name, url) in sim.base_urls() {
+        println!("{name} base url: {url}");
+    }
+    println!("mcash merchant id: {}", demo::MCASH_MERCHANT_ID);
+    println!("mcash user id: {}", demo::MCASH_USER_ID);
+    println!("mcash secret: {}", demo::MCASH_SECRET);
+    use std::io::Write as _;
+    let _ = std::io::stdout().flush();
+    sim.serve_until(interrupted()).await?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn config_check(path: &std::path::Path) -> ExitCode {

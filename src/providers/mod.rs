@@ -10,6 +10,7 @@ use crate::core::provider::{Failure, Operation, ProviderInfo, Reply};
 pub mod fake;
 pub mod http;
 pub mod mcash;
+pub mod setup;
 #[cfg(test)]
 pub(crate) mod test_server;
 
