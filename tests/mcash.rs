@@ -130,7 +130,7 @@ async fn pay_exits_1_when_the_customer_page_rejects() {
     let sim = Sim::start();
     let dir = temp_dir("reject");
     let config = config_for(&sim, &dir);
-    let mut pay = tokio::process::Command::new(env!("CARGO_BIN_EXE_kassa"))
+    let pay = tokio::process::Command::new(env!("CARGO_BIN_EXE_kassa"))
         .args(["pay", "--provider", "mcash", "--amount", "3.00", "--config"])
         .arg(&config)
         .env("RUST_LOG", "warn")
