@@ -99,6 +99,22 @@ pub async fn pay(
     let writer = JournalWriter::spawn(journal).map_err(|e| PayError::Other(e.to_string()))?;
     let providers: Vec<Arc<dyn PaymentProvider>> = providers;
     let rt = Runtime::start(terminal, providers, writer, Clock::system());
+    let result = drive(&rt, index, amount, phone, request, out, interrupt).await;
+    // Stop the driver so the journal writer ends and releases the database.
+    rt.task.abort();
+    let _ = rt.task.await;
+    result
+}
+
+async fn drive(
+    rt: &Runtime,
+    index: usize,
+    amount: Money,
+    phone: Option<Msisdn>,
+    request: &PayRequest,
+    out: &mut (dyn Write + Send),
+    interrupt: impl std::future::Future<Output = ()> + Send,
+) -> Result<PayResult, PayError> {
     let clock = Clock::system();
     let h = rt.handle.clone();
 
