@@ -185,3 +185,76 @@ async fn pay_exits_1_when_the_customer_page_rejects() {
     assert!(!stdout.contains("PAID - reference"), "{stdout}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The sale through the library's `pay` against an in-process simulator with a fault set.
+async fn pay_in_process(
+    name: &str,
+    faults: kassa::sim::FaultSettings,
+) -> (kassa::pay::PayResult, kassa::sim::RunningSim) {
+    let sim = kassa::sim::Simulator::start(
+        "127.0.0.1:0".parse().expect("address"),
+        kassa::sim::SimOptions {
+            autopilot: Some(Duration::from_millis(300)),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("simulator");
+    sim.faults("mcash").expect("mcash faults").set(faults);
+    let mut config = kassa::config::Config::demo(sim.root_url());
+    config.storage.path = temp_dir(name).join("data");
+    config.terminal.poll_interval_ms = 100;
+    let request = kassa::pay::PayRequest {
+        provider: "mcash".into(),
+        amount: "12.50".into(),
+        phone: None,
+    };
+    let mut out = Vec::new();
+    let result = kassa::pay::pay(&config, &request, &mut out, std::future::pending())
+        .await
+        .unwrap_or_else(|e| panic!("pay failed: {e}\n{}", String::from_utf8_lossy(&out)));
+    (result, sim)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_dropped_after_commit_ends_approved_once_without_a_second_request() {
+    let (result, sim) = pay_in_process(
+        "dropped",
+        kassa::sim::FaultSettings {
+            drop_after_commit: 1,
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(result.exit_code(), 0, "{result:?}");
+    let pos = kassa::config::demo::TERMINAL_ID;
+    // One payment request exists; the terminal asked twice (the lost create, the recovery).
+    assert_eq!(sim.mcash().created_for_pos(pos), 1);
+    let tid = "demo-000001";
+    assert_eq!(sim.mcash().create_calls(pos, tid), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_5xx_page_at_start_up_does_not_stop_sales() {
+    let (result, sim) = pay_in_process(
+        "5xx",
+        kassa::sim::FaultSettings {
+            fail_next: 1,
+            ..Default::default()
+        },
+    )
+    .await;
+    // The 502 page met the POS registration at start-up; the provider registers again before
+    // the sale instead of failing every sale until a restart, and the sale is paid once.
+    assert_eq!(result.exit_code(), 0, "{result:?}");
+    assert_eq!(
+        sim.mcash()
+            .created_for_pos(kassa::config::demo::TERMINAL_ID),
+        1
+    );
+    assert_eq!(
+        sim.faults("mcash").expect("faults").settings().fail_next,
+        0,
+        "the fault was used"
+    );
+}

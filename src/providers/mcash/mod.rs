@@ -79,6 +79,9 @@ pub struct McashProvider {
     config: McashProviderConfig,
     clock: Clock,
     shortlink_id: Mutex<Option<String>>,
+    /// Set once the POS registration succeeded; a failed start-up registration (network down at
+    /// boot) is retried before the next payment request instead of failing every sale.
+    pos_registered: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for McashProvider {
@@ -100,7 +103,19 @@ impl McashProvider {
             config,
             clock,
             shortlink_id,
+            pos_registered: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// Registers the POS unless that already succeeded.
+    async fn ensure_pos(&self) -> Result<(), McashError> {
+        use std::sync::atomic::Ordering;
+        if self.pos_registered.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        self.register_pos().await?;
+        self.pos_registered.store(true, Ordering::Release);
+        Ok(())
     }
 
     pub fn client(&self) -> &McashClient {
@@ -227,6 +242,8 @@ impl McashProvider {
     }
 
     async fn shortlink_for(&self, req: &SaleRequest) -> Result<Option<String>, Failure> {
+        // Nothing has been sent for this sale yet: a failure here moves no money.
+        self.ensure_pos().await.map_err(|e| e.to_failure(false))?;
         match req.flow {
             Flow::Qr => self
                 .ensure_shortlink()
@@ -515,7 +532,7 @@ impl PaymentProvider for McashProvider {
 
     fn start_up(&self) -> BoxFuture<'_, Result<(), Failure>> {
         Box::pin(async move {
-            self.register_pos().await.map_err(|e| e.to_failure(false))?;
+            self.ensure_pos().await.map_err(|e| e.to_failure(false))?;
             self.ensure_shortlink()
                 .await
                 .map_err(|e| e.to_failure(false))?;
