@@ -9,6 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 use thiserror::Error;
 
 use super::Millis;
+use super::event::Key;
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum PinError {
@@ -109,6 +110,70 @@ impl PinGuard {
         self.wrong = 0;
         self.locked_until = None;
     }
+}
+
+/// What a key did to a PIN being typed.
+#[derive(Debug, PartialEq, Eq)]
+pub enum PinStep<T> {
+    Typing,
+    /// Cancel on an empty PIN: leave the PIN screen.
+    Cancelled,
+    /// The PIN was right; `T` says whose it was.
+    Accepted(T),
+    /// Wrong or locked: the message to show. The typed PIN is cleared.
+    Refused(String),
+}
+
+/// The one keypad behaviour of every PIN screen: digits (at most 12), backspace, clear, and
+/// on Enter the lockout check, then `check`, then counting the try.
+pub fn pin_key<T>(
+    guard: &mut PinGuard,
+    pin: &mut String,
+    key: Key,
+    now: Millis,
+    check: impl FnOnce(&str) -> Option<T>,
+) -> PinStep<T> {
+    match key {
+        Key::Digit(d) if pin.len() < 12 && d <= 9 => pin.push(char::from(b'0' + d)),
+        Key::Backspace => {
+            pin.pop();
+        }
+        Key::Clear => pin.clear(),
+        Key::Cancel if pin.is_empty() => return PinStep::Cancelled,
+        Key::Cancel => pin.clear(),
+        Key::Enter => {
+            let typed = std::mem::take(pin);
+            if let Some(until) = guard.locked(now) {
+                return PinStep::Refused(locked_message(now, until));
+            }
+            return match check(&typed) {
+                Some(who) => {
+                    guard.record_right();
+                    PinStep::Accepted(who)
+                }
+                None => {
+                    guard.record_wrong(now);
+                    PinStep::Refused(match guard.locked(now) {
+                        Some(until) => locked_message(now, until),
+                        None => format!(
+                            "Wrong PIN ({} of {} tries)",
+                            guard.wrong_tries(),
+                            PinGuard::FREE_TRIES
+                        ),
+                    })
+                }
+            };
+        }
+        _ => {}
+    }
+    PinStep::Typing
+}
+
+fn locked_message(now: Millis, until: Millis) -> String {
+    format!(
+        "Too many wrong PINs. Try again in {} s",
+        until.saturating_sub(now).div_ceil(1000)
+    )
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use super::event::{CallId, Effect, Event, Key, Signal, Timer, TimerKind};
-use super::pin::PinGuard;
+use super::pin::{PinGuard, PinStep, pin_key};
 use super::provider::{
     Failure, FailureKind, FlowKind, Operation, PaymentHandle, PaymentStatus, Prompt, ProviderId,
     ProviderInfo, Reply,
@@ -387,43 +387,24 @@ impl Terminal {
     }
 
     fn key_login(&mut self, now: Millis, mut pin: String, key: Key) -> State {
-        match key {
-            Key::Digit(d) if pin.len() < 12 => pin.push(char::from(b'0' + d)),
-            Key::Backspace => {
-                pin.pop();
+        let cashiers = &self.settings.cashiers;
+        let step = pin_key(&mut self.login_guard, &mut pin, key, now, |typed| {
+            cashiers
+                .iter()
+                .find(|c| c.pin.verify(typed))
+                .map(|c| c.id.clone())
+        });
+        match step {
+            PinStep::Accepted(id) => {
+                self.cashier = Some(id);
+                self.home()
             }
-            Key::Clear | Key::Cancel => pin.clear(),
-            Key::Enter => {
-                if let Some(until) = self.login_guard.locked(now) {
-                    return State::Login {
-                        pin: String::new(),
-                        error: Some(locked_message(now, until)),
-                    };
-                }
-                let found = self
-                    .settings
-                    .cashiers
-                    .iter()
-                    .find(|c| c.pin.verify(&pin))
-                    .map(|c| c.id.clone());
-                return match found {
-                    Some(id) => {
-                        self.login_guard.record_right();
-                        self.cashier = Some(id);
-                        self.home()
-                    }
-                    None => {
-                        self.login_guard.record_wrong(now);
-                        State::Login {
-                            pin: String::new(),
-                            error: Some(wrong_pin_message(&self.login_guard, now)),
-                        }
-                    }
-                };
-            }
-            _ => {}
+            PinStep::Refused(error) => State::Login {
+                pin,
+                error: Some(error),
+            },
+            PinStep::Typing | PinStep::Cancelled => State::Login { pin, error: None },
         }
-        State::Login { pin, error: None }
     }
 
     fn key_amount(&mut self, minor: i64, key: Key, fx: &mut Vec<Effect>) -> State {
@@ -639,39 +620,19 @@ impl Terminal {
     }
 
     fn key_supervisor(&mut self, now: Millis, mut pin: String, key: Key) -> State {
-        match key {
-            Key::Digit(d) if pin.len() < 12 => pin.push(char::from(b'0' + d)),
-            Key::Backspace => {
-                pin.pop();
-            }
-            Key::Clear => pin.clear(),
-            Key::Cancel => return self.home(),
-            Key::Enter => {
-                if let Some(until) = self.supervisor_guard.locked(now) {
-                    return State::SupervisorPin {
-                        pin: String::new(),
-                        error: Some(locked_message(now, until)),
-                    };
-                }
-                let ok = self
-                    .settings
-                    .supervisor_pin
-                    .as_ref()
-                    .is_some_and(|h| h.verify(&pin));
-                return if ok {
-                    self.supervisor_guard.record_right();
-                    State::Menu { message: None }
-                } else {
-                    self.supervisor_guard.record_wrong(now);
-                    State::SupervisorPin {
-                        pin: String::new(),
-                        error: Some(wrong_pin_message(&self.supervisor_guard, now)),
-                    }
-                };
-            }
-            _ => {}
+        let hash = self.settings.supervisor_pin.as_ref();
+        let step = pin_key(&mut self.supervisor_guard, &mut pin, key, now, |typed| {
+            hash.is_some_and(|h| h.verify(typed)).then_some(())
+        });
+        match step {
+            PinStep::Accepted(()) => State::Menu { message: None },
+            PinStep::Cancelled => self.home(),
+            PinStep::Refused(error) => State::SupervisorPin {
+                pin,
+                error: Some(error),
+            },
+            PinStep::Typing => State::SupervisorPin { pin, error: None },
         }
-        State::SupervisorPin { pin, error: None }
     }
 
     fn menu_items(&self) -> Vec<String> {
@@ -1662,7 +1623,6 @@ impl Terminal {
             State::SupervisorPin { pin, error } => Screen::SupervisorPin {
                 digits: pin.len(),
                 error: error.clone(),
-                locked_until: None,
             },
             State::Menu { .. } => Screen::Menu {
                 items: self.menu_items(),
@@ -1844,24 +1804,6 @@ fn waiting(a: &ActiveSale) -> Waiting {
 /// Exponential backoff for checks and settlement retries: 2 s, 4 s, ... at most a minute.
 fn backoff_ms(attempt: u32) -> u64 {
     (1_000u64 << attempt.min(6)).min(60_000)
-}
-
-fn locked_message(now: Millis, until: Millis) -> String {
-    format!(
-        "Too many wrong PINs. Try again in {} s",
-        until.saturating_sub(now).div_ceil(1000)
-    )
-}
-
-fn wrong_pin_message(guard: &PinGuard, now: Millis) -> String {
-    match guard.locked(now) {
-        Some(until) => locked_message(now, until),
-        None => format!(
-            "Wrong PIN ({} of {} tries)",
-            guard.wrong_tries(),
-            PinGuard::FREE_TRIES
-        ),
-    }
 }
 
 #[cfg(test)]

@@ -123,7 +123,6 @@ pub enum Screen {
     SupervisorPin {
         digits: usize,
         error: Option<String>,
-        locked_until: Option<Millis>,
     },
     Menu {
         items: Vec<String>,
