@@ -74,6 +74,17 @@ pub enum Event {
     /// A journal write succeeded after failures.
     JournalHealthy,
     OutboxChanged(OutboxSummary),
+    /// The outbox worker finished a deferred call and journaled `record` for `sale` (an
+    /// outcome, a refund, a start): the core updates what it shows of that sale.
+    OutboxDone {
+        sale: SaleKey,
+        record: super::record::Record,
+    },
+    /// A deferred call could not be queued (offline limits, storage): `reason` says why.
+    DeferRefused {
+        sale: SaleKey,
+        reason: String,
+    },
     ProviderReachable {
         provider: ProviderId,
         reachable: bool,
@@ -109,5 +120,14 @@ pub enum Effect {
     /// Vending: deliver the product for this sale now, then answer with `VendResult`.
     Vend {
         sale: SaleKey,
+    },
+    /// A call that can wait: put it in the outbox (durably), and let the outbox worker carry it
+    /// out, with retries, across restarts. The worker answers with `OutboxDone` or, if it could
+    /// not even queue it, `DeferRefused`. Used for status checks of in-doubt sales, captures,
+    /// releases and refunds that failed for now, and push requests taken while offline.
+    Defer {
+        sale: SaleKey,
+        provider: ProviderId,
+        op: Operation,
     },
 }

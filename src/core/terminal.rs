@@ -271,6 +271,10 @@ impl Terminal {
             Event::JournalFailed { sale, message } => self.on_journal_failed(sale, message),
             Event::JournalHealthy => self.journal_failing = false,
             Event::OutboxChanged(summary) => self.outbox = summary,
+            Event::OutboxDone { sale, record } => self.on_outbox_done(sale, record),
+            Event::DeferRefused { sale, reason } => {
+                self.on_defer_refused(now, sale, reason, &mut fx)
+            }
             Event::ProviderReachable {
                 provider,
                 reachable,
@@ -1487,6 +1491,68 @@ impl Terminal {
             fx,
         );
         State::Refunding { sale }
+    }
+
+    /// The outbox worker journaled `record` for a past sale: show it in history.
+    fn on_outbox_done(&mut self, sale: SaleKey, record: Record) {
+        match record {
+            Record::Started { handle } => {
+                if let Some(provider) = self.row(&sale).map(|r| r.provider.clone()) {
+                    self.handles.insert(sale, (handle, provider));
+                }
+            }
+            Record::Outcome { outcome, late } => {
+                if let Some(row) = self.row_mut(&sale) {
+                    row.outcome = Some(outcome);
+                    row.late_approval = late;
+                }
+            }
+            Record::Refunded { reference } => {
+                if let Some(row) = self.row_mut(&sale) {
+                    row.refunded = Some(reference);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A deferred call could not be queued. A sale that only existed as a queued request ends
+    /// here, not charged; anything else is flagged for a person.
+    fn on_defer_refused(
+        &mut self,
+        now: Millis,
+        sale: SaleKey,
+        reason: String,
+        fx: &mut Vec<Effect>,
+    ) {
+        let Some(row) = self.row(&sale) else { return };
+        let provider = row.provider.clone();
+        if row.outcome.is_none() && self.active.as_ref().is_none_or(|a| a.request.key != sale) {
+            let outcome = Outcome::Failed {
+                reason: format!("Could not queue the request, nothing was charged: {reason}"),
+            };
+            fx.push(self.journal(
+                now,
+                &sale,
+                &provider,
+                Record::Outcome {
+                    outcome: outcome.clone(),
+                    late: false,
+                },
+            ));
+            if let Some(row) = self.row_mut(&sale) {
+                row.outcome = Some(outcome);
+            }
+        } else {
+            fx.push(self.journal(
+                now,
+                &sale,
+                &provider,
+                Record::Flagged {
+                    reason: format!("A follow-up call could not be queued: {reason}"),
+                },
+            ));
+        }
     }
 
     fn on_refund_answer(

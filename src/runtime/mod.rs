@@ -222,6 +222,14 @@ impl Driver {
                 Effect::Vend { sale } => {
                     let _ = self.outputs.send(Output::Vend(sale));
                 }
+                Effect::Defer { sale, provider, op } => {
+                    // No outbox in this runtime yet: the core must hear that nothing was queued.
+                    tracing::warn!(%sale, %provider, op = op.name(), "no outbox to queue a call");
+                    queue.push_back(Event::DeferRefused {
+                        sale,
+                        reason: "this terminal has no outbox".into(),
+                    });
+                }
             }
         }
     }

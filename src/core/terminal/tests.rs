@@ -44,6 +44,7 @@ struct H {
     view: View,
     starts: HashMap<SaleKey, u32>,
     vends: Vec<SaleKey>,
+    deferred: Vec<(SaleKey, Operation)>,
 }
 
 impl H {
@@ -60,6 +61,7 @@ impl H {
             view,
             starts: HashMap::new(),
             vends: Vec::new(),
+            deferred: Vec::new(),
         };
         h.send(Event::Ready);
         h
@@ -84,6 +86,7 @@ impl H {
                 Effect::Show(v) => self.view = (**v).clone(),
                 Effect::Vend { sale } => self.vends.push(sale.clone()),
                 Effect::Signal(_) => {}
+                Effect::Defer { sale, op, .. } => self.deferred.push((sale.clone(), op.clone())),
             }
         }
         self.effects = fx;
