@@ -13,3 +13,4 @@ pub mod providers;
 pub mod runtime;
 #[cfg(feature = "sim")]
 pub mod sim;
+pub mod ui;

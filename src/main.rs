@@ -19,12 +19,29 @@ struct Cli {
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     verbose: u8,
 
+    /// With no subcommand: `run`.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// The terminal with its touchscreen (the default). With no config file it runs against
+    /// the built-in simulators and prints the customer page's address.
+    Run {
+        /// Config file (default: ./kassa.toml; if it does not exist, the demo config).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Draw every screen (representative data, a real QR code) to PNG files, no display needed.
+    Screens {
+        /// Folder for the PNG files (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+        /// Screen size in pixels.
+        #[arg(long, default_value = "800x480")]
+        size: String,
+    },
     /// One sale from the command line: shows the QR (or pushes to a phone), waits, prints the
     /// result. Exit code 0 paid, 1 not paid (declined, expired, cancelled), 2 error or in doubt.
     /// With no config file it runs the built-in simulator with a customer who pays by itself.
@@ -105,7 +122,21 @@ fn init_logging(verbose: u8) {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    match cli.command {
+    let command = cli.command.unwrap_or(Command::Run { config: None });
+    match command {
+        Command::Run { config } => match kassa::ui::run::run(config.as_deref()) {
+            Ok(()) => Ok(ExitCode::SUCCESS),
+            Err(e) => {
+                eprintln!("{e}");
+                Ok(ExitCode::from(e.exit_code()))
+            }
+        },
+        Command::Screens { out, size } => {
+            let (w, h) = kassa::ui::screens::parse_size(&size)?;
+            let files = kassa::ui::screens::write_all(&out, w, h)?;
+            println!("{} screens written to {}", files.len(), out.display());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Pay {
             provider,
             amount,

@@ -122,3 +122,20 @@ fn hash_pin_reads_stdin_and_prints_an_argon2_hash_only() {
     let o = kassa(&["config", "hash-pin"], Some("12\n"));
     assert!(!o.status.success());
 }
+
+#[test]
+fn run_without_a_display_says_what_to_do_and_exits_2() {
+    let o = Command::new(env!("CARGO_BIN_EXE_kassa"))
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("SLINT_BACKEND")
+        .current_dir(std::env::temp_dir())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run kassa");
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{t}");
+    assert!(t.contains("no display found"), "{t}");
+    assert!(t.contains("SLINT_BACKEND"), "{t}");
+    assert!(t.contains("kassa pay"), "{t}");
+}

@@ -1,0 +1,188 @@
+//! Copies a [`UiModel`] into the window's adapter globals. The only place that knows both the
+//! model and the generated Slint types.
+
+use std::rc::Rc;
+
+use slint::{Color, ComponentHandle, Image, ModelRc, SharedString, VecModel};
+
+use super::model::{Look, PageKind, Rgb, RowModel, UiModel, WaitLook};
+use super::qr;
+use super::{
+    AppWindow, Back, BarData, FieldData, Nav, Page, ResultLook, RowData, Sale, Status, TileData,
+    WaitKind,
+};
+use crate::core::Millis;
+use crate::core::view::View;
+
+fn color(c: Rgb) -> Color {
+    Color::from_rgb_u8(c.0, c.1, c.2)
+}
+
+fn s(text: &str) -> SharedString {
+    SharedString::from(text)
+}
+
+fn model<T: Clone + 'static>(items: Vec<T>) -> ModelRc<T> {
+    ModelRc::from(Rc::new(VecModel::from(items)))
+}
+
+fn rows(rows: &[RowModel]) -> ModelRc<RowData> {
+    model(
+        rows.iter()
+            .map(|r| RowData {
+                left: s(&r.left),
+                middle: s(&r.middle),
+                right: s(&r.right),
+                detail: s(&r.detail),
+                color: color(r.color),
+            })
+            .collect(),
+    )
+}
+
+fn page(p: PageKind) -> Page {
+    match p {
+        PageKind::Recovering => Page::Recovering,
+        PageKind::Login => Page::Login,
+        PageKind::Amount => Page::Amount,
+        PageKind::Method => Page::Method,
+        PageKind::Customer => Page::Customer,
+        PageKind::Paying => Page::Paying,
+        PageKind::Result => Page::Result,
+        PageKind::SupervisorPin => Page::SupervisorPin,
+        PageKind::Menu => Page::Menu,
+        PageKind::History => Page::History,
+        PageKind::SaleDetail => Page::SaleDetail,
+        PageKind::Report => Page::Report,
+        PageKind::Outbox => Page::Outbox,
+        PageKind::Settings => Page::Settings,
+        PageKind::Diagnostics => Page::Diagnostics,
+    }
+}
+
+/// Fills the window from views, keeping the last QR image so a countdown tick does not
+/// re-encode it.
+#[derive(Default)]
+pub struct Filler {
+    qr: Option<(String, Image, usize)>,
+    last: Option<UiModel>,
+}
+
+impl Filler {
+    pub fn new() -> Filler {
+        Filler::default()
+    }
+
+    /// Shows `view` as of `now`. Cheap when nothing changed (the 1 s clock tick).
+    pub fn fill(&mut self, window: &AppWindow, view: &View, now: Millis) {
+        let m = super::model::model(view, now);
+        if self.last.as_ref() == Some(&m) {
+            return;
+        }
+        self.apply(window, &m);
+        self.last = Some(m);
+    }
+
+    fn apply(&mut self, w: &AppWindow, m: &UiModel) {
+        let status = w.global::<Status>();
+        status.set_terminal_id(s(&m.terminal_id));
+        status.set_online(m.online);
+        status.set_outbox(i32::try_from(m.outbox).unwrap_or(i32::MAX));
+        status.set_clock(s(&m.clock));
+        status.set_cashier(s(&m.cashier));
+        status.set_storage_failing(m.storage_failing);
+
+        let sale = w.global::<Sale>();
+        sale.set_title(s(&m.title));
+        sale.set_amount(s(&m.amount));
+        sale.set_currency(s(&m.currency));
+        sale.set_error(s(&m.error));
+        sale.set_hint(s(&m.hint));
+        sale.set_provider(s(&m.provider));
+        sale.set_provider_color(color(m.provider_color));
+        sale.set_tiles(model(
+            m.tiles
+                .iter()
+                .map(|t| TileData {
+                    name: s(&t.name),
+                    color: color(t.color),
+                })
+                .collect(),
+        ));
+        sale.set_fields(model(
+            m.fields
+                .iter()
+                .map(|f| FieldData {
+                    label: s(&f.label),
+                    shown: s(&f.shown),
+                    active: f.active,
+                })
+                .collect(),
+        ));
+        sale.set_pin_digits(i32::try_from(m.pin_digits).unwrap_or(i32::MAX));
+        let mut wait = match m.wait {
+            WaitLook::Progress => WaitKind::Progress,
+            WaitLook::Qr => WaitKind::Qr,
+            WaitLook::Push => WaitKind::Push,
+        };
+        let mut wait_text = m.wait_text.clone();
+        if let Some(payload) = &m.qr {
+            match self.qr_image(payload) {
+                Ok((image, side)) => {
+                    sale.set_qr(image);
+                    sale.set_qr_modules(i32::try_from(side).unwrap_or(1));
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot draw the QR code");
+                    wait = WaitKind::Progress;
+                    wait_text = format!("Cannot draw the QR code: {e}");
+                }
+            }
+        }
+        sale.set_wait_kind(wait);
+        sale.set_wait_text(s(&wait_text));
+        sale.set_countdown(s(&m.countdown));
+        sale.set_cancelling(m.cancelling);
+        sale.set_result_look(match m.look {
+            Look::Paid => ResultLook::Paid,
+            Look::NotPaid => ResultLook::NotPaid,
+            Look::Caution => ResultLook::Caution,
+        });
+        sale.set_result_title(s(&m.result_title));
+        sale.set_result_detail(s(&m.result_detail));
+        sale.set_result_note(s(&m.result_note));
+        sale.set_reference(s(&m.reference));
+
+        let back = w.global::<Back>();
+        back.set_menu(model(m.menu.iter().map(|i| s(i)).collect()));
+        back.set_rows(rows(&m.rows));
+        back.set_message(s(&m.message));
+        back.set_can_refund(m.can_refund);
+        back.set_action(s(&m.action));
+        back.set_bars(model(
+            m.bars
+                .iter()
+                .map(|(label, n)| BarData {
+                    label: s(label),
+                    value: i32::try_from(*n).unwrap_or(i32::MAX),
+                })
+                .collect(),
+        ));
+        let max = m.bars.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
+        back.set_bar_max(i32::try_from(max).unwrap_or(i32::MAX));
+        back.set_totals(rows(&m.totals));
+
+        w.global::<Nav>().set_page(page(m.page));
+    }
+
+    fn qr_image(&mut self, payload: &str) -> Result<(Image, usize), qr::QrError> {
+        if let Some((p, image, side)) = &self.qr
+            && p == payload
+        {
+            return Ok((image.clone(), *side));
+        }
+        let (image, side) = qr::image(payload)?;
+        self.qr = Some((payload.to_string(), image.clone(), side));
+        Ok((image, side))
+    }
+}

@@ -1,0 +1,597 @@
+//! The core's [`View`] turned into what the Slint pages show: plain strings, colours and lists,
+//! with no Slint types, so every word a cashier reads is a fast unit test. [`super::fill`] copies
+//! a [`UiModel`] into the adapter globals.
+//!
+//! The approved look (green, check mark) comes from [`View::shows_paid`] and nothing else.
+
+use crate::core::Millis;
+use crate::core::record::Outcome;
+use crate::core::report::DayReport;
+use crate::core::view::{Field, SaleRow, Screen, View, Waiting};
+use crate::money::Money;
+
+/// Which page is shown (mirrors the `Page` enum of `ui/adapters.slint`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PageKind {
+    Recovering,
+    Login,
+    Amount,
+    Method,
+    Customer,
+    Paying,
+    Result,
+    SupervisorPin,
+    Menu,
+    History,
+    SaleDetail,
+    Report,
+    Outbox,
+    Settings,
+    Diagnostics,
+}
+
+/// What a payment in progress shows beside the amount.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaitLook {
+    Progress,
+    Qr,
+    Push,
+}
+
+/// The look of a result page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Look {
+    /// Green, big check mark: only for a view that [`View::shows_paid`].
+    Paid,
+    /// Red: no money moved.
+    NotPaid,
+    /// Amber: nobody knows yet, or it waits to be sent. Never green, never a check mark.
+    Caution,
+}
+
+/// An sRGB colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rgb(pub u8, pub u8, pub u8);
+
+pub const GREEN: Rgb = Rgb(0x22, 0xc5, 0x5e);
+pub const RED: Rgb = Rgb(0xef, 0x44, 0x44);
+pub const AMBER: Rgb = Rgb(0xf5, 0x9e, 0x0b);
+pub const GREY: Rgb = Rgb(0x94, 0xa3, 0xb8);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TileModel {
+    pub name: String,
+    pub color: Rgb,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowModel {
+    pub left: String,
+    pub middle: String,
+    pub right: String,
+    pub detail: String,
+    pub color: Rgb,
+}
+
+impl RowModel {
+    fn pair(key: &str, value: &str) -> RowModel {
+        RowModel {
+            left: key.to_string(),
+            middle: value.to_string(),
+            right: String::new(),
+            detail: String::new(),
+            color: GREY,
+        }
+    }
+}
+
+/// Everything the window shows, as data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UiModel {
+    pub page: PageKind,
+    // status bar
+    pub terminal_id: String,
+    pub online: bool,
+    pub outbox: usize,
+    pub clock: String,
+    pub cashier: String,
+    pub storage_failing: bool,
+    // sale pages
+    pub title: String,
+    pub amount: String,
+    pub currency: String,
+    pub error: String,
+    pub hint: String,
+    pub provider: String,
+    pub provider_color: Rgb,
+    pub tiles: Vec<TileModel>,
+    pub fields: Vec<Field>,
+    pub pin_digits: usize,
+    pub wait: WaitLook,
+    pub wait_text: String,
+    /// The QR payload to draw, when the page shows one.
+    pub qr: Option<String>,
+    pub countdown: String,
+    pub cancelling: bool,
+    pub look: Look,
+    pub result_title: String,
+    pub result_detail: String,
+    pub result_note: String,
+    pub reference: String,
+    // supervisor pages
+    pub menu: Vec<String>,
+    pub rows: Vec<RowModel>,
+    pub message: String,
+    pub can_refund: bool,
+    pub action: String,
+    /// Approved sales per hour: (label, count).
+    pub bars: Vec<(String, u32)>,
+    pub totals: Vec<RowModel>,
+}
+
+impl UiModel {
+    fn empty(view: &View, now: Millis) -> UiModel {
+        let s = &view.status;
+        UiModel {
+            page: PageKind::Recovering,
+            terminal_id: s.terminal_id.clone(),
+            online: s.online,
+            outbox: s.outbox_pending,
+            clock: clock_text(now),
+            cashier: s.cashier.clone().unwrap_or_default(),
+            storage_failing: s.storage_failing,
+            title: String::new(),
+            amount: String::new(),
+            currency: String::new(),
+            error: String::new(),
+            hint: String::new(),
+            provider: String::new(),
+            provider_color: GREY,
+            tiles: Vec::new(),
+            fields: Vec::new(),
+            pin_digits: 0,
+            wait: WaitLook::Progress,
+            wait_text: String::new(),
+            qr: None,
+            countdown: String::new(),
+            cancelling: false,
+            look: Look::NotPaid,
+            result_title: String::new(),
+            result_detail: String::new(),
+            result_note: String::new(),
+            reference: String::new(),
+            menu: Vec::new(),
+            rows: Vec::new(),
+            message: String::new(),
+            can_refund: false,
+            action: String::new(),
+            bars: Vec::new(),
+            totals: Vec::new(),
+        }
+    }
+
+    fn money(&mut self, amount: &Money) {
+        self.amount = amount.to_decimal_string();
+        self.currency = amount.currency().code().to_string();
+    }
+}
+
+/// A provider's colour on its tile and badge: its brand colour where known, otherwise one picked
+/// from its id, so a provider added later gets a stable colour without a UI change.
+pub fn provider_color(id: &str) -> Rgb {
+    match id {
+        "mcash" => Rgb(0x0e, 0x74, 0x90),
+        "moncash" => Rgb(0xc8, 0x10, 0x2e),
+        "icash" => Rgb(0x6d, 0x28, 0xd9),
+        "ezcash" => Rgb(0xc2, 0x41, 0x0c),
+        "icg" => Rgb(0x1d, 0x4e, 0xd8),
+        other => {
+            const PALETTE: [Rgb; 6] = [
+                Rgb(0x7c, 0x3a, 0xed),
+                Rgb(0xb4, 0x53, 0x09),
+                Rgb(0x03, 0x69, 0xa1),
+                Rgb(0xbe, 0x18, 0x5d),
+                Rgb(0x4d, 0x7c, 0x0f),
+                Rgb(0x0f, 0x76, 0x6e),
+            ];
+            let h = other
+                .bytes()
+                .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+            PALETTE[(h as usize) % PALETTE.len()]
+        }
+    }
+}
+
+/// A provider's colour from its display name, for screens that carry only the name.
+fn color_of_name(name: &str) -> Rgb {
+    provider_color(&name.to_ascii_lowercase().replace([' ', '-'], ""))
+}
+
+/// `HH:MM UTC`: the terminal has no time zone setting yet, like the day report.
+pub fn clock_text(now: Millis) -> String {
+    let secs = now.0 / 1000;
+    format!("{:02}:{:02} UTC", (secs / 3600) % 24, (secs / 60) % 60)
+}
+
+/// `m:ss` left until `until`.
+pub fn countdown(now: Millis, until: Millis) -> String {
+    crate::console::countdown(now, until)
+}
+
+fn date_text(day: u64) -> String {
+    let date = time::OffsetDateTime::UNIX_EPOCH + time::Duration::days(day as i64);
+    format!(
+        "{:04}-{:02}-{:02}",
+        date.year(),
+        u8::from(date.month()),
+        date.day()
+    )
+}
+
+/// What an outcome reads as in lists.
+fn outcome_text(outcome: Option<&Outcome>) -> (String, Rgb) {
+    match outcome {
+        None => ("In progress".into(), AMBER),
+        Some(Outcome::Approved { reference }) => (format!("Paid · ref {reference}"), GREEN),
+        Some(Outcome::Declined { reason }) => (format!("Not paid · declined: {reason}"), RED),
+        Some(Outcome::Expired) => ("Not paid · expired".into(), RED),
+        Some(Outcome::Cancelled) => ("Not paid · cancelled".into(), RED),
+        Some(Outcome::Released) => ("Not paid · released".into(), RED),
+        Some(Outcome::Failed { reason }) => (format!("Not paid · {reason}"), RED),
+        Some(Outcome::InDoubt { reason }) => (format!("NOT CONFIRMED · {reason}"), AMBER),
+    }
+}
+
+fn sale_row(row: &SaleRow) -> RowModel {
+    let (mut detail, color) = outcome_text(row.outcome.as_ref());
+    if row.late_approval {
+        detail.push_str(" · approved after cancel");
+    }
+    if let Some(r) = &row.refunded {
+        detail = format!("{detail} · refunded ({r})");
+    }
+    RowModel {
+        left: format!("{} {}", clock_text(row.started_at), row.key),
+        middle: row.provider.to_string(),
+        right: format!("{} {}", row.amount.to_decimal_string(), row.amount.currency()),
+        detail,
+        color,
+    }
+}
+
+fn detail_rows(row: &SaleRow) -> Vec<RowModel> {
+    let (outcome, color) = outcome_text(row.outcome.as_ref());
+    let mut rows = vec![
+        RowModel::pair("Sale", row.key.as_str()),
+        RowModel::pair(
+            "Amount",
+            &format!("{} {}", row.amount.to_decimal_string(), row.amount.currency()),
+        ),
+        RowModel::pair("Provider", row.provider.as_str()),
+        RowModel::pair(
+            "Started",
+            &format!(
+                "{} {}",
+                date_text(crate::core::report::day_of(row.started_at)),
+                clock_text(row.started_at)
+            ),
+        ),
+        RowModel {
+            color,
+            ..RowModel::pair("Outcome", &outcome)
+        },
+    ];
+    if row.late_approval {
+        rows.push(RowModel::pair(
+            "Note",
+            "Approved after the cashier cancelled: money moved",
+        ));
+    }
+    if let Some(r) = &row.refunded {
+        rows.push(RowModel::pair("Refunded", r));
+    }
+    rows
+}
+
+fn report(m: &mut UiModel, r: &DayReport) {
+    m.title = format!("Report {} (UTC)", date_text(r.day));
+    m.bars = r
+        .per_hour
+        .iter()
+        .enumerate()
+        .map(|(h, n)| {
+            let label = if h % 3 == 0 {
+                format!("{h:02}")
+            } else {
+                String::new()
+            };
+            (label, *n)
+        })
+        .collect();
+    m.totals = r
+        .rows
+        .iter()
+        .map(|row| {
+            let mut middle = format!(
+                "{} sales, {} paid, {} {} refunded",
+                row.count,
+                row.approved,
+                row.refunded_total.to_decimal_string(),
+                row.currency
+            );
+            if row.in_doubt > 0 {
+                middle.push_str(&format!(", {} NOT CONFIRMED", row.in_doubt));
+            }
+            RowModel {
+                left: row.provider.to_string(),
+                middle,
+                right: format!("{} {}", row.net.to_decimal_string(), row.currency),
+                detail: String::new(),
+                color: provider_color(row.provider.as_str()),
+            }
+        })
+        .collect();
+}
+
+fn paying(m: &mut UiModel, provider: &str, waiting: &Waiting, now: Millis) {
+    let (look, text) = match waiting {
+        Waiting::Starting => (
+            WaitLook::Progress,
+            format!("Starting the payment with {provider}…"),
+        ),
+        Waiting::Qr {
+            payload,
+            expires_at,
+        } => {
+            m.qr = Some(payload.clone());
+            m.countdown = countdown(now, *expires_at);
+            (
+                WaitLook::Qr,
+                format!("Scan the code with the {provider} app and approve the payment."),
+            )
+        }
+        Waiting::Push { phone, expires_at } => {
+            m.countdown = countdown(now, *expires_at);
+            (
+                WaitLook::Push,
+                format!("Request sent to {phone}, waiting for approval on the phone."),
+            )
+        }
+        Waiting::Deciding => (WaitLook::Progress, format!("Waiting for {provider}…")),
+        Waiting::Checking { attempt } => (
+            WaitLook::Progress,
+            format!("The answer was lost: asking {provider} what happened (check {attempt})…"),
+        ),
+        Waiting::Vending => (WaitLook::Progress, "Delivering the product…".into()),
+        Waiting::Settling => (WaitLook::Progress, "Settling the payment…".into()),
+    };
+    m.wait = look;
+    m.wait_text = text;
+}
+
+fn result(m: &mut UiModel, view: &View, outcome: &Outcome, late: bool, refund_offered: bool) {
+    let paid = view.shows_paid();
+    let (look, title, detail) = match outcome {
+        Outcome::Approved { reference } if paid => {
+            m.reference = reference.clone();
+            (Look::Paid, "PAID".to_string(), String::new())
+        }
+        // Not reachable while shows_paid agrees with is_approved; if they ever part, amber.
+        Outcome::Approved { .. } => (
+            Look::Caution,
+            "NOT CONFIRMED".into(),
+            "Check the sale in the history before handing over goods.".into(),
+        ),
+        Outcome::Declined { reason } => {
+            (Look::NotPaid, "NOT PAID".into(), format!("Declined: {reason}"))
+        }
+        Outcome::Expired => (
+            Look::NotPaid,
+            "NOT PAID".into(),
+            "The payment request expired.".into(),
+        ),
+        Outcome::Cancelled => (Look::NotPaid, "NOT PAID".into(), "Cancelled.".into()),
+        Outcome::Released => (
+            Look::NotPaid,
+            "NOT PAID".into(),
+            "The product was not delivered; the authorization was released.".into(),
+        ),
+        Outcome::Failed { reason } => (Look::NotPaid, "NOT PAID".into(), reason.clone()),
+        Outcome::InDoubt { reason } => (
+            Look::Caution,
+            "NOT CONFIRMED".into(),
+            format!("{reason}. Flagged for a person: do not hand over goods as paid."),
+        ),
+    };
+    m.look = look;
+    m.result_title = title;
+    m.result_detail = detail;
+    if late && paid {
+        m.result_note = if refund_offered {
+            "Approved after the cancel: money moved. Refund from the menu if the customer leaves."
+                .into()
+        } else {
+            "Approved after the cancel: money moved.".into()
+        };
+    }
+}
+
+fn rows_page(m: &mut UiModel, page: PageKind, title: &str, rows: &[(String, String)]) {
+    m.page = page;
+    m.title = title.to_string();
+    m.rows = rows.iter().map(|(k, v)| RowModel::pair(k, v)).collect();
+}
+
+/// Maps the view to what the window shows at `now` (the clock and countdowns use it).
+pub fn model(view: &View, now: Millis) -> UiModel {
+    let mut m = UiModel::empty(view, now);
+    match &view.screen {
+        Screen::Recovering => {
+            m.page = PageKind::Recovering;
+            m.title = "Checking unfinished sales".into();
+            m.hint = "New sales start once every unfinished sale is settled with its provider."
+                .into();
+        }
+        Screen::Login { digits, error } => {
+            m.page = PageKind::Login;
+            m.title = "Sign in".into();
+            m.hint = "Type your cashier PIN and press OK.".into();
+            m.pin_digits = *digits;
+            m.error = error.clone().unwrap_or_default();
+        }
+        Screen::SupervisorPin { digits, error } => {
+            m.page = PageKind::SupervisorPin;
+            m.title = "Supervisor PIN".into();
+            m.hint = "Type the supervisor PIN and press OK.".into();
+            m.pin_digits = *digits;
+            m.error = error.clone().unwrap_or_default();
+        }
+        Screen::Amount {
+            amount,
+            error,
+            vending_idle,
+        } => {
+            m.page = PageKind::Amount;
+            m.money(amount);
+            m.error = error.clone().unwrap_or_default();
+            if *vending_idle {
+                m.title = "Choose a product".into();
+                m.hint = "The vending machine sends the price.".into();
+            } else {
+                m.title = "Amount".into();
+                m.hint = "Type the amount, then Pay.".into();
+            }
+        }
+        Screen::Method {
+            amount,
+            tiles,
+            error,
+        } => {
+            m.page = PageKind::Method;
+            m.money(amount);
+            m.error = error.clone().unwrap_or_default();
+            m.tiles = tiles
+                .iter()
+                .map(|t| TileModel {
+                    name: t.name.clone(),
+                    color: provider_color(t.provider.as_str()),
+                })
+                .collect();
+        }
+        Screen::Customer {
+            amount,
+            provider,
+            fields,
+            hint,
+            error,
+        } => {
+            m.page = PageKind::Customer;
+            m.money(amount);
+            m.provider = provider.clone();
+            m.provider_color = color_of_name(provider);
+            m.fields = fields.clone();
+            m.hint = hint.clone();
+            m.error = error.clone().unwrap_or_default();
+        }
+        Screen::Paying {
+            amount,
+            provider,
+            waiting,
+            cancelling,
+            ..
+        } => {
+            m.page = PageKind::Paying;
+            m.money(amount);
+            m.provider = provider.clone();
+            m.provider_color = color_of_name(provider);
+            m.cancelling = *cancelling;
+            paying(&mut m, provider, waiting, now);
+        }
+        Screen::Result {
+            amount,
+            provider,
+            outcome,
+            late_approval,
+            refund_offered,
+            ..
+        } => {
+            m.page = PageKind::Result;
+            m.money(amount);
+            m.provider = provider.clone();
+            result(&mut m, view, outcome, *late_approval, *refund_offered);
+        }
+        Screen::Menu { items } => {
+            m.page = PageKind::Menu;
+            m.menu = items.clone();
+        }
+        Screen::History { rows } => {
+            m.page = PageKind::History;
+            m.title = "History".into();
+            m.rows = rows.iter().map(sale_row).collect();
+        }
+        Screen::SaleDetail {
+            row,
+            can_refund,
+            message,
+        } => {
+            m.page = PageKind::SaleDetail;
+            m.title = format!("Sale {}", row.key);
+            m.rows = detail_rows(row);
+            m.can_refund = *can_refund;
+            m.message = message.clone().unwrap_or_default();
+            if *can_refund {
+                m.action = "Refund…".into();
+            }
+        }
+        Screen::RefundConfirm { row } => {
+            m.page = PageKind::SaleDetail;
+            m.title = "Refund this sale?".into();
+            m.rows = detail_rows(row);
+            m.action = format!(
+                "Refund {} {} to the customer",
+                row.amount.to_decimal_string(),
+                row.amount.currency()
+            );
+        }
+        Screen::Refunding { row } => {
+            m.page = PageKind::SaleDetail;
+            m.title = "Refunding…".into();
+            m.rows = detail_rows(row);
+            m.message = "Waiting for the provider to confirm the refund.".into();
+        }
+        Screen::Report(r) => {
+            m.page = PageKind::Report;
+            report(&mut m, r);
+        }
+        Screen::Outbox(summary) => {
+            m.page = PageKind::Outbox;
+            m.title = "Outbox".into();
+            m.rows = vec![
+                RowModel {
+                    color: if summary.pending > 0 { AMBER } else { GREY },
+                    ..RowModel::pair(
+                        "Waiting to be sent",
+                        &summary.pending.to_string(),
+                    )
+                },
+                RowModel {
+                    color: if summary.dead > 0 { RED } else { GREY },
+                    ..RowModel::pair("Given up, for a person", &summary.dead.to_string())
+                },
+            ];
+            m.message = if summary.dead > 0 {
+                "Calls that were given up need a person: kassa queue on the terminal.".into()
+            } else {
+                String::new()
+            };
+        }
+        Screen::Settings { rows } => rows_page(&mut m, PageKind::Settings, "Settings", rows),
+        Screen::Diagnostics { rows } => {
+            rows_page(&mut m, PageKind::Diagnostics, "Diagnostics", rows)
+        }
+    }
+    m
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,193 @@
+use super::*;
+use crate::core::view::{StatusBar, Tile};
+use crate::money::Currency;
+
+fn view(screen: Screen) -> View {
+    View {
+        status: StatusBar {
+            terminal_id: "T1".into(),
+            online: false,
+            outbox_pending: 3,
+            cashier: Some("anna".into()),
+            storage_failing: false,
+        },
+        screen,
+    }
+}
+
+fn result(outcome: Outcome) -> View {
+    view(Screen::Result {
+        sale: crate::core::sale::SaleKey::new("T1", 7).unwrap(),
+        amount: Money::from_minor(12_345, Currency::NOK),
+        provider: "mCASH".into(),
+        outcome,
+        late_approval: false,
+        refund_offered: false,
+    })
+}
+
+#[test]
+fn only_an_approval_gets_the_paid_look() {
+    let paid = model(
+        &result(Outcome::Approved {
+            reference: "R1".into(),
+        }),
+        Millis(0),
+    );
+    assert_eq!(paid.look, Look::Paid);
+    assert_eq!(paid.result_title, "PAID");
+    assert_eq!(paid.reference, "R1");
+    let not_paid = [
+        Outcome::Declined { reason: "no".into() },
+        Outcome::Expired,
+        Outcome::Cancelled,
+        Outcome::Released,
+        Outcome::Failed { reason: "x".into() },
+    ];
+    for o in not_paid {
+        let m = model(&result(o.clone()), Millis(0));
+        assert_eq!(m.look, Look::NotPaid, "{o:?}");
+        assert!(m.result_title.contains("NOT PAID"), "{o:?}");
+        assert!(m.reference.is_empty());
+    }
+    let doubt = model(
+        &result(Outcome::InDoubt {
+            reason: "lost".into(),
+        }),
+        Millis(0),
+    );
+    assert_eq!(doubt.look, Look::Caution);
+    assert_eq!(doubt.result_title, "NOT CONFIRMED");
+    assert!(doubt.result_detail.contains("lost"));
+}
+
+#[test]
+fn amounts_are_exact_decimals_with_the_currency_code() {
+    let m = model(
+        &view(Screen::Amount {
+            amount: Money::from_minor(1_005, Currency::NOK),
+            error: None,
+            vending_idle: false,
+        }),
+        Millis(0),
+    );
+    assert_eq!(m.page, PageKind::Amount);
+    assert_eq!((m.amount.as_str(), m.currency.as_str()), ("10.05", "NOK"));
+    let lyd = Currency::from_code("LYD").unwrap();
+    let m = model(
+        &view(Screen::Amount {
+            amount: Money::from_minor(1_005, lyd),
+            error: Some("too big".into()),
+            vending_idle: true,
+        }),
+        Millis(0),
+    );
+    assert_eq!((m.amount.as_str(), m.currency.as_str()), ("1.005", "LYD"));
+    assert_eq!(m.error, "too big");
+    assert_eq!(m.title, "Choose a product");
+}
+
+#[test]
+fn status_bar_and_clock() {
+    let m = model(&view(Screen::Recovering), Millis(3_600_000 * 25 + 61_000));
+    assert_eq!(m.clock, "01:01 UTC");
+    assert_eq!((m.online, m.outbox), (false, 3));
+    assert_eq!(m.terminal_id, "T1");
+    assert_eq!(m.cashier, "anna");
+}
+
+#[test]
+fn qr_and_push_pages_carry_payload_phone_and_countdown() {
+    let paying = |waiting| {
+        view(Screen::Paying {
+            sale: crate::core::sale::SaleKey::new("T1", 7).unwrap(),
+            amount: Money::from_minor(500, Currency::NOK),
+            provider: "mCASH".into(),
+            waiting,
+            cancelling: true,
+        })
+    };
+    let m = model(
+        &paying(Waiting::Qr {
+            payload: "https://mca.sh/s/X".into(),
+            expires_at: Millis(125_000),
+        }),
+        Millis(0),
+    );
+    assert_eq!(m.page, PageKind::Paying);
+    assert_eq!(m.wait, WaitLook::Qr);
+    assert_eq!(m.qr.as_deref(), Some("https://mca.sh/s/X"));
+    assert_eq!(m.countdown, "2:05");
+    assert!(m.cancelling);
+    assert!(m.wait_text.contains("mCASH"));
+    let m = model(
+        &paying(Waiting::Push {
+            phone: crate::core::sale::Msisdn::parse("4791234567").unwrap(),
+            expires_at: Millis(9_000),
+        }),
+        Millis(0),
+    );
+    assert_eq!(m.wait, WaitLook::Push);
+    assert!(m.qr.is_none());
+    assert!(m.wait_text.contains("+4791234567"), "{}", m.wait_text);
+    assert_eq!(m.countdown, "0:09");
+}
+
+#[test]
+fn tiles_keep_provider_order_and_new_providers_get_a_colour() {
+    let tiles = ["mcash", "newpay", "moncash"]
+        .iter()
+        .map(|id| Tile {
+            provider: crate::core::provider::ProviderId::new(id),
+            name: id.to_uppercase(),
+        })
+        .collect();
+    let m = model(
+        &view(Screen::Method {
+            amount: Money::from_minor(1, Currency::NOK),
+            tiles,
+            error: None,
+        }),
+        Millis(0),
+    );
+    let names: Vec<&str> = m.tiles.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["MCASH", "NEWPAY", "MONCASH"]);
+    assert_eq!(m.tiles[0].color, provider_color("mcash"));
+    assert_eq!(provider_color("newpay"), provider_color("newpay"));
+    assert_ne!(m.tiles[0].color, m.tiles[2].color);
+}
+
+#[test]
+fn report_has_24_bars_and_a_row_per_provider() {
+    let day = 20_000;
+    let row = crate::core::view::SaleRow {
+        key: crate::core::sale::SaleKey::new("T1", 1).unwrap(),
+        provider: crate::core::provider::ProviderId::new("mcash"),
+        amount: Money::from_minor(1_250, Currency::NOK),
+        started_at: Millis(day * 86_400_000 + 9 * 3_600_000),
+        outcome: Some(Outcome::Approved {
+            reference: "r".into(),
+        }),
+        late_approval: false,
+        refunded: None,
+    };
+    let r = DayReport::build(day, [&row]).unwrap();
+    let m = model(&view(Screen::Report(r)), Millis(0));
+    assert_eq!(m.bars.len(), 24);
+    assert_eq!(m.bars[9].1, 1);
+    assert_eq!(m.totals.len(), 1);
+    assert_eq!(m.totals[0].right, "12.50 NOK");
+    assert!(m.title.contains("2024-10-04"), "{}", m.title);
+}
+
+#[test]
+fn every_sample_screen_maps_to_its_page() {
+    for (name, v) in crate::ui::samples::all() {
+        let m = model(&v, crate::ui::samples::NOW);
+        if name.contains("paid") && !name.contains("not") {
+            assert_eq!(m.look, Look::Paid, "{name}");
+        } else {
+            assert_ne!(m.look, Look::Paid, "{name}");
+        }
+    }
+}

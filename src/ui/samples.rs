@@ -1,0 +1,317 @@
+//! Representative views of every screen, for `kassa screens`, the screenshot tests and the
+//! README's pictures. Built as the core would show them, with fixed times so pictures repeat.
+
+use crate::core::Millis;
+use crate::core::provider::ProviderId;
+use crate::core::record::Outcome;
+use crate::core::report::DayReport;
+use crate::core::sale::{Msisdn, SaleKey};
+use crate::core::view::{Field, OutboxSummary, SaleRow, Screen, StatusBar, Tile, View, Waiting};
+use crate::money::{Currency, Money};
+
+/// 2025-03-14 12:34:56 UTC: the "now" of every sample.
+pub const NOW: Millis = Millis(1_741_955_696_000);
+
+/// The QR payload the sample QR screen shows (an mCASH shortlink).
+pub const QR_PAYLOAD: &str = "https://mca.sh/s/KSDEMO/demo-42";
+
+fn status() -> StatusBar {
+    StatusBar {
+        terminal_id: "demo".into(),
+        online: true,
+        outbox_pending: 0,
+        cashier: None,
+        storage_failing: false,
+    }
+}
+
+fn nok(minor: i64) -> Money {
+    Money::from_minor(minor, Currency::NOK)
+}
+
+fn key(n: u64) -> SaleKey {
+    SaleKey::parse(&format!("demo-{n}")).expect("demo-N is a valid sale key")
+}
+
+fn row(n: u64, provider: &str, minor: i64, minutes_ago: u64, outcome: Option<Outcome>) -> SaleRow {
+    SaleRow {
+        key: key(n),
+        provider: ProviderId::new(provider),
+        amount: nok(minor),
+        started_at: Millis(NOW.0 - minutes_ago * 60_000),
+        outcome,
+        late_approval: false,
+        refunded: None,
+    }
+}
+
+fn approved(r: &str) -> Option<Outcome> {
+    Some(Outcome::Approved {
+        reference: r.into(),
+    })
+}
+
+fn history() -> Vec<SaleRow> {
+    let mut refunded = row(39, "mcash", 8900, 95, approved("MC-7Q2P"));
+    refunded.refunded = Some("RF-19A".into());
+    vec![
+        row(41, "mcash", 12_50 * 10, 3, approved("MC-9K4T")),
+        row(
+            40,
+            "mcash",
+            4_990,
+            20,
+            Some(Outcome::Declined {
+                reason: "insufficient funds".into(),
+            }),
+        ),
+        refunded,
+        row(
+            38,
+            "moncash",
+            25_000,
+            140,
+            Some(Outcome::InDoubt {
+                reason: "no answer after the start".into(),
+            }),
+        ),
+        row(37, "mcash", 1_500, 190, Some(Outcome::Expired)),
+        row(36, "mcash", 32_000, 250, approved("MC-2B8X")),
+    ]
+}
+
+fn result(outcome: Outcome) -> Screen {
+    Screen::Result {
+        sale: key(42),
+        amount: nok(12_500),
+        provider: "mCASH".into(),
+        outcome,
+        late_approval: false,
+        refund_offered: false,
+    }
+}
+
+fn paying(waiting: Waiting) -> Screen {
+    Screen::Paying {
+        sale: key(42),
+        amount: nok(12_500),
+        provider: "mCASH".into(),
+        waiting,
+        cancelling: false,
+    }
+}
+
+fn report() -> DayReport {
+    let mut rows = history();
+    // A busier day for the chart.
+    for (i, h) in [8u64, 9, 9, 10, 11, 11, 11, 12, 12].iter().enumerate() {
+        let mut r = row(100 + i as u64, "mcash", 5_000 + 1_000 * i as i64, 0, approved("r"));
+        r.started_at = Millis(NOW.0 / 86_400_000 * 86_400_000 + h * 3_600_000 + 60_000);
+        rows.push(r);
+    }
+    DayReport::build(crate::core::report::day_of(NOW), &rows).unwrap_or(DayReport {
+        day: crate::core::report::day_of(NOW),
+        rows: Vec::new(),
+        per_hour: [0; 24],
+    })
+}
+
+/// Every screen, by file name (without `.png`), in the order a sale meets them.
+pub fn all() -> Vec<(&'static str, View)> {
+    let mut screens: Vec<(&'static str, Screen)> = vec![
+        ("01-recovering", Screen::Recovering),
+        (
+            "02-login",
+            Screen::Login {
+                digits: 2,
+                error: None,
+            },
+        ),
+        (
+            "03-amount",
+            Screen::Amount {
+                amount: nok(12_500),
+                error: None,
+                vending_idle: false,
+            },
+        ),
+        (
+            "04-method",
+            Screen::Method {
+                amount: nok(12_500),
+                tiles: [
+                    ("mcash", "mCASH"),
+                    ("moncash", "MonCash"),
+                    ("ezcash", "eZ Cash"),
+                    ("icash", "iCash"),
+                ]
+                .iter()
+                .map(|(id, name)| Tile {
+                    provider: ProviderId::new(id),
+                    name: name.to_string(),
+                })
+                .collect(),
+                error: None,
+            },
+        ),
+        (
+            "05-customer-phone",
+            Screen::Customer {
+                amount: nok(12_500),
+                provider: "mCASH".into(),
+                fields: vec![Field {
+                    label: "Customer's phone number".into(),
+                    shown: "47912".into(),
+                    active: true,
+                }],
+                hint: "Type the phone number, or press Enter to show a QR code".into(),
+                error: None,
+            },
+        ),
+        (
+            "06-customer-card",
+            Screen::Customer {
+                amount: nok(12_500),
+                provider: "iCash".into(),
+                fields: vec![
+                    Field {
+                        label: "Card number".into(),
+                        shown: "4000123412341234".into(),
+                        active: false,
+                    },
+                    Field {
+                        label: "Payment code".into(),
+                        shown: "•••".into(),
+                        active: true,
+                    },
+                ],
+                hint: "Type the card number, Enter, then the payment code, Enter".into(),
+                error: Some("The payment code has 4 to 8 digits".into()),
+            },
+        ),
+        ("07-starting", paying(Waiting::Starting)),
+        (
+            "08-qr",
+            paying(Waiting::Qr {
+                payload: QR_PAYLOAD.into(),
+                expires_at: NOW + 272_000,
+            }),
+        ),
+        (
+            "09-push",
+            paying(Waiting::Push {
+                phone: Msisdn::parse("4791234567").expect("a constant phone number parses"),
+                expires_at: NOW + 95_000,
+            }),
+        ),
+        ("10-checking", paying(Waiting::Checking { attempt: 2 })),
+        (
+            "11-paid",
+            result(Outcome::Approved {
+                reference: "MC-9K4T-22X".into(),
+            }),
+        ),
+        (
+            "12-declined",
+            result(Outcome::Declined {
+                reason: "the customer rejected the payment".into(),
+            }),
+        ),
+        ("13-expired", result(Outcome::Expired)),
+        ("14-cancelled", result(Outcome::Cancelled)),
+        (
+            "15-in-doubt",
+            result(Outcome::InDoubt {
+                reason: "No answer from mCASH after 5 checks".into(),
+            }),
+        ),
+        (
+            "16-failed",
+            result(Outcome::Failed {
+                reason: "mCASH refused the sale: POS not registered".into(),
+            }),
+        ),
+        (
+            "17-supervisor-pin",
+            Screen::SupervisorPin {
+                digits: 3,
+                error: Some("Wrong PIN, 2 tries left".into()),
+            },
+        ),
+        (
+            "18-menu",
+            Screen::Menu {
+                items: [
+                    "Refund last sale",
+                    "History",
+                    "Daily report",
+                    "Outbox",
+                    "Settings",
+                    "Diagnostics",
+                    "Sign out",
+                ]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            },
+        ),
+        ("19-history", Screen::History { rows: history() }),
+        (
+            "20-sale-detail",
+            Screen::SaleDetail {
+                row: history()[0].clone(),
+                can_refund: true,
+                message: None,
+            },
+        ),
+        (
+            "21-refund-confirm",
+            Screen::RefundConfirm {
+                row: history()[0].clone(),
+            },
+        ),
+        ("22-report", Screen::Report(report())),
+        (
+            "23-outbox",
+            Screen::Outbox(OutboxSummary {
+                pending: 2,
+                dead: 1,
+            }),
+        ),
+        (
+            "24-settings",
+            Screen::Settings {
+                rows: vec![
+                    ("Terminal".into(), "demo".into()),
+                    ("Mode".into(), "cashier".into()),
+                    ("Currency".into(), "NOK".into()),
+                    ("Largest sale".into(), "10000.00 NOK".into()),
+                    ("Methods".into(), "mCASH".into()),
+                ],
+            },
+        ),
+        (
+            "25-diagnostics",
+            Screen::Diagnostics {
+                rows: vec![
+                    ("Version".into(), env!("CARGO_PKG_VERSION").into()),
+                    ("Terminal".into(), "demo".into()),
+                    ("Network".into(), "offline".into()),
+                    ("Journal".into(), "ok".into()),
+                    ("Outbox".into(), "2 pending, 1 dead".into()),
+                    ("mCASH".into(), "reachable".into()),
+                ],
+            },
+        ),
+    ];
+    let mut out: Vec<(&'static str, View)> = Vec::new();
+    for (name, screen) in screens.drain(..) {
+        let mut status = status();
+        if name == "25-diagnostics" || name == "23-outbox" {
+            status.online = false;
+            status.outbox_pending = 2;
+        }
+        out.push((name, View { status, screen }));
+    }
+    out
+}

@@ -1,0 +1,319 @@
+//! The touchscreen, drawn off-screen with the software renderer: every screen at the three
+//! sizes, the QR code read back out of the pixels by an independent decoder, the approved look
+//! kept for approvals, and a whole sale driven through the window's callbacks against the
+//! in-process simulator.
+//!
+//! Slint keeps its platform per thread and its event loop proxy per process, so every test runs
+//! its window on one shared UI thread (`on_ui`).
+
+use std::sync::mpsc;
+use std::sync::{Mutex, OnceLock};
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Runs `f` on the one UI thread of this test binary and returns its result (panics included).
+fn on_ui<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> R {
+    static UI: OnceLock<Mutex<mpsc::Sender<Job>>> = OnceLock::new();
+    let sender = UI
+        .get_or_init(|| {
+            let (tx, rx) = mpsc::channel::<Job>();
+            std::thread::Builder::new()
+                .name("ui".into())
+                .spawn(move || {
+                    for job in rx {
+                        job();
+                    }
+                })
+                .expect("start the UI thread");
+            Mutex::new(tx)
+        })
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    let (done_tx, done_rx) = mpsc::channel();
+    sender
+        .send(Box::new(move || {
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+            let _ = done_tx.send(r);
+        }))
+        .expect("UI thread alive");
+    match done_rx.recv().expect("UI job answered") {
+        Ok(r) => r,
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
+mod helpers {
+    use kassa::ui::headless::Frame;
+
+    pub const SIZES: [(u32, u32); 3] = [(800, 480), (480, 320), (1280, 720)];
+
+    /// The QR codes rqrr finds in a frame, as text.
+    pub fn decode_qr(frame: &Frame) -> Vec<String> {
+        let luma = frame.luma();
+        let w = frame.width as usize;
+        let mut img = rqrr::PreparedImage::prepare_from_greyscale(
+            frame.width as usize,
+            frame.height as usize,
+            |x, y| luma[y * w + x],
+        );
+        img.detect_grids()
+            .into_iter()
+            .filter_map(|g| g.decode().ok().map(|(_, text)| text))
+            .collect()
+    }
+
+    /// How many pixels have exactly this colour.
+    pub fn count(frame: &Frame, rgb: (u8, u8, u8)) -> usize {
+        frame
+            .rgb
+            .chunks_exact(3)
+            .filter(|p| (p[0], p[1], p[2]) == rgb)
+            .count()
+    }
+
+    /// The theme's approved green (`Theme.paid` in ui/theme.slint).
+    pub const PAID_GREEN: (u8, u8, u8) = (0x15, 0x80, 0x3d);
+
+    pub fn distinct_colours(frame: &Frame) -> usize {
+        let mut seen = std::collections::HashSet::new();
+        for p in frame.rgb.chunks_exact(3) {
+            seen.insert((p[0], p[1], p[2]));
+        }
+        seen.len()
+    }
+}
+
+mod screens {
+    use super::helpers::*;
+    use super::on_ui;
+    use kassa::ui::fill::Filler;
+    use kassa::ui::headless::OffscreenWindow;
+    use kassa::ui::samples;
+
+    #[test]
+    fn every_screen_renders_at_every_size_and_the_qr_reads_back() {
+        on_ui(|| {
+            for (w, h) in SIZES {
+                let window = OffscreenWindow::new(w, h).unwrap();
+                for (name, view) in samples::all() {
+                    Filler::new().fill(&window.app, &view, samples::NOW);
+                    let frame = window.render();
+                    assert_eq!((frame.width, frame.height), (w, h));
+                    // Text, status bar and page: far more than a blank or single-colour frame.
+                    assert!(
+                        distinct_colours(&frame) > 20,
+                        "{name} at {w}x{h} looks empty"
+                    );
+                    let codes = decode_qr(&frame);
+                    if name == "08-qr" {
+                        assert_eq!(
+                            codes,
+                            vec![samples::QR_PAYLOAD.to_string()],
+                            "QR at {w}x{h}"
+                        );
+                    } else {
+                        assert!(codes.is_empty(), "{name} shows a QR code");
+                    }
+                }
+            }
+        });
+    }
+
+    #[test]
+    fn kassa_screens_writes_a_png_per_screen() {
+        let dir = std::env::temp_dir().join(format!("kassa-screens-{}", std::process::id()));
+        let dir2 = dir.clone();
+        let files = on_ui(move || kassa::ui::screens::write_all(&dir2, 480, 320).unwrap());
+        assert_eq!(files.len(), samples::all().len());
+        for f in &files {
+            let bytes = std::fs::read(f).unwrap();
+            assert_eq!(&bytes[1..4], b"PNG", "{}", f.display());
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
+mod looks {
+    use super::helpers::*;
+    use super::on_ui;
+    use kassa::core::Millis;
+    use kassa::core::record::Outcome;
+    use kassa::core::sale::SaleKey;
+    use kassa::core::view::{Screen, StatusBar, View};
+    use kassa::money::{Currency, Money};
+    use kassa::ui::fill::Filler;
+    use kassa::ui::headless::OffscreenWindow;
+
+    fn result(outcome: Outcome, late: bool) -> View {
+        View {
+            status: StatusBar::default(),
+            screen: Screen::Result {
+                sale: SaleKey::new("T", 1).unwrap(),
+                amount: Money::from_minor(1250, Currency::NOK),
+                provider: "mCASH".into(),
+                outcome,
+                late_approval: late,
+                refund_offered: false,
+            },
+        }
+    }
+
+    #[test]
+    fn only_an_approval_renders_green() {
+        on_ui(|| {
+            let window = OffscreenWindow::new(800, 480).unwrap();
+            let mut render = |view: &View| {
+                Filler::new().fill(&window.app, view, Millis(0));
+                window.render()
+            };
+            let paid = render(&result(
+                Outcome::Approved {
+                    reference: "R".into(),
+                },
+                false,
+            ));
+            assert!(count(&paid, PAID_GREEN) > 100_000, "the paid look is green");
+            let not_paid = [
+                Outcome::InDoubt {
+                    reason: "no answer".into(),
+                },
+                Outcome::Declined {
+                    reason: "no".into(),
+                },
+                Outcome::Failed {
+                    reason: "refused".into(),
+                },
+                Outcome::Cancelled,
+                Outcome::Expired,
+                Outcome::Released,
+            ];
+            for o in not_paid {
+                let v = result(o.clone(), false);
+                assert!(!v.shows_paid());
+                let frame = render(&v);
+                assert_eq!(count(&frame, PAID_GREEN), 0, "{o:?} has green pixels");
+            }
+        });
+    }
+}
+
+mod interaction {
+    use std::time::{Duration, Instant};
+
+    use super::helpers::*;
+    use super::on_ui;
+    use kassa::config::Config;
+    use kassa::core::view::{Screen, Waiting};
+    use kassa::runtime::Clock;
+    use kassa::sim::{CustomerAction, ProviderSim, SimOptions, Simulator};
+    use kassa::ui::headless::{OffscreenWindow, pump};
+    use kassa::ui::{Nav, Page, ResultLook, Sale};
+    use slint::{ComponentHandle, Model};
+
+    fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+        let start = Instant::now();
+        while !done() {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "timed out waiting for {what}"
+            );
+            pump();
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    #[test]
+    fn a_whole_sale_through_the_window_callbacks() {
+        on_ui(|| {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            let sim = rt
+                .block_on(Simulator::start(
+                    "127.0.0.1:0".parse().unwrap(),
+                    SimOptions::default(),
+                ))
+                .unwrap();
+            let mut config = Config::demo(sim.root_url());
+            let dir = std::env::temp_dir().join(format!("kassa-ui-sale-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            config.storage.path = dir.clone();
+            config.terminal.poll_interval_ms = 100;
+            let runtime = rt
+                .block_on(kassa::ui::run::start_terminal(&config))
+                .unwrap();
+
+            let window = OffscreenWindow::new(800, 480).unwrap();
+            let _timer = kassa::ui::run::attach(&window.app, &runtime.handle, Clock::system());
+            let app = &window.app;
+            let nav = app.global::<Nav>();
+            let sale = app.global::<Sale>();
+
+            wait_until("amount entry", || nav.get_page() == Page::Amount);
+            for k in ["1", "2", "5", "0"] {
+                nav.invoke_key(k.into());
+            }
+            wait_until("12.50 typed", || sale.get_amount() == "12.50");
+            assert_eq!(sale.get_currency(), "NOK");
+            nav.invoke_key(char::from(slint::platform::Key::Return).to_string().into());
+            wait_until("method choice", || nav.get_page() == Page::Method);
+            let tiles = sale.get_tiles();
+            assert_eq!(tiles.row_count(), 1);
+            assert_eq!(tiles.row_data(0).unwrap().name, "mCASH");
+            nav.invoke_select(0);
+            // mCASH offers a QR code or a push to a phone: Enter with no number shows the QR.
+            wait_until("customer input", || nav.get_page() == Page::Customer);
+            nav.invoke_key(char::from(slint::platform::Key::Return).to_string().into());
+            wait_until("the QR code", || {
+                nav.get_page() == Page::Paying
+                    && sale.get_wait_kind() == kassa::ui::WaitKind::Qr
+            });
+
+            let payload = match &runtime.handle.views().borrow().screen {
+                Screen::Paying {
+                    waiting: Waiting::Qr { payload, .. },
+                    ..
+                } => payload.clone(),
+                other => panic!("expected the QR screen, got {other:?}"),
+            };
+            let frame = window.render();
+            assert_eq!(decode_qr(&frame), vec![payload.clone()]);
+            assert!(!sale.get_countdown().is_empty());
+
+            // The customer scans and pays, as the simulator's customer page would.
+            let mcash = sim.mcash();
+            let open = mcash.open_requests();
+            assert_eq!(open.len(), 1, "{open:?}");
+            if let Some(target) = &open[0].waiting_for_scan {
+                let target_qr = sim
+                    .mcash()
+                    .scan_targets()
+                    .into_iter()
+                    .find(|t| &t.id == target)
+                    .map(|t| t.qr);
+                assert_eq!(target_qr.as_deref(), Some(payload.as_str()));
+                mcash.scan(target, None).unwrap();
+            }
+            mcash.act(&open[0].id, CustomerAction::Pay).unwrap();
+
+            wait_until("the paid result", || nav.get_page() == Page::Result);
+            assert_eq!(sale.get_result_look(), ResultLook::Paid);
+            assert!(!sale.get_reference().is_empty());
+            let frame = window.render();
+            assert!(count(&frame, PAID_GREEN) > 100_000);
+
+            nav.invoke_key(char::from(slint::platform::Key::Return).to_string().into());
+            wait_until("amount entry again", || nav.get_page() == Page::Amount);
+            assert_eq!(sale.get_amount(), "0.00");
+
+            runtime.task.abort();
+            let _ = rt.block_on(runtime.task);
+            drop(sim);
+            rt.shutdown_timeout(Duration::from_secs(2));
+            let _ = std::fs::remove_dir_all(&dir);
+        });
+    }
+}
