@@ -294,7 +294,7 @@ fn detail_rows(row: &SaleRow) -> Vec<RowModel> {
 }
 
 fn report(m: &mut UiModel, r: &DayReport) {
-    m.title = format!("Report {} (UTC)", date_text(r.day));
+    m.title = format!("Report {}", date_text(r.day));
     m.bars = r
         .per_hour
         .iter()
@@ -313,7 +313,7 @@ fn report(m: &mut UiModel, r: &DayReport) {
         .iter()
         .map(|row| {
             let mut middle = format!(
-                "{} sales, {} paid, {} {} refunded",
+                "{} sales, {} paid, {} {} refunded; hours in UTC",
                 row.count,
                 row.approved,
                 row.refunded_total.to_decimal_string(),
