@@ -163,7 +163,7 @@ mod looks {
     fn only_an_approval_renders_green() {
         on_ui(|| {
             let window = OffscreenWindow::new(800, 480).unwrap();
-            let mut render = |view: &View| {
+            let render = |view: &View| {
                 Filler::new().fill(&window.app, view, Millis(0));
                 window.render()
             };
@@ -268,8 +268,7 @@ mod interaction {
             wait_until("customer input", || nav.get_page() == Page::Customer);
             nav.invoke_key(char::from(slint::platform::Key::Return).to_string().into());
             wait_until("the QR code", || {
-                nav.get_page() == Page::Paying
-                    && sale.get_wait_kind() == kassa::ui::WaitKind::Qr
+                nav.get_page() == Page::Paying && sale.get_wait_kind() == kassa::ui::WaitKind::Qr
             });
 
             let payload = match &runtime.handle.views().borrow().screen {

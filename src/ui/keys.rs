@@ -44,7 +44,10 @@ mod tests {
         let text = |k: SlintKey| char::from(k).to_string();
         assert_eq!(key_for_text(&text(SlintKey::Return)), Some(Key::Enter));
         assert_eq!(key_for_text("\r"), Some(Key::Enter));
-        assert_eq!(key_for_text(&text(SlintKey::Backspace)), Some(Key::Backspace));
+        assert_eq!(
+            key_for_text(&text(SlintKey::Backspace)),
+            Some(Key::Backspace)
+        );
         assert_eq!(key_for_text(&text(SlintKey::Escape)), Some(Key::Cancel));
         assert_eq!(key_for_text(&text(SlintKey::Delete)), Some(Key::Clear));
         assert_eq!(key_for_text(&text(SlintKey::F2)), Some(Key::Menu));

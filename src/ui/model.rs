@@ -253,7 +253,11 @@ fn sale_row(row: &SaleRow) -> RowModel {
     RowModel {
         left: format!("{} {}", clock_text(row.started_at), row.key),
         middle: row.provider.to_string(),
-        right: format!("{} {}", row.amount.to_decimal_string(), row.amount.currency()),
+        right: format!(
+            "{} {}",
+            row.amount.to_decimal_string(),
+            row.amount.currency()
+        ),
         detail,
         color,
     }
@@ -265,7 +269,11 @@ fn detail_rows(row: &SaleRow) -> Vec<RowModel> {
         RowModel::pair("Sale", row.key.as_str()),
         RowModel::pair(
             "Amount",
-            &format!("{} {}", row.amount.to_decimal_string(), row.amount.currency()),
+            &format!(
+                "{} {}",
+                row.amount.to_decimal_string(),
+                row.amount.currency()
+            ),
         ),
         RowModel::pair("Provider", row.provider.as_str()),
         RowModel::pair(
@@ -382,9 +390,11 @@ fn result(m: &mut UiModel, view: &View, outcome: &Outcome, late: bool, refund_of
             "NOT CONFIRMED".into(),
             "Check the sale in the history before handing over goods.".into(),
         ),
-        Outcome::Declined { reason } => {
-            (Look::NotPaid, "NOT PAID".into(), format!("Declined: {reason}"))
-        }
+        Outcome::Declined { reason } => (
+            Look::NotPaid,
+            "NOT PAID".into(),
+            format!("Declined: {reason}"),
+        ),
         Outcome::Expired => (
             Look::NotPaid,
             "NOT PAID".into(),
@@ -429,8 +439,8 @@ pub fn model(view: &View, now: Millis) -> UiModel {
         Screen::Recovering => {
             m.page = PageKind::Recovering;
             m.title = "Checking unfinished sales".into();
-            m.hint = "New sales start once every unfinished sale is settled with its provider."
-                .into();
+            m.hint =
+                "New sales start once every unfinished sale is settled with its provider.".into();
         }
         Screen::Login { digits, error } => {
             m.page = PageKind::Login;
@@ -569,10 +579,7 @@ pub fn model(view: &View, now: Millis) -> UiModel {
             m.rows = vec![
                 RowModel {
                     color: if summary.pending > 0 { AMBER } else { GREY },
-                    ..RowModel::pair(
-                        "Waiting to be sent",
-                        &summary.pending.to_string(),
-                    )
+                    ..RowModel::pair("Waiting to be sent", &summary.pending.to_string())
                 },
                 RowModel {
                     color: if summary.dead > 0 { RED } else { GREY },

@@ -60,9 +60,7 @@ impl RunError {
 
 /// Loads `path` (or `./kassa.toml`), or with neither, starts the simulators and uses the demo
 /// config. Prints where the customer page is in demo mode.
-pub async fn load_config(
-    path: Option<&Path>,
-) -> Result<(Config, Option<DemoSim>), RunError> {
+pub async fn load_config(path: Option<&Path>) -> Result<(Config, Option<DemoSim>), RunError> {
     let explicit = path.is_some();
     let path: PathBuf = path
         .map(Path::to_path_buf)
@@ -170,7 +168,6 @@ pub fn attach(app: &AppWindow, handle: &RuntimeHandle, clock: Clock) -> slint::T
     let refresh = {
         let app = app.as_weak();
         let views = handle.views();
-        let clock = clock.clone();
         Rc::new(move || {
             if let Some(app) = app.upgrade() {
                 let view = views.borrow().clone();

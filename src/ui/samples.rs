@@ -105,7 +105,13 @@ fn report() -> DayReport {
     let mut rows = history();
     // A busier day for the chart.
     for (i, h) in [8u64, 9, 9, 10, 11, 11, 11, 12, 12].iter().enumerate() {
-        let mut r = row(100 + i as u64, "mcash", 5_000 + 1_000 * i as i64, 0, approved("r"));
+        let mut r = row(
+            100 + i as u64,
+            "mcash",
+            5_000 + 1_000 * i as i64,
+            0,
+            approved("r"),
+        );
         r.started_at = Millis(NOW.0 / 86_400_000 * 86_400_000 + h * 3_600_000 + 60_000);
         rows.push(r);
     }

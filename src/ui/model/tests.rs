@@ -38,7 +38,9 @@ fn only_an_approval_gets_the_paid_look() {
     assert_eq!(paid.result_title, "PAID");
     assert_eq!(paid.reference, "R1");
     let not_paid = [
-        Outcome::Declined { reason: "no".into() },
+        Outcome::Declined {
+            reason: "no".into(),
+        },
         Outcome::Expired,
         Outcome::Cancelled,
         Outcome::Released,
