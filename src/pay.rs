@@ -49,22 +49,27 @@ pub struct PayRequest {
     pub phone: Option<String>,
 }
 
-/// How a sale ended, and the exit code that says it: 0 paid, 1 not paid, 2 not known.
+/// How a sale ended, and the exit code that says it: 0 paid, 1 not paid, 2 not known, 3 queued
+/// (offline: in the outbox, not paid yet).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PayResult {
-    pub outcome: Outcome,
+    /// `None` while the sale waits in the outbox.
+    pub outcome: Option<Outcome>,
     pub late: bool,
 }
 
 impl PayResult {
     pub fn exit_code(&self) -> u8 {
         match self.outcome {
-            Outcome::Approved { .. } => 0,
-            Outcome::Declined { .. }
-            | Outcome::Expired
-            | Outcome::Cancelled
-            | Outcome::Released => 1,
-            Outcome::Failed { .. } | Outcome::InDoubt { .. } => 2,
+            Some(Outcome::Approved { .. }) => 0,
+            Some(
+                Outcome::Declined { .. }
+                | Outcome::Expired
+                | Outcome::Cancelled
+                | Outcome::Released,
+            ) => 1,
+            Some(Outcome::Failed { .. } | Outcome::InDoubt { .. }) => 2,
+            None => 3,
         }
     }
 }
@@ -118,7 +123,7 @@ async fn drive(
     let clock = Clock::system();
     let h = rt.handle.clone();
 
-    let ready = |v: &View| !matches!(v.screen, Screen::Recovering);
+    let ready = |v: &View| !matches!(v.screen, Screen::Recovering { .. });
     h.wait_for(ready).await.ok_or(PayError::Stopped)?;
     for d in amount.minor().to_string().bytes() {
         h.send(Event::Key(Key::Digit(d - b'0')));
@@ -175,8 +180,15 @@ async fn drive(
             } => {
                 write(out, &console::result_line(outcome, *late_approval));
                 return Ok(PayResult {
-                    outcome: outcome.clone(),
+                    outcome: Some(outcome.clone()),
                     late: *late_approval,
+                });
+            }
+            Screen::Queued { phone, .. } => {
+                write(out, &console::queued_line(phone.as_str()));
+                return Ok(PayResult {
+                    outcome: None,
+                    late: false,
                 });
             }
             Screen::Customer { error: Some(e), .. } => {
