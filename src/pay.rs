@@ -4,22 +4,20 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use thiserror::Error;
 
+use crate::boot;
 use crate::config::Config;
 use crate::console;
 use crate::core::record::Outcome;
 use crate::core::sale::Msisdn;
 use crate::core::view::{Screen, View, Waiting};
-use crate::core::{Event, Key, Terminal};
-use crate::journal::Journal;
+use crate::core::{Event, Key};
 use crate::money::{Money, MoneyError};
-use crate::providers::PaymentProvider;
 use crate::providers::setup::{self, SetupError};
-use crate::runtime::{Clock, JournalWriter, Runtime};
+use crate::runtime::{Clock, Runtime};
 
 #[derive(Debug, Error)]
 pub enum PayError {
@@ -31,8 +29,8 @@ pub enum PayError {
     Setup(#[from] SetupError),
     #[error("--provider {0}: not enabled in the config (enabled: {1})")]
     UnknownProvider(String, String),
-    #[error("{0}")]
-    Journal(#[from] crate::journal::JournalError),
+    #[error(transparent)]
+    Boot(#[from] crate::boot::BootError),
     #[error("the terminal refused the sale: {0}")]
     Refused(String),
     #[error("the terminal stopped before the sale ended")]
@@ -98,12 +96,7 @@ pub async fn pay(
             let names: Vec<&str> = infos.iter().map(|i| i.id.as_str()).collect();
             PayError::UnknownProvider(request.provider.clone(), names.join(", "))
         })?;
-    let journal = Journal::open(&config.storage.path, config.storage.cache_mb * 1024 * 1024)?;
-    let next_sequence = journal.next_sequence()?;
-    let terminal = Terminal::new(config.settings(), infos, next_sequence, Vec::new());
-    let writer = JournalWriter::spawn(journal).map_err(|e| PayError::Other(e.to_string()))?;
-    let providers: Vec<Arc<dyn PaymentProvider>> = providers;
-    let rt = Runtime::start(terminal, providers, writer, Clock::system());
+    let rt = boot::start(config, providers, Clock::system())?;
     let result = drive(&rt, index, amount, phone, request, out, interrupt).await;
     // Stop the driver so the journal writer ends and releases the database.
     rt.task.abort();
