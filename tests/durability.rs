@@ -1,0 +1,267 @@
+//! Durability with real processes: `kassa pay` is killed with SIGKILL at random points of its
+//! sales, again and again, against the in-process simulator. After every kill the journal must
+//! open; at the end every payment request the simulator holds is in the journal with the same
+//! outcome, and no sale was charged twice.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use kassa::core::Millis;
+use kassa::core::record::Outcome;
+use kassa::core::report::day_of;
+use kassa::journal::{Journal, SaleState};
+use rand::{Rng, SeedableRng};
+
+const POS: &str = "shop1-till1";
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("kassa-durability-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// The shipped example config, pointed at the simulator and a scratch journal, polling fast.
+fn write_config(dir: &Path, mcash_base: &str) -> PathBuf {
+    let example =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/kassa.example.toml"))
+            .expect("example config");
+    let config = example
+        .replace("http://127.0.0.1:8700/mcash/merchant/v1/", mcash_base)
+        .replace(
+            "# path = \"/var/lib/kassa\"",
+            &format!("path = {:?}", dir.join("data")),
+        )
+        .replace("poll_interval_ms = 1000", "poll_interval_ms = 200");
+    assert!(
+        config.contains("poll_interval_ms = 200"),
+        "example config changed"
+    );
+    let path = dir.join("kassa.toml");
+    std::fs::write(&path, config).expect("write config");
+    path
+}
+
+fn now() -> Millis {
+    Millis(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0),
+    )
+}
+
+/// Every sale in the journal of the last two days, by key.
+fn journal_sales(path: &Path) -> BTreeMap<String, SaleState> {
+    let journal = Journal::open(path, 1 << 20)
+        .unwrap_or_else(|e| panic!("the journal must open after a kill: {e}"));
+    let today = day_of(now());
+    let mut out = BTreeMap::new();
+    for day in [today - 1, today] {
+        for s in journal.sales_on(day).expect("sales") {
+            out.insert(s.key.to_string(), s);
+        }
+    }
+    assert!(
+        journal.damaged().expect("damage scan").is_empty(),
+        "no record is damaged by a kill"
+    );
+    out
+}
+
+/// Where the last sale stood when the process died.
+fn stage(sale: Option<&SaleState>) -> &'static str {
+    match sale {
+        None => "before the intent",
+        Some(s) if s.outcome.is_some() => "after the outcome",
+        Some(s) if s.handle.is_some() => "awaiting the customer",
+        Some(_) => "intent written, answer not",
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_at_random_points_loses_no_sale_and_charges_none_twice() {
+    let kills_wanted: usize = std::env::var("KASSA_CRASH_KILLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    let seed: u64 = std::env::var("KASSA_CRASH_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20261121);
+    println!("crash test: {kills_wanted} kills, seed {seed} (KASSA_CRASH_SEED to repeat)");
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+
+    let sim = kassa::sim::Simulator::start(
+        "127.0.0.1:0".parse().expect("address"),
+        kassa::sim::SimOptions {
+            autopilot: Some(Duration::from_millis(150)),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("simulator");
+    // Each provider call takes a while, as over a mobile network: kills land in flight too.
+    sim.faults("mcash")
+        .expect("mcash faults")
+        .set(kassa::sim::FaultSettings {
+            latency_ms: 40,
+            ..Default::default()
+        });
+    let dir = temp_dir("sigkill");
+    let config = write_config(&dir, &sim.base_url("mcash").expect("mcash url"));
+    let data = dir.join("data");
+
+    let pay = |amount: String| {
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_kassa"))
+            .args([
+                "pay",
+                "--provider",
+                "mcash",
+                "--amount",
+                &amount,
+                "--config",
+            ])
+            .arg(&config)
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start kassa pay")
+    };
+
+    // One sale without a kill: how long a whole sale takes here.
+    let started = Instant::now();
+    let out = pay("1.00".into())
+        .wait_with_output()
+        .await
+        .expect("kassa pay");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let whole = started.elapsed().as_millis() as u64;
+    println!(
+        "one sale takes {whole} ms; kills land in 0..{} ms",
+        whole * 5 / 4
+    );
+
+    let mut kills = 0;
+    let mut completed = 0;
+    let mut stages: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut seen: std::collections::BTreeSet<String> = Default::default();
+    let mut n = 1u64;
+    let deadline = Instant::now() + Duration::from_secs(1500);
+    while kills < kills_wanted {
+        assert!(Instant::now() < deadline, "the crash test ran too long");
+        n += 1;
+        let amount = format!("{}.{:02}", n % 500 + 1, n % 100);
+        let mut child = pay(amount);
+        let at = rng.random_range(0..=whole * 5 / 4);
+        tokio::select! {
+            status = child.wait() => {
+                // Finished before the kill: any exit is fine here (a recovery may have ended it
+                // in doubt); what matters is checked at the end.
+                status.expect("wait");
+                completed += 1;
+                continue;
+            }
+            _ = tokio::time::sleep(Duration::from_millis(at)) => {}
+        }
+        child.start_kill().expect("SIGKILL");
+        child.wait().await.expect("reap");
+        kills += 1;
+        let sales = journal_sales(&data);
+        // The newest sale not seen at the last kill is the one this kill interrupted; none
+        // means it died before writing its intent.
+        let this = sales
+            .values()
+            .filter(|s| !seen.contains(s.key.as_str()))
+            .max_by_key(|s| s.started_at);
+        *stages.entry(stage(this)).or_default() += 1;
+        seen = sales.into_keys().collect();
+    }
+
+    // A last sale without a kill resolves whatever the last kill left.
+    let out = pay("2.00".into())
+        .wait_with_output()
+        .await
+        .expect("kassa pay");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    println!(
+        "{kills} kills, {completed} sales ended before their kill; kills by stage: {stages:?}"
+    );
+
+    let sales = journal_sales(&data);
+    let mut paid = 0;
+    for (key, s) in &sales {
+        let outcome = s
+            .outcome
+            .as_ref()
+            .unwrap_or_else(|| panic!("{key} has no outcome after recovery: {s:?}"));
+        assert!(
+            !matches!(outcome, Outcome::InDoubt { .. }),
+            "{key} stayed in doubt with a healthy provider: {outcome:?}"
+        );
+        let created = sim.mcash().created_count(POS, key);
+        assert!(created <= 1, "{key}: {created} payment requests");
+        if let Some(tid) = sim.mcash().tid_for(POS, key) {
+            let at_sim = sim.mcash().outcome(&tid).expect("sim outcome");
+            // A sale number used twice would pair one request with another sale's amount.
+            let amount = s.request.as_ref().map(|r| r.amount.to_decimal_string());
+            assert_eq!(
+                amount.as_deref(),
+                at_sim["amount"].as_str(),
+                "{key}: the journal's amount differs from the payment request's"
+            );
+            let sim_paid = at_sim["status"] == "ok";
+            assert_eq!(
+                outcome.is_approved(),
+                sim_paid,
+                "{key}: journal says {outcome:?}, simulator says {at_sim}"
+            );
+            if sim_paid {
+                paid += 1;
+            }
+        } else {
+            assert!(
+                !outcome.is_approved(),
+                "{key} approved in the journal, unknown to the simulator"
+            );
+        }
+    }
+    // Every payment request the simulator holds belongs to a journaled sale.
+    let at_sim = sim.mcash().created_for_pos(POS);
+    let known = sales
+        .keys()
+        .filter(|k| sim.mcash().created_count(POS, k) == 1)
+        .count() as u64;
+    assert_eq!(at_sim, known, "payment requests the journal does not know");
+    println!(
+        "{} sales journaled, {} payment requests at the simulator, {paid} paid",
+        sales.len(),
+        at_sim
+    );
+    assert!(kills >= kills_wanted);
+    for stage in [
+        "before the intent",
+        "intent written, answer not",
+        "awaiting the customer",
+    ] {
+        assert!(
+            stages.get(stage).is_some_and(|n| *n >= 3),
+            "too few kills landed {stage}: {stages:?}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
