@@ -265,3 +265,95 @@ async fn sigkill_at_random_points_loses_no_sale_and_charges_none_twice() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A journal that cannot grow (its file at a size limit, as on a full disk): the terminal says
+/// so, refuses the sale before anything reaches the provider, and what was recorded stays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_refuses_the_sale_before_any_money_moves() {
+    use kassa::core::Millis;
+    use kassa::core::provider::ProviderId;
+    use kassa::core::record::{JournalEntry, Record};
+    use kassa::core::sale::{Capture, Flow, SaleKey, SaleRequest};
+    use kassa::money::{Currency, Money};
+
+    let sim = kassa::sim::Simulator::start(
+        "127.0.0.1:0".parse().expect("address"),
+        kassa::sim::SimOptions {
+            autopilot: Some(Duration::from_millis(100)),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("simulator");
+    let dir = temp_dir("full");
+    let config = write_config(&dir, &sim.base_url("mcash").expect("mcash url"));
+    let data = dir.join("data");
+    let db = data.join("db");
+    // Earlier sales, written until sled's log file starts its second segment: from there on
+    // every record makes the file longer.
+    let journal = Journal::open(&data, 1 << 20).expect("open");
+    let mut n = 0;
+    let at = now();
+    let first_segment = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0);
+    while std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0) <= first_segment.max(524_288) {
+        n += 1;
+        assert!(n < 5_000, "the journal file never grew");
+        let key = SaleKey::new(POS, n).expect("key");
+        let entry = |record| JournalEntry {
+            at,
+            sale: key.clone(),
+            provider: ProviderId::new("mcash"),
+            record,
+        };
+        journal
+            .append(&entry(Record::StartIntent(SaleRequest {
+                key: key.clone(),
+                amount: Money::from_minor(100, Currency::NOK),
+                flow: Flow::Qr,
+                capture: Capture::Sale,
+            })))
+            .expect("append");
+        journal
+            .append(&entry(Record::Outcome {
+                outcome: Outcome::Cancelled,
+                late: false,
+            }))
+            .expect("append");
+    }
+    drop(journal);
+    let size = std::fs::metadata(&db).expect("db").len();
+    // `ulimit -f` counts 512-byte blocks; SIGXFSZ ignored, so a write past it fails (EFBIG).
+    let out = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "trap '' XFSZ; ulimit -f {}; exec \"$0\" pay --provider mcash --amount 7.00 --config \"$1\"",
+            size.div_ceil(512)
+        ))
+        .arg(env!("CARGO_BIN_EXE_kassa"))
+        .arg(&config)
+        .env("RUST_LOG", "error")
+        .output()
+        .await
+        .expect("kassa pay under a file size limit");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stdout}\n{stderr}");
+    // Refused at start (sled cannot open its log) or at the sale's intent: either way the
+    // message names the full journal and says sales are refused.
+    let said = format!("{stdout}{stderr}");
+    assert!(
+        said.contains("is full")
+            && (said.contains("refused") || said.contains("nothing was charged")),
+        "the cashier is told why: {said}"
+    );
+    assert!(!stdout.contains("PAID - reference"), "{stdout}");
+    assert_eq!(
+        sim.mcash().created_for_pos(POS),
+        0,
+        "no payment request may leave unrecorded"
+    );
+    // What was recorded before is all there, and the journal opens.
+    let sales = journal_sales(&data);
+    assert!(sales.len() as u64 >= n, "{} of {n} sales", sales.len());
+    let _ = std::fs::remove_dir_all(&dir);
+}
