@@ -270,7 +270,6 @@ async fn sigkill_at_random_points_loses_no_sale_and_charges_none_twice() {
 /// so, refuses the sale before anything reaches the provider, and what was recorded stays.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_refuses_the_sale_before_any_money_moves() {
-    use kassa::core::Millis;
     use kassa::core::provider::ProviderId;
     use kassa::core::record::{JournalEntry, Record};
     use kassa::core::sale::{Capture, Flow, SaleKey, SaleRequest};
