@@ -356,3 +356,45 @@ async fn a_full_disk_refuses_the_sale_before_any_money_moves() {
     assert!(sales.len() as u64 >= n, "{} of {n} sales", sales.len());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A database file cut short (a card pulled mid-write, a bad copy): `kassa pay` stops with an
+/// error naming the path and what to do, exit 2, not a panic and not a fresh journal.
+#[test]
+fn a_truncated_journal_is_named_with_what_to_do() {
+    let dir = temp_dir("truncated");
+    let data = dir.join("kassa-data");
+    let pay = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_kassa"))
+            .args(["pay", "--provider", "mcash", "--amount", "1.00"])
+            .current_dir(&dir)
+            .env("RUST_LOG", "error")
+            .output()
+            .expect("kassa pay")
+    };
+    let first = pay();
+    assert_eq!(first.status.code(), Some(0), "{first:?}");
+    let db = data.join("db");
+    let len = std::fs::metadata(&db).expect("db").len();
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&db)
+        .expect("open db");
+    // Cut into the records themselves (they sit at the start of the file).
+    file.set_len((len / 3).min(512)).expect("truncate");
+    drop(file);
+    let second = pay();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&second.stdout),
+        String::from_utf8_lossy(&second.stderr)
+    );
+    assert_eq!(second.status.code(), Some(2), "{said}");
+    assert!(!said.contains("panicked"), "{said}");
+    assert!(said.contains("kassa-data"), "names the path: {said}");
+    assert!(
+        said.contains("damaged") || said.contains("cannot be opened"),
+        "says what is wrong: {said}"
+    );
+    assert!(!said.contains("PAID - reference"), "{said}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
