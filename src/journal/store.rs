@@ -178,8 +178,18 @@ impl SaleState {
             }
             Record::Started { handle } => self.handle = Some(handle.clone()),
             Record::Outcome { outcome, late } => {
-                self.outcome = Some(outcome.clone());
-                self.late = *late;
+                // The provider's final word is knowledge; "in doubt" is its absence. A final
+                // outcome (from the outbox, after the core wrote "in doubt") wins, and a later
+                // "in doubt" never hides a final outcome written before it.
+                let keeps_final = matches!(outcome, Outcome::InDoubt { .. })
+                    && self
+                        .outcome
+                        .as_ref()
+                        .is_some_and(|o| !matches!(o, Outcome::InDoubt { .. }));
+                if !keeps_final {
+                    self.outcome = Some(outcome.clone());
+                    self.late = *late;
+                }
                 // An outcome settles the start and, in vending, the capture or release after it.
                 self.pending.retain(|p| matches!(p, Pending::Refund { .. }));
             }
