@@ -19,7 +19,7 @@ use crate::journal::Journal;
 use crate::money::{Money, MoneyError};
 use crate::providers::PaymentProvider;
 use crate::providers::setup::{self, SetupError};
-use crate::runtime::{Clock, JournalWriter, Runtime};
+use crate::runtime::{Clock, JournalWriter, Runtime, RuntimeOptions};
 
 #[derive(Debug, Error)]
 pub enum PayError {
@@ -98,7 +98,8 @@ pub async fn pay(
     let terminal = Terminal::new(config.settings(), infos, next_sequence, Vec::new());
     let writer = JournalWriter::spawn(journal).map_err(|e| PayError::Other(e.to_string()))?;
     let providers: Vec<Arc<dyn PaymentProvider>> = providers;
-    let rt = Runtime::start(terminal, providers, writer, Clock::system());
+    let options = RuntimeOptions::from_config(config);
+    let rt = Runtime::start(terminal, providers, writer, Clock::system(), options);
     let result = drive(&rt, index, amount, phone, request, out, interrupt).await;
     // Stop the driver so the journal writer ends and releases the database.
     rt.task.abort();
