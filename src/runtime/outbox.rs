@@ -152,16 +152,16 @@ pub async fn defer(
     writer
         .with_journal(move |j| {
             let listing = j.outbox_list()?;
-            if let OutboxOp::QueuedPush { request } = &op {
-                check_queue_limits(request.amount, &listing.items, &limits, now)
-                    .map_err(JournalError::Limit)?;
-            }
             let queued = listing.items.iter().any(|i| {
                 i.state == OutboxState::Pending
                     && i.sale.as_ref() == Some(&sale)
                     && i.op.kind() == op.kind()
             });
             if !queued {
+                if let OutboxOp::QueuedPush { request } = &op {
+                    check_queue_limits(request.amount, &listing.items, &limits, now)
+                        .map_err(JournalError::Limit)?;
+                }
                 j.enqueue(Some(sale), provider, op, now)?;
             }
             j.outbox_summary()
