@@ -422,3 +422,43 @@ mod outbox_drains {
         .await;
     }
 }
+
+#[test]
+fn report_close_closes_the_mcash_ledger_report_at_once_when_online() {
+    let sim = Sim::start();
+    let dir = temp_dir("report-close");
+    let config = config_for(&sim, &dir);
+    // A journal must exist: one sale through `kassa pay` would need a customer; an empty
+    // journal is enough for the day close.
+    drop(kassa::journal::Journal::open(dir.join("data"), 1 << 20).expect("journal"));
+    let out = kassa()
+        .args(["report", "--close", "--day", "2024-10-04", "--config"])
+        .arg(&config)
+        .output()
+        .expect("run kassa report");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("No sales."), "{stdout}");
+    assert!(stdout.contains("Closed 2024-10-04"), "{stdout}");
+    assert!(
+        stdout.contains("report close of 2024-10-04: done"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Provider reports closed."), "{stdout}");
+    let out = kassa()
+        .args(["queue", "list", "--config"])
+        .arg(&config)
+        .output()
+        .expect("run kassa queue");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("The outbox is empty."),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
