@@ -135,6 +135,9 @@ mod queue_and_report {
     use kassa::journal::{Journal, OutboxOp};
     use kassa::money::{Currency, Money};
 
+    /// The example config's mCASH secret: never printed, whatever fails.
+    const SECRET: &str = "demo-secret-0123456789";
+
     /// 2024-10-04 10:00 UTC.
     const AT: u64 = 20_000 * 86_400_000 + 36_000_000;
 
@@ -231,6 +234,7 @@ mod queue_and_report {
         let out = kassa(&["queue", "list", "--config", &config], None);
         let shown = text(&out);
         assert_eq!(out.status.code(), Some(0), "{shown}");
+        assert!(!shown.contains(SECRET), "no secret in the output");
         assert!(shown.contains("Outbox: 1 pending, 1 dead"), "{shown}");
         assert!(shown.contains(&format!("#{dead} DEAD")), "{shown}");
         assert!(shown.contains("attempts 1"), "{shown}");
@@ -354,6 +358,7 @@ mod queue_and_report {
         );
         let shown = text(&out);
         assert_eq!(out.status.code(), Some(0), "{shown}");
+        assert!(!shown.contains(SECRET), "no secret in output or logs");
         assert!(shown.contains("Closed 2024-10-04"), "{shown}");
         assert!(
             shown.contains("1 sale(s) of that day still need a person"),

@@ -615,7 +615,16 @@ impl Journal {
 
     /// Sales with an intent and no result: recover each through the provider before taking new
     /// sales. A sale whose start record is damaged cannot be listed here; `damaged()` names it.
+    /// A sale with an item in the outbox (pending or dead) is not listed either: the outbox
+    /// worker owns it (a push queued offline is sent from there, and recovering it at start-up
+    /// as well would end it twice).
     pub fn unfinished(&self) -> Result<Vec<Unfinished>, JournalError> {
+        let queued: std::collections::HashSet<SaleKey> = self
+            .outbox_list()?
+            .items
+            .into_iter()
+            .filter_map(|i| i.sale)
+            .collect();
         let mut out = Vec::new();
         for item in self.open.iter() {
             let (k, _) = item.map_err(|e| self.err(e))?;
@@ -625,6 +634,9 @@ impl Journal {
             else {
                 continue;
             };
+            if queued.contains(&key) {
+                continue;
+            }
             let state = self.sale(&key)?;
             if state.pending.is_empty() {
                 continue;

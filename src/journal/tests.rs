@@ -988,3 +988,30 @@ fn recover_items_name_their_kind_and_describe_themselves() {
         Some(crate::core::provider::Operation::Recover(_))
     ));
 }
+
+#[test]
+fn a_sale_the_outbox_owns_is_not_recovered_at_start_up() {
+    let dir = Dir::new("owned");
+    let j = dir.open();
+    start(&j, t(D, 0), 1, 100);
+    start(&j, t(D, 1), 2, 100);
+    let item = j
+        .enqueue(
+            Some(key(1)),
+            ProviderId::new("mcash"),
+            OutboxOp::QueuedPush {
+                request: request(1, 100),
+            },
+            t(D, 1),
+        )
+        .unwrap();
+    let keys: Vec<SaleKey> = j
+        .unfinished()
+        .unwrap()
+        .into_iter()
+        .map(|u| u.request.key)
+        .collect();
+    assert_eq!(keys, vec![key(2)], "the queued push is the outbox's");
+    j.drop_item(item.id, "anna", t(D, 2)).unwrap();
+    assert_eq!(j.unfinished().unwrap().len(), 2, "dropped: recovered again");
+}
