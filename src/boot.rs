@@ -3,7 +3,6 @@
 //! or power cut), and start the runtime. The terminal then resolves every unfinished sale through
 //! its provider before it takes a new one.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use thiserror::Error;
@@ -17,7 +16,7 @@ use crate::core::view::SaleRow;
 use crate::core::{Millis, Terminal};
 use crate::journal::{Journal, JournalError, Pending, Unfinished};
 use crate::providers::PaymentProvider;
-use crate::runtime::{Clock, JournalWriter, Runtime};
+use crate::runtime::{Clock, JournalWriter, Runtime, RuntimeOptions};
 
 #[derive(Debug, Error)]
 pub enum BootError {
@@ -54,18 +53,11 @@ pub fn read(journal: &Journal, now: Millis) -> Result<Found, JournalError> {
             history.extend(state.row());
         }
     }
-    // A push request queued in the outbox has an intent and no answer on purpose: the outbox
-    // sends it; recovering it here would call it never received.
-    let queued: HashSet<SaleKey> = journal
-        .outbox_list()?
-        .items
-        .into_iter()
-        .filter_map(|i| i.sale)
-        .collect();
+    // `unfinished` leaves out sales the outbox owns (a queued push has an intent and no
+    // answer on purpose): recovering those here would end them twice.
     let resume = journal
         .unfinished()?
         .into_iter()
-        .filter(|u| !queued.contains(&u.request.key))
         .flat_map(resumes)
         .collect();
     let damaged = journal.damaged()?.len();
@@ -144,7 +136,13 @@ pub fn start(
     }
     terminal.resume(found.resume);
     let writer = JournalWriter::spawn(journal).map_err(|e| BootError::Writer(e.to_string()))?;
-    Ok(Runtime::start(terminal, providers, writer, clock))
+    Ok(Runtime::start(
+        terminal,
+        providers,
+        writer,
+        clock,
+        RuntimeOptions::from_config(config),
+    ))
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! `providers` speak to the payment services; `money` and `config` are shared vocabulary.
 
 pub mod boot;
+pub mod cli;
 pub mod config;
 pub mod console;
 pub mod core;

@@ -258,3 +258,207 @@ async fn a_5xx_page_at_start_up_does_not_stop_sales() {
         "the fault was used"
     );
 }
+
+/// The outbox worker draining push requests queued offline against the in-process simulator
+/// while it fails: every sale ends with exactly one outcome and the simulator holds one payment
+/// request per sale key.
+mod outbox_drains {
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use kassa::core::event::Event;
+    use kassa::core::provider::ProviderId;
+    use kassa::core::record::{JournalEntry, Outcome, Record};
+    use kassa::core::sale::{Capture, Flow, Msisdn, SaleKey, SaleRequest};
+    use kassa::journal::{Journal, OutboxOp, QueueLimits};
+    use kassa::money::{Currency, Money};
+    use kassa::runtime::{Clock, JournalWriter, OutboxWorker};
+    use kassa::sim::{FaultSettings, SimOptions, Simulator};
+
+    const SALES: u64 = 3;
+
+    async fn drain_with(name: &str, faults: FaultSettings) {
+        let sim = Simulator::start(
+            "127.0.0.1:0".parse().expect("address"),
+            SimOptions {
+                autopilot: Some(Duration::from_millis(200)),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("simulator");
+        let mut config = kassa::config::Config::demo(sim.root_url());
+        config.storage.path = super::temp_dir(name).join("data");
+        let pos = kassa::config::demo::TERMINAL_ID;
+        let mcash = ProviderId::new("mcash");
+        let clock = Clock::system();
+        let journal = Journal::open(&config.storage.path, 1 << 20).expect("journal");
+        for n in 1..=SALES {
+            let request = SaleRequest {
+                key: SaleKey::new(pos, n).expect("key"),
+                amount: Money::from_minor(1250, Currency::NOK),
+                flow: Flow::Push {
+                    phone: Msisdn::parse("4791234567").expect("phone"),
+                },
+                capture: Capture::Sale,
+            };
+            journal
+                .append(&JournalEntry {
+                    at: clock.now(),
+                    sale: request.key.clone(),
+                    provider: mcash.clone(),
+                    record: Record::StartIntent(request.clone()),
+                })
+                .expect("start intent");
+            journal
+                .enqueue(
+                    Some(request.key.clone()),
+                    mcash.clone(),
+                    OutboxOp::QueuedPush { request },
+                    clock.now(),
+                )
+                .expect("queued");
+        }
+        let providers = kassa::providers::setup::from_config(&config).expect("providers");
+        for p in &providers {
+            p.start_up().await.expect("start-up before the faults");
+        }
+        sim.faults("mcash").expect("faults").set(faults.clone());
+        let writer = JournalWriter::spawn(journal).expect("writer");
+        let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+        let limits = QueueLimits {
+            max_per_sale: Money::from_minor(100_000, Currency::NOK),
+            max_total: Money::from_minor(1_000_000, Currency::NOK),
+            max_age_ms: 3_600_000,
+        };
+        let mut worker =
+            OutboxWorker::new(writer.clone(), providers, clock, limits, 100).with_events(tx);
+        let deadline = clock.now() + 60_000;
+        loop {
+            let tried = Arc::new(Mutex::new(Vec::new()));
+            let log = tried.clone();
+            worker
+                .sync(&mut move |p| log.lock().expect("log").push(p.tried.clone()))
+                .await
+                .expect("drain");
+            let left = writer
+                .with_journal(|j| j.outbox_list())
+                .await
+                .expect("list")
+                .items;
+            if left.is_empty() {
+                break;
+            }
+            assert!(
+                clock.now() < deadline,
+                "the outbox did not drain: {left:#?}"
+            );
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+        let mut outcomes: Vec<(SaleKey, Outcome)> = Vec::new();
+        while let Ok(e) = events.try_recv() {
+            if let Event::OutboxDone {
+                sale,
+                record: Record::Outcome { outcome, .. },
+            } = e
+            {
+                outcomes.push((sale, outcome));
+            }
+        }
+        for n in 1..=SALES {
+            let key = SaleKey::new(pos, n).expect("key");
+            let mine: Vec<&Outcome> = outcomes
+                .iter()
+                .filter(|(s, _)| *s == key)
+                .map(|(_, o)| o)
+                .collect();
+            assert_eq!(mine.len(), 1, "{key}: exactly one outcome: {outcomes:?}");
+            assert!(mine[0].is_approved(), "{key}: {mine:?}");
+            let sale = writer
+                .with_journal(move |j| j.sale(&key))
+                .await
+                .expect("sale");
+            assert!(matches!(sale.outcome, Some(Outcome::Approved { .. })));
+            assert!(sale.pending.is_empty() && sale.flags.is_empty(), "{sale:?}");
+            assert_eq!(
+                sim.mcash().created_count(pos, sale.key.as_str()),
+                1,
+                "one payment request per key"
+            );
+        }
+        assert_eq!(sim.mcash().created_for_pos(pos), SALES);
+        let used = sim.faults("mcash").expect("faults").counters();
+        assert_eq!(
+            (used.failed, used.dropped),
+            (
+                u64::from(faults.fail_next),
+                u64::from(faults.drop_after_commit)
+            ),
+            "every fault met the drain"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn answers_dropped_after_commit_during_a_drain_are_recovered_not_resent() {
+        drain_with(
+            "drain-drop",
+            FaultSettings {
+                drop_after_commit: 2,
+                ..Default::default()
+            },
+        )
+        .await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn bad_gateway_pages_during_a_drain_are_retried_until_every_sale_ends() {
+        drain_with(
+            "drain-5xx",
+            FaultSettings {
+                fail_next: 4,
+                ..Default::default()
+            },
+        )
+        .await;
+    }
+}
+
+#[test]
+fn report_close_closes_the_mcash_ledger_report_at_once_when_online() {
+    let sim = Sim::start();
+    let dir = temp_dir("report-close");
+    let config = config_for(&sim, &dir);
+    // A journal must exist: one sale through `kassa pay` would need a customer; an empty
+    // journal is enough for the day close.
+    drop(kassa::journal::Journal::open(dir.join("data"), 1 << 20).expect("journal"));
+    let out = kassa()
+        .args(["report", "--close", "--day", "2024-10-04", "--config"])
+        .arg(&config)
+        .output()
+        .expect("run kassa report");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("No sales."), "{stdout}");
+    assert!(stdout.contains("Closed 2024-10-04"), "{stdout}");
+    assert!(
+        stdout.contains("report close of 2024-10-04: done"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Provider reports closed."), "{stdout}");
+    let out = kassa()
+        .args(["queue", "list", "--config"])
+        .arg(&config)
+        .output()
+        .expect("run kassa queue");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("The outbox is empty."),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

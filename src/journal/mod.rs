@@ -41,7 +41,7 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 pub use outbox::{
-    LimitError, OutboxItem, OutboxListing, OutboxOp, OutboxState, QueueLimits, backoff,
+    LimitError, OutboxItem, OutboxListing, OutboxOp, OutboxState, QueueLimits, Settle, backoff,
     check_queue_limits,
 };
 pub use report::{ClosedDay, day_string, parse_day};
