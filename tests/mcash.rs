@@ -462,3 +462,85 @@ fn report_close_closes_the_mcash_ledger_report_at_once_when_online() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Offline, a push-to-phone sale is queued, not paid; back online, `kassa queue sync` sends it,
+/// the customer approves on the phone, and the journal ends the sale approved, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_a_push_sale_is_queued_not_paid_and_sent_when_back_online() {
+    let sim = kassa::sim::Simulator::start(
+        "127.0.0.1:0".parse().expect("address"),
+        kassa::sim::SimOptions {
+            autopilot: Some(Duration::from_millis(200)),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("simulator");
+    let dir = temp_dir("offline-push");
+    let example =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/kassa.example.toml"))
+            .expect("example config");
+    let text = example
+        .replace(
+            "http://127.0.0.1:8700/mcash/merchant/v1/",
+            &sim.base_url("mcash").expect("mcash url"),
+        )
+        .replace(
+            "# path = \"/var/lib/kassa\"",
+            &format!("path = {:?}", dir.join("data")),
+        );
+    let path = dir.join("kassa.toml");
+    std::fs::write(&path, text).expect("write config");
+    let config = kassa::config::Config::load(&path).expect("config");
+
+    // The provider answers nothing but 502 pages: the terminal is offline.
+    let faults = sim.faults("mcash").expect("faults");
+    faults.set(kassa::sim::FaultSettings {
+        fail_next: 1_000,
+        ..Default::default()
+    });
+    let request = kassa::pay::PayRequest {
+        provider: "mcash".into(),
+        amount: "120.00".into(),
+        phone: Some("4790000001".into()),
+    };
+    let mut out = Vec::new();
+    let result = kassa::pay::pay(&config, &request, &mut out, std::future::pending())
+        .await
+        .unwrap_or_else(|e| panic!("pay failed: {e}\n{}", String::from_utf8_lossy(&out)));
+    let printed = String::from_utf8_lossy(&out);
+    assert_eq!(result.exit_code(), 3, "{result:?}\n{printed}");
+    assert!(printed.contains("QUEUED, NOT PAID"), "{printed}");
+    assert!(!printed.contains("PAID - reference"), "{printed}");
+    assert_eq!(sim.mcash().created_for_pos("shop1-till1"), 0);
+
+    // Back online: a person (or the terminal's worker) drains the outbox.
+    faults.set(kassa::sim::FaultSettings::default());
+    let sync = || kassa::cli::queue::QueueArgs {
+        action: Some(kassa::cli::queue::QueueAction::Sync),
+        config: Some(path.clone()),
+    };
+    let key = kassa::core::sale::SaleKey::new("shop1-till1", 1).expect("key");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let mut said = Vec::new();
+        kassa::cli::queue::run(sync(), &mut said, &mut std::io::empty())
+            .await
+            .unwrap_or_else(|e| panic!("sync: {e}"));
+        let journal = kassa::journal::Journal::open(dir.join("data"), 1 << 20).expect("journal");
+        let sale = journal.sale(&key).expect("sale");
+        drop(journal);
+        if let Some(outcome) = sale.outcome {
+            assert!(outcome.is_approved(), "{outcome:?}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the queued sale never ended: {}",
+            String::from_utf8_lossy(&said)
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    assert_eq!(sim.mcash().created_for_pos("shop1-till1"), 1, "sent once");
+    let _ = std::fs::remove_dir_all(&dir);
+}
