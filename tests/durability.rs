@@ -398,3 +398,145 @@ fn a_truncated_journal_is_named_with_what_to_do() {
     assert!(!said.contains("PAID - reference"), "{said}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Push requests queued while offline, then `kassa queue sync` killed with SIGKILL at random
+/// points of its drain, again and again: every queued sale reaches the provider once, and ends
+/// in the journal as the simulator has it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_during_outbox_drains_sends_each_queued_push_once() {
+    let kills_wanted: usize = std::env::var("KASSA_CRASH_DRAIN_KILLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(40);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    let sim = kassa::sim::Simulator::start(
+        "127.0.0.1:0".parse().expect("address"),
+        kassa::sim::SimOptions {
+            autopilot: Some(Duration::from_millis(100)),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("simulator");
+    let faults = sim.faults("mcash").expect("mcash faults");
+    let online = kassa::sim::FaultSettings {
+        latency_ms: 40,
+        ..Default::default()
+    };
+    let dir = temp_dir("drain");
+    let config = write_config(&dir, &sim.base_url("mcash").expect("mcash url"));
+    let data = dir.join("data");
+    let kassa = |args: &[&str]| {
+        let mut c = tokio::process::Command::new(env!("CARGO_BIN_EXE_kassa"));
+        c.args(args)
+            .arg("--config")
+            .arg(&config)
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        c
+    };
+
+    let mut queued = 0u64;
+    let mut kills = 0;
+    let mut syncs = 0;
+    let deadline = Instant::now() + Duration::from_secs(900);
+    while kills < kills_wanted {
+        assert!(
+            Instant::now() < deadline,
+            "the drain crash test ran too long"
+        );
+        let open = journal_sales(&data)
+            .values()
+            .filter(|s| s.outcome.is_none())
+            .count();
+        if open == 0 {
+            // Offline: ten push sales go to the outbox.
+            faults.set(kassa::sim::FaultSettings {
+                fail_next: 1_000_000,
+                ..Default::default()
+            });
+            for _ in 0..10 {
+                queued += 1;
+                let amount = format!("{}.{:02}", queued % 9 + 1, queued % 100);
+                let phone = format!("4790{:06}", queued);
+                let out = kassa(&[
+                    "pay",
+                    "--provider",
+                    "mcash",
+                    "--amount",
+                    &amount,
+                    "--phone",
+                    &phone,
+                ])
+                .output()
+                .await
+                .expect("kassa pay");
+                assert_eq!(
+                    out.status.code(),
+                    Some(3),
+                    "queued offline: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+            faults.set(online.clone());
+        }
+        let mut child = kassa(&["queue", "sync"]).spawn().expect("kassa queue sync");
+        let at = rng.random_range(0..=900);
+        syncs += 1;
+        tokio::select! {
+            status = child.wait() => {
+                status.expect("wait");
+                continue;
+            }
+            _ = tokio::time::sleep(Duration::from_millis(at)) => {}
+        }
+        child.start_kill().expect("SIGKILL");
+        child.wait().await.expect("reap");
+        kills += 1;
+    }
+    // Unkilled drains finish what the kills left.
+    for _ in 0..60 {
+        if journal_sales(&data).values().all(|s| s.outcome.is_some()) {
+            break;
+        }
+        let out = kassa(&["queue", "sync"]).output().await.expect("sync");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let sales = journal_sales(&data);
+    assert_eq!(sales.len() as u64, queued, "every queued sale is journaled");
+    let mut paid = 0;
+    for (key, s) in &sales {
+        let outcome = s
+            .outcome
+            .as_ref()
+            .unwrap_or_else(|| panic!("{key} never ended: {s:?}"));
+        assert!(sim.mcash().created_count(POS, key) <= 1);
+        let tid = sim
+            .mcash()
+            .tid_for(POS, key)
+            .unwrap_or_else(|| panic!("{key} never reached the provider: {outcome:?}"));
+        let at_sim = sim.mcash().outcome(&tid).expect("sim outcome");
+        assert_eq!(
+            outcome.is_approved(),
+            at_sim["status"] == "ok",
+            "{key}: journal {outcome:?}, simulator {at_sim}"
+        );
+        if outcome.is_approved() {
+            paid += 1;
+        }
+    }
+    assert_eq!(
+        sim.mcash().created_for_pos(POS),
+        queued,
+        "one request per queued sale"
+    );
+    println!("{queued} pushes queued offline, {syncs} drains, {kills} killed, {paid} paid");
+    let _ = std::fs::remove_dir_all(&dir);
+}
