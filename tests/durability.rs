@@ -44,6 +44,19 @@ fn write_config(dir: &Path, mcash_base: &str) -> PathBuf {
     path
 }
 
+/// The in-process simulator whose customer pays `autopilot_ms` after each request appears.
+async fn simulator(autopilot_ms: u64) -> kassa::sim::RunningSim {
+    kassa::sim::Simulator::start(
+        "127.0.0.1:0".parse().expect("address"),
+        kassa::sim::SimOptions {
+            autopilot: Some(Duration::from_millis(autopilot_ms)),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("simulator")
+}
+
 fn now() -> Millis {
     Millis(
         std::time::SystemTime::now()
@@ -94,15 +107,7 @@ async fn sigkill_at_random_points_loses_no_sale_and_charges_none_twice() {
     println!("crash test: {kills_wanted} kills, seed {seed} (KASSA_CRASH_SEED to repeat)");
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
 
-    let sim = kassa::sim::Simulator::start(
-        "127.0.0.1:0".parse().expect("address"),
-        kassa::sim::SimOptions {
-            autopilot: Some(Duration::from_millis(150)),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("simulator");
+    let sim = simulator(150).await;
     // Each provider call takes a while, as over a mobile network: kills land in flight too.
     sim.faults("mcash")
         .expect("mcash faults")
@@ -275,15 +280,7 @@ async fn a_full_disk_refuses_the_sale_before_any_money_moves() {
     use kassa::core::sale::{Capture, Flow, SaleKey, SaleRequest};
     use kassa::money::{Currency, Money};
 
-    let sim = kassa::sim::Simulator::start(
-        "127.0.0.1:0".parse().expect("address"),
-        kassa::sim::SimOptions {
-            autopilot: Some(Duration::from_millis(100)),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("simulator");
+    let sim = simulator(100).await;
     let dir = temp_dir("full");
     let config = write_config(&dir, &sim.base_url("mcash").expect("mcash url"));
     let data = dir.join("data");
@@ -409,15 +406,7 @@ async fn sigkill_during_outbox_drains_sends_each_queued_push_once() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(40);
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
-    let sim = kassa::sim::Simulator::start(
-        "127.0.0.1:0".parse().expect("address"),
-        kassa::sim::SimOptions {
-            autopilot: Some(Duration::from_millis(100)),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("simulator");
+    let sim = simulator(100).await;
     let faults = sim.faults("mcash").expect("mcash faults");
     let online = kassa::sim::FaultSettings {
         latency_ms: 40,

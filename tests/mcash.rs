@@ -65,14 +65,16 @@ impl Drop for Sim {
 
 /// A config for the running simulator, from the shipped example.
 fn config_for(sim: &Sim, dir: &std::path::Path) -> PathBuf {
+    config_at(&sim.value("mcash base url:"), dir)
+}
+
+/// The shipped example config pointed at an mCASH base URL, journaling into `dir/data`.
+fn config_at(mcash_base: &str, dir: &std::path::Path) -> PathBuf {
     let example =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/kassa.example.toml"))
             .expect("example config");
     let config = example
-        .replace(
-            "http://127.0.0.1:8700/mcash/merchant/v1/",
-            &sim.value("mcash base url:"),
-        )
+        .replace("http://127.0.0.1:8700/mcash/merchant/v1/", mcash_base)
         .replace(
             "# path = \"/var/lib/kassa\"",
             &format!("path = {:?}", dir.join("data")),
@@ -477,20 +479,7 @@ async fn offline_a_push_sale_is_queued_not_paid_and_sent_when_back_online() {
     .await
     .expect("simulator");
     let dir = temp_dir("offline-push");
-    let example =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/kassa.example.toml"))
-            .expect("example config");
-    let text = example
-        .replace(
-            "http://127.0.0.1:8700/mcash/merchant/v1/",
-            &sim.base_url("mcash").expect("mcash url"),
-        )
-        .replace(
-            "# path = \"/var/lib/kassa\"",
-            &format!("path = {:?}", dir.join("data")),
-        );
-    let path = dir.join("kassa.toml");
-    std::fs::write(&path, text).expect("write config");
+    let path = config_at(&sim.base_url("mcash").expect("mcash url"), &dir);
     let config = kassa::config::Config::load(&path).expect("config");
 
     // The provider answers nothing but 502 pages: the terminal is offline.
