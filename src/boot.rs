@@ -13,7 +13,7 @@ use crate::core::report::day_of;
 use crate::core::resume::{Left, Resume};
 use crate::core::sale::SaleKey;
 use crate::core::view::SaleRow;
-use crate::core::{Millis, Terminal};
+use crate::core::{Event, Millis, Terminal};
 use crate::journal::{Journal, JournalError, Pending, Unfinished};
 use crate::providers::PaymentProvider;
 use crate::runtime::{Clock, JournalWriter, Runtime, RuntimeOptions};
@@ -136,13 +136,33 @@ pub fn start(
     }
     terminal.resume(found.resume);
     let writer = JournalWriter::spawn(journal).map_err(|e| BootError::Writer(e.to_string()))?;
-    Ok(Runtime::start(
+    let runtime = Runtime::start(
         terminal,
         providers,
         writer,
         clock,
         RuntimeOptions::from_config(config),
-    ))
+    );
+    runtime.handle.send(Event::Storage {
+        used_bytes: dir_size(&config.storage.path),
+        damaged: found.damaged,
+    });
+    Ok(runtime)
+}
+
+/// Bytes of all files under `dir` (the journal's sled files and marker).
+fn dir_size(dir: &std::path::Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| match e.metadata() {
+            Ok(m) if m.is_dir() => dir_size(&e.path()),
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        })
+        .sum()
 }
 
 #[cfg(test)]

@@ -203,6 +203,8 @@ pub struct Terminal {
     resuming: VecDeque<Resume>,
     /// `Event::Ready` came: providers are started and resuming may begin.
     ready: bool,
+    /// Journal size on disk and damaged values, when the runtime has said.
+    storage: Option<(u64, usize)>,
 }
 
 impl Terminal {
@@ -239,6 +241,7 @@ impl Terminal {
             shown: None,
             resuming: VecDeque::new(),
             ready: false,
+            storage: None,
         }
     }
 
@@ -321,6 +324,10 @@ impl Terminal {
             } => {
                 self.reachable.insert(provider, reachable);
             }
+            Event::Storage {
+                used_bytes,
+                damaged,
+            } => self.storage = Some((used_bytes, damaged)),
         }
         let view = self.view();
         if self.shown.as_ref() != Some(&view) {
@@ -2061,6 +2068,18 @@ impl Terminal {
                 format!("{} pending, {} dead", self.outbox.pending, self.outbox.dead),
             ),
         ];
+        if let Some((bytes, damaged)) = self.storage {
+            rows.push((
+                "Storage".into(),
+                format!("{:.1} MiB used", bytes as f64 / (1024.0 * 1024.0)),
+            ));
+            if damaged > 0 {
+                rows.push((
+                    "Damaged records".into(),
+                    format!("{damaged}: their sales are in doubt, see kassa report"),
+                ));
+            }
+        }
         for p in &self.providers {
             let state = match self.reachable.get(&p.id) {
                 Some(true) => "reachable",

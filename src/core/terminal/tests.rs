@@ -1375,3 +1375,23 @@ fn back_online_push_sales_are_sent_again() {
     assert!(h.has("start"));
     assert!(matches!(h.view.screen, Screen::Paying { .. }));
 }
+
+#[test]
+fn diagnostics_show_storage_use_and_damaged_records() {
+    let mut h = H::cashier(vec![qr()]);
+    assert!(!h.t.diagnostics_rows().iter().any(|(k, _)| k == "Storage"));
+    h.send(Event::Storage {
+        used_bytes: 3 * 1024 * 1024 / 2,
+        damaged: 2,
+    });
+    let rows = h.t.diagnostics_rows();
+    assert!(
+        rows.contains(&("Storage".into(), "1.5 MiB used".into())),
+        "{rows:?}"
+    );
+    assert!(
+        rows.iter()
+            .any(|(k, v)| k == "Damaged records" && v.starts_with("2:")),
+        "{rows:?}"
+    );
+}
