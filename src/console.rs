@@ -84,9 +84,20 @@ pub fn status_line(view: &View, now: Millis) -> Option<String> {
                 what
             })
         }
-        Screen::Recovering => Some("Checking unfinished sales...".into()),
+        Screen::Recovering { remaining, .. } if *remaining > 0 => Some(format!(
+            "Checking unfinished sales from before the restart: {remaining} left..."
+        )),
+        Screen::Recovering { .. } => Some("Starting...".into()),
         _ => None,
     }
+}
+
+/// The line for a push request taken while offline. It must never read as paid.
+pub fn queued_line(phone: &str) -> String {
+    format!(
+        "QUEUED, NOT PAID: the request goes to {phone} when the terminal is back online; \
+         the customer approves it then"
+    )
 }
 
 #[cfg(test)]
@@ -123,6 +134,7 @@ mod tests {
             reference: "r1".into(),
         };
         assert!(result_line(&ok, false).starts_with("PAID"));
+        assert!(queued_line("+4712345678").contains("NOT PAID"));
     }
 
     #[test]

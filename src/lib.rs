@@ -3,6 +3,8 @@
 //! `core` is the terminal as a pure state machine; `runtime` carries out its effects;
 //! `providers` speak to the payment services; `money` and `config` are shared vocabulary.
 
+pub mod boot;
+pub mod cli;
 pub mod config;
 pub mod console;
 pub mod core;

@@ -70,6 +70,10 @@ enum Command {
         #[arg(long)]
         autopilot: Option<u64>,
     },
+    /// The outbox: calls waiting to be sent (list, sync, retry ID, drop ID).
+    Queue(kassa::cli::queue::QueueArgs),
+    /// A day's totals and sales; --close closes the day, --csv writes its sales.
+    Report(kassa::cli::report::ReportArgs),
     /// Check or prepare the configuration file.
     Config {
         #[command(subcommand)]
@@ -152,6 +156,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         #[cfg(feature = "sim")]
         Command::Sim { bind, autopilot } => tokio_runtime()?.block_on(sim(bind, autopilot)),
+        Command::Queue(args) => Ok(tokio_runtime()?.block_on(kassa::cli::queue::main(args))),
+        Command::Report(args) => Ok(tokio_runtime()?.block_on(kassa::cli::report::main(args))),
         Command::Config { action } => match action {
             ConfigAction::Check { path } => {
                 let path = path.unwrap_or_else(|| PathBuf::from("kassa.toml"));

@@ -4,22 +4,20 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use thiserror::Error;
 
+use crate::boot;
 use crate::config::Config;
 use crate::console;
 use crate::core::record::Outcome;
 use crate::core::sale::Msisdn;
 use crate::core::view::{Screen, View, Waiting};
-use crate::core::{Event, Key, Terminal};
-use crate::journal::Journal;
+use crate::core::{Event, Key};
 use crate::money::{Money, MoneyError};
-use crate::providers::PaymentProvider;
 use crate::providers::setup::{self, SetupError};
-use crate::runtime::{Clock, JournalWriter, Runtime};
+use crate::runtime::{Clock, Runtime};
 
 #[derive(Debug, Error)]
 pub enum PayError {
@@ -31,8 +29,8 @@ pub enum PayError {
     Setup(#[from] SetupError),
     #[error("--provider {0}: not enabled in the config (enabled: {1})")]
     UnknownProvider(String, String),
-    #[error("{0}")]
-    Journal(#[from] crate::journal::JournalError),
+    #[error(transparent)]
+    Boot(#[from] crate::boot::BootError),
     #[error("the terminal refused the sale: {0}")]
     Refused(String),
     #[error("the terminal stopped before the sale ended")]
@@ -49,22 +47,27 @@ pub struct PayRequest {
     pub phone: Option<String>,
 }
 
-/// How a sale ended, and the exit code that says it: 0 paid, 1 not paid, 2 not known.
+/// How a sale ended, and the exit code that says it: 0 paid, 1 not paid, 2 not known, 3 queued
+/// (offline: in the outbox, not paid yet).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PayResult {
-    pub outcome: Outcome,
+    /// `None` while the sale waits in the outbox.
+    pub outcome: Option<Outcome>,
     pub late: bool,
 }
 
 impl PayResult {
     pub fn exit_code(&self) -> u8 {
         match self.outcome {
-            Outcome::Approved { .. } => 0,
-            Outcome::Declined { .. }
-            | Outcome::Expired
-            | Outcome::Cancelled
-            | Outcome::Released => 1,
-            Outcome::Failed { .. } | Outcome::InDoubt { .. } => 2,
+            Some(Outcome::Approved { .. }) => 0,
+            Some(
+                Outcome::Declined { .. }
+                | Outcome::Expired
+                | Outcome::Cancelled
+                | Outcome::Released,
+            ) => 1,
+            Some(Outcome::Failed { .. } | Outcome::InDoubt { .. }) => 2,
+            None => 3,
         }
     }
 }
@@ -93,12 +96,7 @@ pub async fn pay(
             let names: Vec<&str> = infos.iter().map(|i| i.id.as_str()).collect();
             PayError::UnknownProvider(request.provider.clone(), names.join(", "))
         })?;
-    let journal = Journal::open(&config.storage.path, config.storage.cache_mb * 1024 * 1024)?;
-    let next_sequence = journal.next_sequence()?;
-    let terminal = Terminal::new(config.settings(), infos, next_sequence, Vec::new());
-    let writer = JournalWriter::spawn(journal).map_err(|e| PayError::Other(e.to_string()))?;
-    let providers: Vec<Arc<dyn PaymentProvider>> = providers;
-    let rt = Runtime::start(terminal, providers, writer, Clock::system());
+    let rt = boot::start(config, providers, Clock::system())?;
     let result = drive(&rt, index, amount, phone, request, out, interrupt).await;
     // Stop the driver so the journal writer ends and releases the database.
     rt.task.abort();
@@ -118,7 +116,7 @@ async fn drive(
     let clock = Clock::system();
     let h = rt.handle.clone();
 
-    let ready = |v: &View| !matches!(v.screen, Screen::Recovering);
+    let ready = |v: &View| !matches!(v.screen, Screen::Recovering { .. });
     h.wait_for(ready).await.ok_or(PayError::Stopped)?;
     for d in amount.minor().to_string().bytes() {
         h.send(Event::Key(Key::Digit(d - b'0')));
@@ -175,8 +173,15 @@ async fn drive(
             } => {
                 write(out, &console::result_line(outcome, *late_approval));
                 return Ok(PayResult {
-                    outcome: outcome.clone(),
+                    outcome: Some(outcome.clone()),
                     late: *late_approval,
+                });
+            }
+            Screen::Queued { phone, .. } => {
+                write(out, &console::queued_line(phone.as_str()));
+                return Ok(PayResult {
+                    outcome: None,
+                    late: false,
                 });
             }
             Screen::Customer { error: Some(e), .. } => {

@@ -139,3 +139,268 @@ fn run_without_a_display_says_what_to_do_and_exits_2() {
     assert!(t.contains("SLINT_BACKEND"), "{t}");
     assert!(t.contains("kassa pay"), "{t}");
 }
+/// `kassa queue` and `kassa report` on the journal of a stopped terminal.
+mod queue_and_report {
+    use super::{kassa, text};
+    use std::path::PathBuf;
+
+    use kassa::core::Millis;
+    use kassa::core::provider::{PaymentHandle, ProviderId};
+    use kassa::core::record::{JournalEntry, Outcome, Record};
+    use kassa::core::sale::{Capture, Flow, SaleKey, SaleRequest};
+    use kassa::journal::{Journal, OutboxOp};
+    use kassa::money::{Currency, Money};
+
+    /// The example config's mCASH secret: never printed, whatever fails.
+    const SECRET: &str = "demo-secret-0123456789";
+
+    /// 2024-10-04 10:00 UTC.
+    const AT: u64 = 20_000 * 86_400_000 + 36_000_000;
+
+    fn key(n: u64) -> SaleKey {
+        SaleKey::new("T1", n).expect("key")
+    }
+
+    fn setup(name: &str) -> (PathBuf, PathBuf) {
+        let dir = std::env::temp_dir().join(format!("kassa-cli-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let example =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/kassa.example.toml"))
+                .expect("example config");
+        let data = dir.join("data");
+        let config = example.replace("# path = \"/var/lib/kassa\"", &format!("path = {:?}", data));
+        let path = dir.join("kassa.toml");
+        std::fs::write(&path, config).expect("write config");
+        (dir, path)
+    }
+
+    fn open(dir: &std::path::Path) -> Journal {
+        Journal::open(dir.join("data"), 1 << 20).expect("journal")
+    }
+
+    fn sale(j: &Journal, n: u64, minor: i64, outcome: Option<Outcome>) {
+        let mcash = ProviderId::new("mcash");
+        let request = SaleRequest {
+            key: key(n),
+            amount: Money::from_minor(minor, Currency::NOK),
+            flow: Flow::Qr,
+            capture: Capture::Sale,
+        };
+        let at = Millis(AT + n * 60_000);
+        j.append(&JournalEntry {
+            at,
+            sale: key(n),
+            provider: mcash.clone(),
+            record: Record::StartIntent(request),
+        })
+        .expect("start");
+        if let Some(outcome) = outcome {
+            j.append(&JournalEntry {
+                at,
+                sale: key(n),
+                provider: mcash,
+                record: Record::Outcome {
+                    outcome,
+                    late: false,
+                },
+            })
+            .expect("outcome");
+        }
+    }
+
+    fn config_arg(path: &std::path::Path) -> String {
+        path.to_str().expect("utf-8 path").to_string()
+    }
+
+    #[test]
+    fn list_shows_dead_and_pending_with_age_attempts_and_error_then_retry_and_drop() {
+        let (dir, config) = setup("queue");
+        let config = config_arg(&config);
+        let (dead, pending) = {
+            let j = open(&dir);
+            sale(&j, 1, 1250, None);
+            sale(&j, 2, 500, None);
+            let dead = j
+                .enqueue(
+                    Some(key(1)),
+                    ProviderId::new("mcash"),
+                    OutboxOp::StatusCheck {
+                        handle: PaymentHandle("tid-1".into()),
+                    },
+                    Millis(AT),
+                )
+                .expect("enqueue");
+            j.record_failure(dead.id, Millis(AT + 1), "refused (422)", true, 0)
+                .expect("dead");
+            let pending = j
+                .enqueue(
+                    Some(key(2)),
+                    ProviderId::new("mcash"),
+                    OutboxOp::Capture {
+                        handle: PaymentHandle("tid-2".into()),
+                        amount: Money::from_minor(500, Currency::NOK),
+                    },
+                    Millis(AT),
+                )
+                .expect("enqueue");
+            (dead.id, pending.id)
+        };
+
+        let out = kassa(&["queue", "list", "--config", &config], None);
+        let shown = text(&out);
+        assert_eq!(out.status.code(), Some(0), "{shown}");
+        assert!(!shown.contains(SECRET), "no secret in the output");
+        assert!(shown.contains("Outbox: 1 pending, 1 dead"), "{shown}");
+        assert!(shown.contains(&format!("#{dead} DEAD")), "{shown}");
+        assert!(shown.contains("attempts 1"), "{shown}");
+        assert!(shown.contains("last error: refused (422)"), "{shown}");
+        assert!(shown.contains("status check of tid-1"), "{shown}");
+        assert!(shown.contains(&format!("#{pending} pending")), "{shown}");
+        assert!(shown.contains("sale T1-000002"), "{shown}");
+        // Created long ago (2024): the age is in days.
+        assert!(shown.contains("age ") && shown.contains('d'), "{shown}");
+        let dead_at = shown.find("DEAD").expect("dead line");
+        let pending_at = shown.find(" pending (").expect("pending line");
+        assert!(dead_at < pending_at, "dead items first: {shown}");
+
+        let out = kassa(
+            &["queue", "retry", &dead.to_string(), "--config", &config],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        assert!(text(&out).contains("pending again"), "{}", text(&out));
+        let out = kassa(&["queue", "--config", &config], None);
+        assert!(
+            text(&out).contains("Outbox: 2 pending, 0 dead"),
+            "{}",
+            text(&out)
+        );
+
+        // Drop: not without a yes.
+        let id = pending.to_string();
+        let out = kassa(&["queue", "drop", &id, "--config", &config], Some("no\n"));
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+        assert!(text(&out).contains("not dropped"), "{}", text(&out));
+        assert!(text(&out).contains("capture of 5.00 NOK"), "{}", text(&out));
+        let out = kassa(
+            &["queue", "drop", &id, "--who", "anna", "--config", &config],
+            Some("yes\n"),
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        assert!(text(&out).contains("anna dropped it"), "{}", text(&out));
+        let out = kassa(&["queue", "drop", &id, "--yes", "--config", &config], None);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(
+            text(&out).contains(&format!("the outbox has no item {id}")),
+            "{}",
+            text(&out)
+        );
+        let j = open(&dir);
+        let dropped = j.sale(&key(2)).expect("sale").dropped;
+        assert_eq!(dropped.len(), 1);
+        assert!(
+            dropped[0].contains("anna") && dropped[0].contains("capture"),
+            "{dropped:?}"
+        );
+        assert_eq!(j.outbox_list().expect("list").items.len(), 1);
+
+        // While a kassa holds the journal: said plainly, exit 1.
+        let out = kassa(&["queue", "list", "--config", &config], None);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+        assert!(
+            text(&out).contains("in use by another kassa process"),
+            "{}",
+            text(&out)
+        );
+        drop(j);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn report_lists_totals_and_in_doubt_first_closes_once_and_writes_csv() {
+        let (dir, config) = setup("report");
+        let config = config_arg(&config);
+        {
+            let j = open(&dir);
+            sale(
+                &j,
+                1,
+                1250,
+                Some(Outcome::Approved {
+                    reference: "r1".into(),
+                }),
+            );
+            sale(&j, 2, 700, Some(Outcome::Cancelled));
+            sale(
+                &j,
+                3,
+                300,
+                Some(Outcome::InDoubt {
+                    reason: "answer lost".into(),
+                }),
+            );
+        }
+        let csv = dir.join("day.csv");
+        let csv_arg = csv.to_str().expect("utf-8").to_string();
+        let day = ["--day", "2024-10-04", "--config", &config];
+        let out = kassa(&[&["report"][..], &day[..]].concat(), None);
+        let shown = text(&out);
+        assert_eq!(out.status.code(), Some(0), "{shown}");
+        assert!(
+            shown.contains("Report for 2024-10-04 (UTC), open"),
+            "{shown}"
+        );
+        let totals = shown
+            .lines()
+            .find(|l| l.starts_with("mcash"))
+            .expect("totals line");
+        let cols: Vec<&str> = totals.split_whitespace().collect();
+        assert_eq!(
+            cols,
+            ["mcash", "NOK", "3", "1", "12.50", "0.00", "12.50", "1"],
+            "{shown}"
+        );
+        let doubt = shown.find("T1-000003").expect("in doubt sale");
+        let approved = shown.find("T1-000001").expect("approved sale");
+        assert!(doubt < approved, "in doubt first: {shown}");
+        assert!(shown.contains("IN DOUBT: answer lost"), "{shown}");
+
+        // The provider's own report cannot be reached here (no simulator): the close of the
+        // day still happens, and the provider close waits in the outbox.
+        let out = kassa(
+            &[&["report", "--close", "--csv", &csv_arg][..], &day[..]].concat(),
+            None,
+        );
+        let shown = text(&out);
+        assert_eq!(out.status.code(), Some(0), "{shown}");
+        assert!(!shown.contains(SECRET), "no secret in output or logs");
+        assert!(shown.contains("Closed 2024-10-04"), "{shown}");
+        assert!(
+            shown.contains("1 sale(s) of that day still need a person"),
+            "{shown}"
+        );
+        assert!(shown.contains("report close of 2024-10-04"), "{shown}");
+        let written = std::fs::read_to_string(&csv).expect("csv");
+        let lines: Vec<&str> = written.lines().collect();
+        assert_eq!(lines.len(), 4, "{written}");
+        assert!(lines[1].starts_with("T1-000003,"), "{written}");
+
+        let out = kassa(&[&["report", "--close"][..], &day[..]].concat(), None);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+        assert!(
+            text(&out).contains("2024-10-04 is already closed"),
+            "{}",
+            text(&out)
+        );
+        let out = kassa(&[&["report"][..], &day[..]].concat(), None);
+        assert!(text(&out).contains("closed at"), "{}", text(&out));
+        let out = kassa(
+            &["report", "--day", "04.10.2024", "--config", &config],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(1));
+        assert!(text(&out).contains("not a date like"), "{}", text(&out));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -106,7 +106,7 @@ mod screens {
                         "{name} at {w}x{h} looks empty"
                     );
                     let codes = decode_qr(&frame);
-                    if name == "08-qr" {
+                    if name.ends_with("-qr") {
                         assert_eq!(
                             codes,
                             vec![samples::QR_PAYLOAD.to_string()],
@@ -194,6 +194,21 @@ mod looks {
                 let frame = render(&v);
                 assert_eq!(count(&frame, PAID_GREEN), 0, "{o:?} has green pixels");
             }
+            let queued = View {
+                status: StatusBar::default(),
+                screen: Screen::Queued {
+                    sale: SaleKey::new("T", 1).unwrap(),
+                    amount: Money::from_minor(1250, Currency::NOK),
+                    provider: "mCASH".into(),
+                    phone: kassa::core::sale::Msisdn::parse("4791234567").unwrap(),
+                },
+            };
+            assert!(!queued.shows_paid());
+            assert_eq!(
+                count(&render(&queued), PAID_GREEN),
+                0,
+                "queued has green pixels"
+            );
         });
     }
 }

@@ -89,6 +89,12 @@ pub enum Event {
         provider: ProviderId,
         reachable: bool,
     },
+    /// What the journal holds on disk, and how many of its stored values failed their checksum
+    /// at start (their sales show in doubt): for the diagnostics screen.
+    Storage {
+        used_bytes: u64,
+        damaged: usize,
+    },
 }
 
 /// Beeps and lights the hardware gives.

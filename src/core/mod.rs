@@ -8,6 +8,7 @@ pub mod pin;
 pub mod provider;
 pub mod record;
 pub mod report;
+pub mod resume;
 pub mod sale;
 mod terminal;
 pub mod view;

@@ -13,6 +13,7 @@ use super::provider::{
 };
 use super::record::{JournalEntry, Outcome, Record};
 use super::report::{DayReport, day_of};
+use super::resume::{Left, Resume};
 use super::sale::{
     Capture, CardNumber, Flow, InvoiceNumber, Msisdn, PaymentCode, SaleKey, SaleRequest,
 };
@@ -31,6 +32,8 @@ const EXPIRY_GRACE_MS: u64 = 60_000;
 enum CancelReason {
     Cashier,
     Expiry,
+    /// Found waiting for the customer after a restart: the screen that showed it is gone.
+    Restart,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,6 +75,8 @@ struct ActiveSale {
     status_in_flight: bool,
     /// The expiry passed and the provider could not cancel: the next expiry timer flags it.
     past_expiry: bool,
+    /// Resumed after a restart, and what to do with an authorization found standing.
+    resumed: Option<Left>,
 }
 
 /// What a customer input screen asks for.
@@ -136,6 +141,11 @@ enum State {
     Result {
         sale: SaleKey,
     },
+    /// A push request taken offline: in the outbox, not paid.
+    Queued {
+        sale: SaleKey,
+        phone: Msisdn,
+    },
     SupervisorPin {
         pin: String,
         error: Option<String>,
@@ -189,6 +199,12 @@ pub struct Terminal {
     journal_failing: bool,
     reachable: BTreeMap<ProviderId, bool>,
     shown: Option<View>,
+    /// Unfinished sales from before a restart, resolved one by one before new sales.
+    resuming: VecDeque<Resume>,
+    /// `Event::Ready` came: providers are started and resuming may begin.
+    ready: bool,
+    /// Journal size on disk and damaged values, when the runtime has said.
+    storage: Option<(u64, usize)>,
 }
 
 impl Terminal {
@@ -223,6 +239,32 @@ impl Terminal {
             journal_failing: false,
             reachable: BTreeMap::new(),
             shown: None,
+            resuming: VecDeque::new(),
+            ready: false,
+            storage: None,
+        }
+    }
+
+    /// Hands over the sales the journal found unfinished. Call before `Event::Ready`; the
+    /// terminal stays on the recovering screen until each is resolved through its provider.
+    pub fn resume(&mut self, sales: Vec<Resume>) {
+        for r in sales {
+            if self.row(&r.request.key).is_none() {
+                self.push_row(SaleRow {
+                    key: r.request.key.clone(),
+                    provider: r.provider.clone(),
+                    amount: r.request.amount,
+                    started_at: r.started_at,
+                    outcome: None,
+                    late_approval: false,
+                    refunded: None,
+                });
+            }
+            if let Some(h) = &r.handle {
+                self.handles
+                    .insert(r.request.key.clone(), (h.clone(), r.provider.clone()));
+            }
+            self.resuming.push_back(r);
         }
     }
 
@@ -255,8 +297,9 @@ impl Terminal {
         let mut fx = Vec::new();
         match event {
             Event::Ready => {
-                if matches!(self.state, State::Recovering) {
-                    self.state = self.home();
+                if !self.ready {
+                    self.ready = true;
+                    self.next_resume(now, &mut fx);
                 }
             }
             Event::Key(key) => self.on_key(now, key, &mut fx),
@@ -281,6 +324,10 @@ impl Terminal {
             } => {
                 self.reachable.insert(provider, reachable);
             }
+            Event::Storage {
+                used_bytes,
+                damaged,
+            } => self.storage = Some((used_bytes, damaged)),
         }
         let view = self.view();
         if self.shown.as_ref() != Some(&view) {
@@ -343,6 +390,15 @@ impl Terminal {
                 Key::Menu => self.open_supervisor(),
                 Key::Enter | Key::Cancel | Key::Clear => self.home(),
                 _ => State::Result { sale },
+            },
+            State::Queued { sale, phone } => match key {
+                Key::Digit(d) if self.settings.mode != Mode::Vending => State::Amount {
+                    minor: i64::from(d),
+                    error: None,
+                },
+                Key::Menu => self.open_supervisor(),
+                Key::Enter | Key::Cancel | Key::Clear => self.home(),
+                _ => State::Queued { sale, phone },
             },
             State::SupervisorPin { pin, .. } => self.key_supervisor(now, pin, key),
             State::Menu { message } => match key {
@@ -744,6 +800,11 @@ impl Terminal {
             }
         };
         self.next_sequence += 1;
+        let offline = !self.online || self.reachable.get(&provider.id) == Some(&false);
+        let queued_phone = match &flow {
+            Flow::Push { phone } if offline && capture == Capture::Sale => Some(phone.clone()),
+            _ => None,
+        };
         let request = SaleRequest {
             key: key.clone(),
             amount,
@@ -765,6 +826,24 @@ impl Terminal {
             &provider.id,
             Record::StartIntent(request.clone()),
         ));
+        if let Some(phone) = queued_phone {
+            // Offline: the request waits in the outbox (within the configured limits) and is
+            // sent when the network is back. Nothing is paid until the customer approves.
+            fx.push(Effect::Defer {
+                sale: key.clone(),
+                provider: provider.id.clone(),
+                op: Operation::Start(request),
+            });
+            if self.settings.mode != Mode::Cashier {
+                self.arm(
+                    fx,
+                    TimerKind::ResultHold,
+                    &key,
+                    now + self.settings.result_hold_ms,
+                );
+            }
+            return State::Queued { sale: key, phone };
+        }
         self.call(
             &key,
             &provider.id,
@@ -782,6 +861,7 @@ impl Terminal {
             cancel_attempts: 0,
             status_in_flight: false,
             past_expiry: false,
+            resumed: None,
         });
         State::Paying
     }
@@ -899,6 +979,13 @@ impl Terminal {
         result: Result<Reply, Failure>,
         fx: &mut Vec<Effect>,
     ) {
+        // Every answer says whether the provider could be reached: offline, push requests are
+        // queued instead of sent.
+        match &result {
+            Ok(_) => self.online = true,
+            Err(f) if f.kind == FailureKind::Transient => self.online = false,
+            Err(_) => {}
+        }
         let Some(pending) = self.calls.remove(&call) else {
             return;
         };
@@ -1076,6 +1163,20 @@ impl Terminal {
                 handle,
                 status,
                 prompt,
+            }) if self.active.as_ref().is_some_and(|a| a.resumed.is_some())
+                && (status.is_final() || status == PaymentStatus::Authorized) =>
+            {
+                // Where it stands is known: settle it without first asking to cancel.
+                if let Some(a) = self.active.as_mut() {
+                    a.cancel = None;
+                }
+                self.on_started(now, handle, prompt, fx);
+                self.on_status(now, status, fx);
+            }
+            Ok(Reply::Found {
+                handle,
+                status,
+                prompt,
             }) => {
                 self.on_started(now, handle, prompt, fx);
                 // `on_started` armed a poll; a final status ends the sale at once.
@@ -1130,7 +1231,11 @@ impl Terminal {
             }
             PaymentStatus::Authorized => {
                 if a.request.capture == Capture::Auth && a.phase != Phase::Vending {
-                    if a.cancel.is_some() {
+                    if let Some(left @ (Left::Start | Left::Capture | Left::Release)) = &a.resumed {
+                        // After a restart: capture only what the journal says was delivered.
+                        let deliver = *left == Left::Capture;
+                        self.settle(now, deliver, fx);
+                    } else if a.cancel.is_some() {
                         // Cancelled before the vend: give the authorization back.
                         self.settle(now, false, fx);
                     } else {
@@ -1156,7 +1261,7 @@ impl Terminal {
 
     fn on_timer(&mut self, now: Millis, timer: Timer, fx: &mut Vec<Effect>) {
         if timer.kind == TimerKind::ResultHold {
-            if let State::Result { sale } = &self.state
+            if let State::Result { sale } | State::Queued { sale, .. } = &self.state
                 && timer.sale.as_ref() == Some(sale)
             {
                 self.state = self.home();
@@ -1369,6 +1474,22 @@ impl Terminal {
                 late,
             },
         ));
+        if matches!(outcome, Outcome::InDoubt { .. }) {
+            // Not left for a person alone: the outbox keeps asking the provider.
+            let op = match (&a.phase, &a.handle) {
+                (Phase::Settling { delivered, .. }, Some(h)) if *delivered => {
+                    Operation::Capture(h.clone(), a.request.amount)
+                }
+                (Phase::Settling { .. }, Some(h)) => Operation::Release(h.clone()),
+                (_, Some(h)) => Operation::Status(h.clone()),
+                (_, None) => Operation::Recover(a.request.clone()),
+            };
+            fx.push(Effect::Defer {
+                sale: key.clone(),
+                provider: a.provider.id.clone(),
+                op,
+            });
+        }
         fx.push(Effect::Signal(if outcome.is_approved() {
             Signal::Approved
         } else {
@@ -1378,7 +1499,98 @@ impl Terminal {
             row.outcome = Some(outcome);
             row.late_approval = late;
         }
-        self.show_result(now, key, fx);
+        if a.resumed.is_some() {
+            self.next_resume(now, fx);
+        } else {
+            self.show_result(now, key, fx);
+        }
+    }
+
+    /// Starts resolving the next unfinished sale, or, when none is left, opens the terminal.
+    fn next_resume(&mut self, now: Millis, fx: &mut Vec<Effect>) {
+        if !self.ready || self.active.is_some() {
+            return;
+        }
+        while let Some(r) = self.resuming.pop_front() {
+            let key = r.request.key.clone();
+            let Some(info) = self.provider_info(&r.provider).cloned() else {
+                fx.push(self.journal(
+                    now,
+                    &key,
+                    &r.provider,
+                    Record::Flagged {
+                        reason: format!(
+                            "Unfinished at start and provider {} is no longer configured: check \
+                             this sale with the provider",
+                            r.provider
+                        ),
+                    },
+                ));
+                if let Some(row) = self.row_mut(&key)
+                    && row.outcome.is_none()
+                {
+                    row.outcome = Some(Outcome::InDoubt {
+                        reason: format!("provider {} is no longer configured", r.provider),
+                    });
+                }
+                continue;
+            };
+            if let Left::Refund {
+                amount,
+                key: refund_key,
+            } = &r.left
+            {
+                match &r.handle {
+                    Some(h) => fx.push(Effect::Defer {
+                        sale: key.clone(),
+                        provider: r.provider.clone(),
+                        op: Operation::Refund {
+                            handle: h.clone(),
+                            amount: *amount,
+                            key: refund_key.clone(),
+                        },
+                    }),
+                    None => fx.push(self.journal(
+                        now,
+                        &key,
+                        &r.provider,
+                        Record::Flagged {
+                            reason: "A refund was started without a payment handle".into(),
+                        },
+                    )),
+                }
+                continue;
+            }
+            let cancel = match r.left {
+                Left::Start => Some(CancelReason::Restart),
+                _ => None,
+            };
+            self.active = Some(ActiveSale {
+                request: r.request,
+                provider: info,
+                handle: r.handle,
+                prompt: None,
+                phase: Phase::Starting,
+                cancel,
+                cancel_attempts: 0,
+                status_in_flight: false,
+                past_expiry: false,
+                resumed: Some(r.left),
+            });
+            self.state = State::Recovering;
+            self.begin_recover(
+                now,
+                &Failure::new(
+                    FailureKind::InDoubt,
+                    "the terminal stopped before the answer was written",
+                ),
+                fx,
+            );
+            return;
+        }
+        if matches!(self.state, State::Recovering) {
+            self.state = self.home();
+        }
     }
 
     fn show_result(&mut self, now: Millis, sale: SaleKey, fx: &mut Vec<Effect>) {
@@ -1543,6 +1755,9 @@ impl Terminal {
             if let Some(row) = self.row_mut(&sale) {
                 row.outcome = Some(outcome);
             }
+            if matches!(&self.state, State::Queued { sale: s, .. } if *s == sale) {
+                self.state = State::Result { sale };
+            }
         } else {
             fx.push(self.journal(
                 now,
@@ -1635,7 +1850,10 @@ impl Terminal {
 
     fn screen(&self) -> Screen {
         match &self.state {
-            State::Recovering => Screen::Recovering,
+            State::Recovering => Screen::Recovering {
+                remaining: self.resuming.len() + usize::from(self.active.is_some()),
+                current: self.active.as_ref().map(|a| a.request.key.clone()),
+            },
             State::Login { pin, error } => Screen::Login {
                 digits: pin.len(),
                 error: error.clone(),
@@ -1671,7 +1889,10 @@ impl Terminal {
                     waiting: waiting(a),
                     cancelling: a.cancel.is_some(),
                 },
-                None => Screen::Recovering,
+                None => Screen::Recovering {
+                    remaining: 0,
+                    current: None,
+                },
             },
             State::Result { sale } => match self.row(sale) {
                 Some(row) => Screen::Result {
@@ -1684,7 +1905,22 @@ impl Terminal {
                     late_approval: row.late_approval,
                     refund_offered: row.late_approval && self.can_refund(sale),
                 },
-                None => Screen::Recovering,
+                None => Screen::Recovering {
+                    remaining: 0,
+                    current: None,
+                },
+            },
+            State::Queued { sale, phone } => match self.row(sale) {
+                Some(row) => Screen::Queued {
+                    sale: sale.clone(),
+                    amount: row.amount,
+                    provider: self.provider_name(&row.provider),
+                    phone: phone.clone(),
+                },
+                None => Screen::Recovering {
+                    remaining: 0,
+                    current: None,
+                },
             },
             State::SupervisorPin { pin, error } => Screen::SupervisorPin {
                 digits: pin.len(),
@@ -1832,6 +2068,18 @@ impl Terminal {
                 format!("{} pending, {} dead", self.outbox.pending, self.outbox.dead),
             ),
         ];
+        if let Some((bytes, damaged)) = self.storage {
+            rows.push((
+                "Storage".into(),
+                format!("{:.1} MiB used", bytes as f64 / (1024.0 * 1024.0)),
+            ));
+            if damaged > 0 {
+                rows.push((
+                    "Damaged records".into(),
+                    format!("{damaged}: their sales are in doubt, see kassa report"),
+                ));
+            }
+        }
         for p in &self.providers {
             let state = match self.reachable.get(&p.id) {
                 Some(true) => "reachable",

@@ -78,8 +78,12 @@ pub enum Waiting {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Screen {
-    /// Looking into unfinished sales before taking new ones.
-    Recovering,
+    /// Looking into unfinished sales (from before a restart) before taking new ones.
+    Recovering {
+        /// Sales still to resolve, the current one included.
+        remaining: usize,
+        current: Option<SaleKey>,
+    },
     /// Cashier sign-in: `digits` typed so far (shown as dots).
     Login {
         digits: usize,
@@ -119,6 +123,14 @@ pub enum Screen {
         late_approval: bool,
         /// Whether the supervisor may refund this sale from here.
         refund_offered: bool,
+    },
+    /// A push request taken while offline: it waits in the outbox and is sent when the terminal
+    /// is back online. Not paid: the customer approves it on the phone later, or not.
+    Queued {
+        sale: SaleKey,
+        amount: Money,
+        provider: String,
+        phone: Msisdn,
     },
     SupervisorPin {
         digits: usize,

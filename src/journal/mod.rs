@@ -41,7 +41,7 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 pub use outbox::{
-    LimitError, OutboxItem, OutboxListing, OutboxOp, OutboxState, QueueLimits, backoff,
+    LimitError, OutboxItem, OutboxListing, OutboxOp, OutboxState, QueueLimits, Settle, backoff,
     check_queue_limits,
 };
 pub use report::{ClosedDay, day_string, parse_day};
@@ -88,8 +88,12 @@ pub enum JournalError {
 }
 
 /// Whether an I/O error means "no space left" (ENOSPC, or EDQUOT: over quota).
+/// ENOSPC, EDQUOT, and EFBIG (a file size limit, `ulimit -f`): all mean no room to write.
 fn is_full(e: &std::io::Error) -> bool {
-    e.kind() == std::io::ErrorKind::StorageFull || matches!(e.raw_os_error(), Some(28 | 122))
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::FileTooLarge
+    ) || matches!(e.raw_os_error(), Some(27 | 28 | 122))
 }
 
 /// Maps a plain I/O error on the journal's own files.

@@ -66,6 +66,11 @@ pub enum OutboxOp {
     QueuedPush {
         request: SaleRequest,
     },
+    /// A sale whose start answer was lost: ask the provider, by the sale's own key, whether it
+    /// ever arrived (never resend it).
+    Recover {
+        request: SaleRequest,
+    },
 }
 
 impl OutboxOp {
@@ -85,6 +90,7 @@ impl OutboxOp {
                 key: key.clone(),
             },
             OutboxOp::QueuedPush { request } => Operation::Start(request.clone()),
+            OutboxOp::Recover { request } => Operation::Recover(request.clone()),
             OutboxOp::ReportClose { .. } => return None,
         })
     }
@@ -117,8 +123,40 @@ impl OutboxOp {
                 request.amount.to_decimal_string(),
                 request.amount.currency().code()
             ),
+            OutboxOp::Recover { request } => format!("recovery of sale {}", request.key),
         }
     }
+
+    /// What the call is for, so one sale never has two pending items doing the same job. A status
+    /// check and a recovery both find out where a payment stands, so they count as one kind.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            OutboxOp::StatusCheck { .. } | OutboxOp::Recover { .. } => "check",
+            OutboxOp::Capture { .. } => "capture",
+            OutboxOp::Release { .. } => "release",
+            OutboxOp::Refund { .. } => "refund",
+            OutboxOp::ReportClose { .. } => "report close",
+            OutboxOp::QueuedPush { .. } => "queued push",
+        }
+    }
+}
+
+/// What becomes of an item after the worker tried it; see [`Journal::settle`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Settle {
+    /// Done: the item leaves the outbox.
+    Complete,
+    /// The call worked and there is more to do for the same sale: the item becomes `op` (a
+    /// queued push that started becomes a status check of its handle). Attempts start again.
+    Replace { op: OutboxOp, next_try: Millis },
+    /// The call worked but the payment is not final yet: ask again at `next_try`. Not a failure.
+    Poll { next_try: Millis },
+    /// The call failed: as [`Journal::record_failure`].
+    Fail {
+        error: String,
+        permanent: bool,
+        jitter: u64,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -344,6 +382,60 @@ impl Journal {
         }
         self.write_item(&item)?;
         Ok(item)
+    }
+
+    /// Writes what the worker learned about a sale (`entries`: started, outcome, refunded,
+    /// flagged) and what becomes of item `id`, in one durable write, so a power cut cannot leave
+    /// a recorded outcome with its call still queued (it would be asked, and recorded, twice).
+    /// Returns the item as stored, `None` once completed.
+    pub fn settle(
+        &self,
+        id: u64,
+        now: Millis,
+        settle: Settle,
+        entries: &[JournalEntry],
+    ) -> Result<Option<OutboxItem>, JournalError> {
+        let mut item = self.read_item(id)?;
+        let mut ops = Vec::new();
+        for entry in entries {
+            ops.extend(self.entry_ops(entry)?);
+        }
+        let kept = match settle {
+            Settle::Complete => {
+                ops.push(Op::remove(TreeId::Outbox, id.to_be_bytes()));
+                None
+            }
+            Settle::Replace { op, next_try } => {
+                item.op = op;
+                item.attempts = 0;
+                item.last_error = None;
+                item.next_try = next_try;
+                Some(item)
+            }
+            Settle::Poll { next_try } => {
+                item.next_try = next_try;
+                Some(item)
+            }
+            Settle::Fail {
+                error,
+                permanent,
+                jitter,
+            } => {
+                item.attempts = item.attempts.saturating_add(1);
+                item.last_error = Some(error);
+                if permanent {
+                    item.state = OutboxState::Dead;
+                } else {
+                    item.next_try = now + backoff(item.attempts, jitter);
+                }
+                Some(item)
+            }
+        };
+        if let Some(item) = &kept {
+            ops.push(Self::item_op(item)?);
+        }
+        self.commit(&ops)?;
+        Ok(kept)
     }
 
     /// A person asks to try again (`kassa queue retry ID`): pending, attempts reset, due now.

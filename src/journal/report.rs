@@ -76,7 +76,7 @@ fn outcome_columns(outcome: &Option<Outcome>) -> (&'static str, String) {
 }
 
 /// Sales a person must see come first, then the rest in the order they started.
-fn person_first(sales: &mut [SaleState]) {
+pub(crate) fn person_first(sales: &mut [SaleState]) {
     sales.sort_by_key(|s| {
         let row = s.row();
         let unsettled = row

@@ -178,8 +178,18 @@ impl SaleState {
             }
             Record::Started { handle } => self.handle = Some(handle.clone()),
             Record::Outcome { outcome, late } => {
-                self.outcome = Some(outcome.clone());
-                self.late = *late;
+                // The provider's final word is knowledge; "in doubt" is its absence. A final
+                // outcome (from the outbox, after the core wrote "in doubt") wins, and a later
+                // "in doubt" never hides a final outcome written before it.
+                let keeps_final = matches!(outcome, Outcome::InDoubt { .. })
+                    && self
+                        .outcome
+                        .as_ref()
+                        .is_some_and(|o| !matches!(o, Outcome::InDoubt { .. }));
+                if !keeps_final {
+                    self.outcome = Some(outcome.clone());
+                    self.late = *late;
+                }
                 // An outcome settles the start and, in vending, the capture or release after it.
                 self.pending.retain(|p| matches!(p, Pending::Refund { .. }));
             }
@@ -605,7 +615,16 @@ impl Journal {
 
     /// Sales with an intent and no result: recover each through the provider before taking new
     /// sales. A sale whose start record is damaged cannot be listed here; `damaged()` names it.
+    /// A sale with an item in the outbox (pending or dead) is not listed either: the outbox
+    /// worker owns it (a push queued offline is sent from there, and recovering it at start-up
+    /// as well would end it twice).
     pub fn unfinished(&self) -> Result<Vec<Unfinished>, JournalError> {
+        let queued: std::collections::HashSet<SaleKey> = self
+            .outbox_list()?
+            .items
+            .into_iter()
+            .filter_map(|i| i.sale)
+            .collect();
         let mut out = Vec::new();
         for item in self.open.iter() {
             let (k, _) = item.map_err(|e| self.err(e))?;
@@ -615,6 +634,9 @@ impl Journal {
             else {
                 continue;
             };
+            if queued.contains(&key) {
+                continue;
+            }
             let state = self.sale(&key)?;
             if state.pending.is_empty() {
                 continue;

@@ -850,3 +850,168 @@ fn an_unusable_path_is_an_open_error_naming_it() {
         "{err}"
     );
 }
+
+#[test]
+fn a_final_outcome_wins_over_in_doubt_whichever_came_first() {
+    let dir = Dir::new("fold");
+    let j = dir.open();
+    let doubt = || Outcome::InDoubt {
+        reason: "answer lost".into(),
+    };
+    let approved = || Outcome::Approved {
+        reference: "r1".into(),
+    };
+    // The core wrote "in doubt"; the outbox later found the approval.
+    start(&j, t(D, 0), 1, 100);
+    outcome(&j, t(D, 1), 1, doubt());
+    outcome(&j, t(D, 2), 1, approved());
+    let s = j.sale(&key(1)).unwrap();
+    assert_eq!(s.outcome, Some(approved()));
+    assert!(!s.needs_person());
+    // A late "in doubt" (a restart that lost track) never hides a final outcome.
+    start(&j, t(D, 10), 2, 100);
+    outcome(&j, t(D, 11), 2, Outcome::Expired);
+    outcome(&j, t(D, 12), 2, doubt());
+    assert_eq!(j.sale(&key(2)).unwrap().outcome, Some(Outcome::Expired));
+    // In doubt alone stays in doubt.
+    start(&j, t(D, 20), 3, 100);
+    outcome(&j, t(D, 21), 3, doubt());
+    assert!(j.sale(&key(3)).unwrap().needs_person());
+    let rows = j.sale_history(D).unwrap();
+    assert_eq!(rows[0].outcome, Some(approved()));
+}
+
+#[test]
+fn settle_writes_records_and_the_item_in_one_go() {
+    let dir = Dir::new("settle");
+    let j = dir.open();
+    start(&j, t(D, 0), 1, 100);
+    let item = j
+        .enqueue(
+            Some(key(1)),
+            ProviderId::new("mcash"),
+            OutboxOp::QueuedPush {
+                request: request(1, 100),
+            },
+            t(D, 0),
+        )
+        .unwrap();
+    // Started: the item becomes a status check of the handle, due at the next poll.
+    let kept = j
+        .settle(
+            item.id,
+            t(D, 10),
+            Settle::Replace {
+                op: status_op("h1"),
+                next_try: t(D, 1_010),
+            },
+            &[entry(
+                t(D, 10),
+                1,
+                Record::Started {
+                    handle: handle("h1"),
+                },
+            )],
+        )
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.op, status_op("h1"));
+    assert_eq!(kept.next_try, t(D, 1_010));
+    assert_eq!(j.sale(&key(1)).unwrap().handle, Some(handle("h1")));
+    // Still pending at the provider: polled, not a failure.
+    let kept = j
+        .settle(
+            item.id,
+            t(D, 1_010),
+            Settle::Poll {
+                next_try: t(D, 2_010),
+            },
+            &[],
+        )
+        .unwrap()
+        .unwrap();
+    assert_eq!((kept.attempts, kept.last_error.clone()), (0, None));
+    // A failure counts and backs off.
+    let kept = j
+        .settle(
+            item.id,
+            t(D, 2_010),
+            Settle::Fail {
+                error: "502".into(),
+                permanent: false,
+                jitter: 0,
+            },
+            &[],
+        )
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.attempts, 1);
+    assert_eq!(kept.next_try, t(D, 2_010 + 1_000));
+    // Final: outcome and removal together; the sale is finished.
+    let approved = Outcome::Approved {
+        reference: "r".into(),
+    };
+    let done = j
+        .settle(
+            item.id,
+            t(D, 3_000),
+            Settle::Complete,
+            &[entry(
+                t(D, 3_000),
+                1,
+                Record::Outcome {
+                    outcome: approved.clone(),
+                    late: false,
+                },
+            )],
+        )
+        .unwrap();
+    assert!(done.is_none());
+    assert!(j.outbox_list().unwrap().items.is_empty());
+    assert_eq!(j.sale(&key(1)).unwrap().outcome, Some(approved));
+    assert!(j.unfinished().unwrap().is_empty());
+    assert!(matches!(
+        j.settle(item.id, t(D, 3_001), Settle::Complete, &[]),
+        Err(JournalError::NoSuchItem { .. })
+    ));
+}
+
+#[test]
+fn recover_items_name_their_kind_and_describe_themselves() {
+    let op = OutboxOp::Recover {
+        request: request(7, 100),
+    };
+    assert_eq!(op.kind(), status_op("x").kind());
+    assert!(op.describe().contains("T1-000007"), "{}", op.describe());
+    assert!(matches!(
+        op.to_operation(),
+        Some(crate::core::provider::Operation::Recover(_))
+    ));
+}
+
+#[test]
+fn a_sale_the_outbox_owns_is_not_recovered_at_start_up() {
+    let dir = Dir::new("owned");
+    let j = dir.open();
+    start(&j, t(D, 0), 1, 100);
+    start(&j, t(D, 1), 2, 100);
+    let item = j
+        .enqueue(
+            Some(key(1)),
+            ProviderId::new("mcash"),
+            OutboxOp::QueuedPush {
+                request: request(1, 100),
+            },
+            t(D, 1),
+        )
+        .unwrap();
+    let keys: Vec<SaleKey> = j
+        .unfinished()
+        .unwrap()
+        .into_iter()
+        .map(|u| u.request.key)
+        .collect();
+    assert_eq!(keys, vec![key(2)], "the queued push is the outbox's");
+    j.drop_item(item.id, "anna", t(D, 2)).unwrap();
+    assert_eq!(j.unfinished().unwrap().len(), 2, "dropped: recovered again");
+}

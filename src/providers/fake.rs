@@ -1,7 +1,7 @@
 //! An in-memory provider for tests of the core and the runtime: it approves after a set number
 //! of status polls, and records every call and whether its intent was journaled first.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
 use super::{BoxFuture, PaymentProvider};
@@ -20,6 +20,11 @@ pub struct FakeState {
     /// Starts that arrived without their intent in the journal.
     pub unjournaled_starts: u32,
     pub fail_start: Option<Failure>,
+    /// The next calls (of any kind, report closes too) fail with these, in order.
+    pub fail_next: VecDeque<Failure>,
+    /// The next N calls are carried out, then their answer is lost (`InDoubt`).
+    pub lose_next: u32,
+    pub reports_closed: u32,
 }
 
 pub struct FakeProvider {
@@ -45,6 +50,22 @@ impl FakeProvider {
             .lock()
             .map_err(|_| Failure::new(crate::core::provider::FailureKind::Transient, "poisoned"))?;
         s.calls.push(op.name());
+        if let Some(f) = s.fail_next.pop_front() {
+            return Err(f);
+        }
+        let lose = s.lose_next > 0;
+        s.lose_next = s.lose_next.saturating_sub(1);
+        let reply = self.carry_out(&mut s, op);
+        if lose {
+            return Err(Failure::new(
+                crate::core::provider::FailureKind::InDoubt,
+                "answer lost after the call was carried out",
+            ));
+        }
+        reply
+    }
+
+    fn carry_out(&self, s: &mut FakeState, op: Operation) -> Result<Reply, Failure> {
         match op {
             Operation::Start(req) => {
                 let journaled = self
@@ -127,6 +148,25 @@ impl PaymentProvider for FakeProvider {
             // Answer on a later turn of the scheduler, as a network call would.
             tokio::task::yield_now().await;
             self.answer(op)
+        })
+    }
+
+    fn closes_reports(&self) -> bool {
+        true
+    }
+
+    fn close_report(&self) -> BoxFuture<'_, Result<String, Failure>> {
+        Box::pin(async move {
+            tokio::task::yield_now().await;
+            let mut s = self.state.lock().map_err(|_| {
+                Failure::new(crate::core::provider::FailureKind::Transient, "poisoned")
+            })?;
+            s.calls.push("close_report");
+            if let Some(f) = s.fail_next.pop_front() {
+                return Err(f);
+            }
+            s.reports_closed += 1;
+            Ok(format!("fake report {} closed", s.reports_closed))
         })
     }
 }

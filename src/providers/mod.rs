@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use crate::core::provider::{Failure, Operation, ProviderInfo, Reply};
+use crate::core::provider::{Failure, FailureKind, Operation, ProviderInfo, Reply};
 
 #[cfg(test)]
 pub mod fake;
@@ -30,5 +30,21 @@ pub trait PaymentProvider: Send + Sync {
     /// Work done once when the terminal starts (mCASH registers its POS). Idempotent.
     fn start_up(&self) -> BoxFuture<'_, Result<(), Failure>> {
         Box::pin(async { Ok(()) })
+    }
+
+    /// Whether the provider keeps a report per period that the merchant closes at day end
+    /// (mCASH ledgers); `kassa report --close` queues a close for each such provider.
+    fn closes_reports(&self) -> bool {
+        false
+    }
+
+    /// Closes the provider's open report; returns a line for a person (what was closed).
+    fn close_report(&self) -> BoxFuture<'_, Result<String, Failure>> {
+        Box::pin(async {
+            Err(Failure::new(
+                FailureKind::Rejected,
+                "this provider keeps no report to close",
+            ))
+        })
     }
 }

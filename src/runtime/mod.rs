@@ -4,6 +4,7 @@
 
 mod clock;
 pub mod journal;
+pub mod outbox;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -12,14 +13,52 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 pub use clock::Clock;
-pub use journal::{JournalSink, JournalWriter, MemoryJournal};
+pub use journal::{JournalSink, JournalWriteError, JournalWriter, MemoryJournal};
+pub use outbox::{OutboxSignal, OutboxWorker};
 
+use crate::config::Config;
 use crate::core::event::Effect;
 use crate::core::provider::{Failure, FailureKind, ProviderId};
 use crate::core::sale::SaleKey;
 use crate::core::view::View;
 use crate::core::{Event, Signal, Terminal};
+use crate::journal::QueueLimits;
+use crate::money::{Currency, Money};
 use crate::providers::PaymentProvider;
+
+/// How the runtime runs its outbox.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RuntimeOptions {
+    /// Limits on push requests queued while offline (`[outbox]`); zero amounts: none queue.
+    pub queue_limits: QueueLimits,
+    /// How often the outbox asks about a started payment until it is final.
+    pub outbox_poll_ms: u64,
+}
+
+impl RuntimeOptions {
+    pub fn from_config(config: &Config) -> RuntimeOptions {
+        RuntimeOptions {
+            queue_limits: QueueLimits {
+                max_per_sale: config.outbox.max_queued_amount,
+                max_total: config.outbox.max_queued_total,
+                max_age_ms: config.outbox.max_queued_age_minutes.saturating_mul(60_000),
+            },
+            outbox_poll_ms: config.terminal.poll_interval_ms.max(1),
+        }
+    }
+
+    /// Nothing may queue while offline (tests, and terminals whose config says so).
+    pub fn nothing_queues(currency: Currency) -> RuntimeOptions {
+        RuntimeOptions {
+            queue_limits: QueueLimits {
+                max_per_sale: Money::zero(currency),
+                max_total: Money::zero(currency),
+                max_age_ms: 0,
+            },
+            outbox_poll_ms: 1_000,
+        }
+    }
+}
 
 /// What the runtime hands to the hardware and front-ends besides views.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -79,20 +118,36 @@ struct Driver {
     views: watch::Sender<View>,
     outputs: mpsc::UnboundedSender<Output>,
     journal_failing: bool,
+    options: RuntimeOptions,
+    /// The outbox worker's wake-up, when the journal keeps an outbox.
+    outbox: Option<OutboxSignal>,
 }
 
 impl Runtime {
     /// Starts the driver on the current tokio runtime. Providers are started up (mCASH registers
-    /// its POS) before the terminal takes sales; one that fails is marked unreachable.
+    /// its POS) before the terminal takes sales; one that fails is marked unreachable. With a
+    /// sled journal, the outbox worker runs in the same task (aborting `task` stops both and
+    /// so releases the journal) and first drains what is already queued.
     pub fn start(
         terminal: Terminal,
         providers: Vec<Arc<dyn PaymentProvider>>,
         journal: JournalWriter,
         clock: Clock,
+        options: RuntimeOptions,
     ) -> Runtime {
         let (events, rx) = mpsc::unbounded_channel();
         let (views_tx, views_rx) = watch::channel(terminal.view());
         let (outputs_tx, outputs) = mpsc::unbounded_channel();
+        let worker = journal.has_outbox().then(|| {
+            OutboxWorker::new(
+                journal.clone(),
+                providers.clone(),
+                clock,
+                options.queue_limits,
+                options.outbox_poll_ms,
+            )
+            .with_events(events.clone())
+        });
         let providers: HashMap<ProviderId, Arc<dyn PaymentProvider>> =
             providers.into_iter().map(|p| (p.info().id, p)).collect();
         let driver = Driver {
@@ -104,8 +159,21 @@ impl Runtime {
             views: views_tx,
             outputs: outputs_tx,
             journal_failing: false,
+            options,
+            outbox: worker.as_ref().map(OutboxWorker::signal),
         };
-        let task = tokio::spawn(driver.run(rx));
+        let task = tokio::spawn(async move {
+            match worker {
+                Some(worker) => {
+                    // The worker loops forever; the driver ends when every handle is gone.
+                    tokio::select! {
+                        _ = driver.run(rx) => {}
+                        _ = worker.run() => {}
+                    }
+                }
+                None => driver.run(rx).await,
+            }
+        });
         Runtime {
             handle: RuntimeHandle {
                 events,
@@ -138,6 +206,10 @@ impl Driver {
             }
         }
         self.step(Event::Ready).await;
+        // Providers are up: the outbox may drain what was queued before.
+        if let Some(outbox) = &self.outbox {
+            outbox.wake();
+        }
         while let Some(event) = rx.recv().await {
             self.step(event).await;
         }
@@ -145,6 +217,22 @@ impl Driver {
 
     /// Handles one event and everything it leads to synchronously (journal failures).
     async fn step(&mut self, event: Event) {
+        if let Some(outbox) = &self.outbox {
+            // Any answer from a provider (even a refusal) proves the network works.
+            let answered = match &event {
+                Event::Answer { result, .. } => {
+                    result.is_ok()
+                        || result.as_ref().is_err_and(|f| {
+                            matches!(f.kind, FailureKind::Rejected | FailureKind::Auth)
+                        })
+                }
+                Event::Connectivity { online } => *online,
+                _ => false,
+            };
+            if answered {
+                outbox.connectivity_returned();
+            }
+        }
         let mut queue = VecDeque::from([event]);
         while let Some(event) = queue.pop_front() {
             let now = self.clock.now();
@@ -223,12 +311,35 @@ impl Driver {
                     let _ = self.outputs.send(Output::Vend(sale));
                 }
                 Effect::Defer { sale, provider, op } => {
-                    // No outbox in this runtime yet: the core must hear that nothing was queued.
-                    tracing::warn!(%sale, %provider, op = op.name(), "no outbox to queue a call");
-                    queue.push_back(Event::DeferRefused {
-                        sale,
-                        reason: "this terminal has no outbox".into(),
-                    });
+                    let name = op.name();
+                    let queued = match &self.outbox {
+                        _ if blocked.contains(&sale) => Err("its journal write failed".to_string()),
+                        None => Err(JournalWriteError::NoOutbox.to_string()),
+                        Some(_) => {
+                            outbox::defer(
+                                &self.journal,
+                                self.options.queue_limits,
+                                self.clock.now(),
+                                sale.clone(),
+                                provider.clone(),
+                                op,
+                            )
+                            .await
+                        }
+                    };
+                    match queued {
+                        Ok(summary) => {
+                            tracing::info!(%sale, %provider, op = name, "queued in the outbox");
+                            queue.push_back(Event::OutboxChanged(summary));
+                            if let Some(outbox) = &self.outbox {
+                                outbox.wake();
+                            }
+                        }
+                        Err(reason) => {
+                            tracing::warn!(%sale, %provider, op = name, %reason, "not queued");
+                            queue.push_back(Event::DeferRefused { sale, reason });
+                        }
+                    }
                 }
             }
         }

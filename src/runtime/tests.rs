@@ -21,6 +21,7 @@ fn start(approve_after: u32) -> (Runtime, Arc<FakeProvider>, MemoryJournal) {
         vec![fake.clone() as Arc<dyn PaymentProvider>],
         writer,
         clock,
+        RuntimeOptions::nothing_queues(crate::money::Currency::NOK),
     );
     (rt, fake, journal)
 }

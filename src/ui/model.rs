@@ -436,11 +436,37 @@ fn rows_page(m: &mut UiModel, page: PageKind, title: &str, rows: &[(String, Stri
 pub fn model(view: &View, now: Millis) -> UiModel {
     let mut m = UiModel::empty(view, now);
     match &view.screen {
-        Screen::Recovering => {
+        Screen::Recovering { remaining, current } => {
             m.page = PageKind::Recovering;
-            m.title = "Checking unfinished sales".into();
-            m.hint =
-                "New sales start once every unfinished sale is settled with its provider.".into();
+            m.title = if *remaining > 0 {
+                format!("Checking unfinished sales: {remaining} left")
+            } else {
+                "Starting".into()
+            };
+            m.hint = match current {
+                Some(sale) => format!(
+                    "Asking the provider what happened to sale {sale}. New sales start once every unfinished sale is settled."
+                ),
+                None => "New sales start once every unfinished sale is settled with its provider."
+                    .into(),
+            };
+        }
+        Screen::Queued {
+            amount,
+            provider,
+            phone,
+            ..
+        } => {
+            m.page = PageKind::Result;
+            m.money(amount);
+            m.provider = provider.clone();
+            // Amber, no check mark: nothing was sent, nothing was paid.
+            m.look = Look::Caution;
+            m.result_title = "QUEUED · NOT PAID".into();
+            m.result_detail = format!(
+                "The request goes to {phone} when the terminal is back online. The customer approves it on the phone then."
+            );
+            m.result_note = "Do not hand over goods as paid.".into();
         }
         Screen::Login { digits, error } => {
             m.page = PageKind::Login;

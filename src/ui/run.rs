@@ -9,7 +9,6 @@
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-use std::sync::Arc;
 use std::time::Duration;
 
 use slint::ComponentHandle;
@@ -18,12 +17,11 @@ use thiserror::Error;
 use super::fill::Filler;
 use super::keys::key_for_text;
 use super::{AppWindow, Nav};
+use crate::boot;
 use crate::config::Config;
-use crate::core::{Event, Terminal};
-use crate::journal::Journal;
-use crate::providers::PaymentProvider;
+use crate::core::Event;
 use crate::providers::setup::{self, SetupError};
-use crate::runtime::{Clock, JournalWriter, Runtime, RuntimeHandle};
+use crate::runtime::{Clock, Runtime, RuntimeHandle};
 
 /// What to tell someone who runs the terminal where there is no screen.
 pub const NO_DISPLAY_HELP: &str = "Run it on a machine with a display, pick a backend with \
@@ -43,8 +41,8 @@ pub enum RunError {
     Config { path: String, problems: String },
     #[error(transparent)]
     Setup(#[from] SetupError),
-    #[error("{0}")]
-    Journal(#[from] crate::journal::JournalError),
+    #[error(transparent)]
+    Boot(#[from] crate::boot::BootError),
     #[error("cannot start the terminal: {0}")]
     Start(String),
     #[error("the window stopped: {0}")]
@@ -111,17 +109,11 @@ async fn demo_config(path: &Path) -> Result<(Config, Option<DemoSim>), RunError>
     })
 }
 
-/// Starts the core's runtime for `config`: journal, sale counter, providers. The one start-up
-/// of `kassa run`; kept small so it can move to a shared boot sequence.
+/// Starts the core's runtime for `config` through the shared boot sequence (journal, sale
+/// counter, history, crash recovery, outbox).
 pub async fn start_terminal(config: &Config) -> Result<Runtime, RunError> {
     let providers = setup::from_config(config)?;
-    let infos: Vec<_> = providers.iter().map(|p| p.info()).collect();
-    let journal = Journal::open(&config.storage.path, config.storage.cache_mb * 1024 * 1024)?;
-    let next_sequence = journal.next_sequence()?;
-    let terminal = Terminal::new(config.settings(), infos, next_sequence, Vec::new());
-    let writer = JournalWriter::spawn(journal).map_err(|e| RunError::Start(e.to_string()))?;
-    let providers: Vec<Arc<dyn PaymentProvider>> = providers;
-    Ok(Runtime::start(terminal, providers, writer, Clock::system()))
+    Ok(boot::start(config, providers, Clock::system())?)
 }
 
 /// Whether this process can expect a desktop display.

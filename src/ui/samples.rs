@@ -122,19 +122,25 @@ fn report() -> DayReport {
     })
 }
 
-/// Every screen, by file name (without `.png`), in the order a sale meets them.
-pub fn all() -> Vec<(&'static str, View)> {
+/// Every screen, by file name (without `.png`, numbered in the order a sale meets them).
+pub fn all() -> Vec<(String, View)> {
     let mut screens: Vec<(&'static str, Screen)> = vec![
-        ("01-recovering", Screen::Recovering),
         (
-            "02-login",
+            "recovering",
+            Screen::Recovering {
+                remaining: 2,
+                current: Some(key(17)),
+            },
+        ),
+        (
+            "login",
             Screen::Login {
                 digits: 2,
                 error: None,
             },
         ),
         (
-            "03-amount",
+            "amount",
             Screen::Amount {
                 amount: nok(12_500),
                 error: None,
@@ -142,7 +148,7 @@ pub fn all() -> Vec<(&'static str, View)> {
             },
         ),
         (
-            "04-method",
+            "method",
             Screen::Method {
                 amount: nok(12_500),
                 tiles: [
@@ -161,7 +167,7 @@ pub fn all() -> Vec<(&'static str, View)> {
             },
         ),
         (
-            "05-customer-phone",
+            "customer-phone",
             Screen::Customer {
                 amount: nok(12_500),
                 provider: "mCASH".into(),
@@ -175,7 +181,7 @@ pub fn all() -> Vec<(&'static str, View)> {
             },
         ),
         (
-            "06-customer-card",
+            "customer-card",
             Screen::Customer {
                 amount: nok(12_500),
                 provider: "iCash".into(),
@@ -195,57 +201,66 @@ pub fn all() -> Vec<(&'static str, View)> {
                 error: Some("The payment code has 4 to 8 digits".into()),
             },
         ),
-        ("07-starting", paying(Waiting::Starting)),
+        ("starting", paying(Waiting::Starting)),
         (
-            "08-qr",
+            "qr",
             paying(Waiting::Qr {
                 payload: QR_PAYLOAD.into(),
                 expires_at: NOW + 272_000,
             }),
         ),
         (
-            "09-push",
+            "push",
             paying(Waiting::Push {
                 phone: Msisdn::parse("4791234567").expect("a constant phone number parses"),
                 expires_at: NOW + 95_000,
             }),
         ),
-        ("10-checking", paying(Waiting::Checking { attempt: 2 })),
+        ("checking", paying(Waiting::Checking { attempt: 2 })),
         (
-            "11-paid",
+            "paid",
             result(Outcome::Approved {
                 reference: "MC-9K4T-22X".into(),
             }),
         ),
         (
-            "12-declined",
+            "declined",
             result(Outcome::Declined {
                 reason: "the customer rejected the payment".into(),
             }),
         ),
-        ("13-expired", result(Outcome::Expired)),
-        ("14-cancelled", result(Outcome::Cancelled)),
+        ("expired", result(Outcome::Expired)),
+        ("cancelled", result(Outcome::Cancelled)),
         (
-            "15-in-doubt",
+            "in-doubt",
             result(Outcome::InDoubt {
                 reason: "No answer from mCASH after 5 checks".into(),
             }),
         ),
         (
-            "16-failed",
+            "queued",
+            Screen::Queued {
+                sale: key(42),
+                amount: nok(12_500),
+                provider: "mCASH".into(),
+                phone: Msisdn::parse("4791234567").expect("a constant phone number parses"),
+            },
+        ),
+        (
+            "failed",
             result(Outcome::Failed {
                 reason: "mCASH refused the sale: POS not registered".into(),
             }),
         ),
         (
-            "17-supervisor-pin",
+            "supervisor-pin",
             Screen::SupervisorPin {
                 digits: 3,
                 error: Some("Wrong PIN, 2 tries left".into()),
             },
         ),
         (
-            "18-menu",
+            "menu",
             Screen::Menu {
                 items: [
                     "Refund last sale",
@@ -261,9 +276,9 @@ pub fn all() -> Vec<(&'static str, View)> {
                 .collect(),
             },
         ),
-        ("19-history", Screen::History { rows: history() }),
+        ("history", Screen::History { rows: history() }),
         (
-            "20-sale-detail",
+            "sale-detail",
             Screen::SaleDetail {
                 row: history()[0].clone(),
                 can_refund: true,
@@ -271,21 +286,21 @@ pub fn all() -> Vec<(&'static str, View)> {
             },
         ),
         (
-            "21-refund-confirm",
+            "refund-confirm",
             Screen::RefundConfirm {
                 row: history()[0].clone(),
             },
         ),
-        ("22-report", Screen::Report(report())),
+        ("report", Screen::Report(report())),
         (
-            "23-outbox",
+            "outbox",
             Screen::Outbox(OutboxSummary {
                 pending: 2,
                 dead: 1,
             }),
         ),
         (
-            "24-settings",
+            "settings",
             Screen::Settings {
                 rows: vec![
                     ("Terminal".into(), "demo".into()),
@@ -297,7 +312,7 @@ pub fn all() -> Vec<(&'static str, View)> {
             },
         ),
         (
-            "25-diagnostics",
+            "diagnostics",
             Screen::Diagnostics {
                 rows: vec![
                     ("Version".into(), env!("CARGO_PKG_VERSION").into()),
@@ -310,14 +325,14 @@ pub fn all() -> Vec<(&'static str, View)> {
             },
         ),
     ];
-    let mut out: Vec<(&'static str, View)> = Vec::new();
-    for (name, screen) in screens.drain(..) {
+    let mut out = Vec::new();
+    for (i, (name, screen)) in screens.drain(..).enumerate() {
         let mut status = status();
-        if name == "25-diagnostics" || name == "23-outbox" {
+        if matches!(name, "diagnostics" | "outbox" | "queued") {
             status.online = false;
             status.outbox_pending = 2;
         }
-        out.push((name, View { status, screen }));
+        out.push((format!("{:02}-{name}", i + 1), View { status, screen }));
     }
     out
 }

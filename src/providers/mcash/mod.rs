@@ -539,6 +539,20 @@ impl PaymentProvider for McashProvider {
             Ok(())
         })
     }
+
+    fn closes_reports(&self) -> bool {
+        true
+    }
+
+    fn close_report(&self) -> BoxFuture<'_, Result<String, Failure>> {
+        Box::pin(async move {
+            let closed = McashProvider::close_report(self).await?;
+            Ok(format!(
+                "mCASH report {} of ledger {} closed",
+                closed.report_uri, closed.ledger_id
+            ))
+        })
+    }
 }
 
 /// Shared so the runtime can hold it as `Arc<dyn PaymentProvider>`.

@@ -91,7 +91,14 @@ fn amounts_are_exact_decimals_with_the_currency_code() {
 
 #[test]
 fn status_bar_and_clock() {
-    let m = model(&view(Screen::Recovering), Millis(3_600_000 * 25 + 61_000));
+    let m = model(
+        &view(Screen::Recovering {
+            remaining: 3,
+            current: None,
+        }),
+        Millis(3_600_000 * 25 + 61_000),
+    );
+    assert_eq!(m.title, "Checking unfinished sales: 3 left");
     assert_eq!(m.clock, "01:01 UTC");
     assert_eq!((m.online, m.outbox), (false, 3));
     assert_eq!(m.terminal_id, "T1");
@@ -186,10 +193,31 @@ fn report_has_24_bars_and_a_row_per_provider() {
 fn every_sample_screen_maps_to_its_page() {
     for (name, v) in crate::ui::samples::all() {
         let m = model(&v, crate::ui::samples::NOW);
-        if name.contains("paid") && !name.contains("not") {
+        if name.ends_with("-paid") {
             assert_eq!(m.look, Look::Paid, "{name}");
         } else {
             assert_ne!(m.look, Look::Paid, "{name}");
         }
     }
+}
+
+#[test]
+fn a_queued_sale_is_amber_and_says_not_paid() {
+    let v = view(Screen::Queued {
+        sale: crate::core::sale::SaleKey::new("T1", 9).unwrap(),
+        amount: Money::from_minor(12_500, Currency::NOK),
+        provider: "mCASH".into(),
+        phone: crate::core::sale::Msisdn::parse("4791234567").unwrap(),
+    });
+    assert!(!v.shows_paid());
+    let m = model(&v, Millis(0));
+    assert_eq!(m.page, PageKind::Result);
+    assert_eq!(m.look, Look::Caution);
+    assert!(m.result_title.contains("NOT PAID"), "{}", m.result_title);
+    assert!(
+        m.result_detail.contains("+4791234567"),
+        "{}",
+        m.result_detail
+    );
+    assert!(m.reference.is_empty());
 }

@@ -1,0 +1,250 @@
+//! `kassa report [--day YYYY-MM-DD] [--close] [--csv FILE]`: a day's totals per provider and
+//! currency (count, approved, refunded, net), then its sales, those needing a person first.
+//! `--close` makes the day immutable and closes each provider's own open report (mCASH ledgers)
+//! through the outbox, at once if the network allows.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::queue::{one_pass_worker, progress_printer};
+use super::{CliError, finish, load_config, open_journal};
+use crate::config::Config;
+use crate::core::Millis;
+use crate::core::record::Outcome;
+use crate::core::report::{DayReport, day_of};
+use crate::journal::{Journal, JournalError, OutboxOp, day_string, parse_day};
+use crate::providers::setup;
+use crate::runtime::Clock;
+
+#[derive(clap::Args, Debug)]
+pub struct ReportArgs {
+    /// The day (UTC), default today.
+    #[arg(long)]
+    pub day: Option<String>,
+    /// Close the day: no new sale can start on it, and providers' open reports are closed.
+    #[arg(long)]
+    pub close: bool,
+    /// Also write the day's sales to this CSV file.
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
+    /// Config file (default: ./kassa.toml; if it does not exist, the demo config).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+/// Runs the command on stdout; errors go to stderr with exit code 1.
+pub async fn main(args: ReportArgs) -> ExitCode {
+    let mut out = std::io::stdout();
+    finish(run(args, &mut out).await)
+}
+
+pub async fn run(args: ReportArgs, out: &mut (dyn Write + Send)) -> Result<(), CliError> {
+    let config = load_config(args.config.as_deref())?;
+    let now = Clock::system().now();
+    let day = match &args.day {
+        Some(text) => parse_day(text).ok_or_else(|| CliError::Day(text.clone()))?,
+        None => day_of(now),
+    };
+    let journal = open_journal(&config)?;
+    let closed_now = if args.close {
+        Some(journal.close_day(day, now).map_err(|e| match e {
+            JournalError::AlreadyClosed { day } => CliError::AlreadyClosed(day),
+            other => other.into(),
+        })?)
+    } else {
+        None
+    };
+    let text = render(&journal, day)?;
+    write(out, &text)?;
+    if let Some(path) = &args.csv {
+        let mut file = std::fs::File::create(path).map_err(|e| CliError::Output {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        journal.write_csv(day, &mut file)?;
+        write(
+            out,
+            &format!(
+                "Wrote the sales of {} to {}\n",
+                day_string(day),
+                path.display()
+            ),
+        )?;
+    }
+    if let Some(closed) = closed_now {
+        write(
+            out,
+            &format!(
+                "Closed {} at {}: no new sale can start on it{}.\n",
+                day_string(day),
+                time_of(closed.closed_at),
+                if day == day_of(now) {
+                    " (today: sales resume after midnight UTC)"
+                } else {
+                    ""
+                }
+            ),
+        )?;
+        if closed.needing_person > 0 {
+            write(
+                out,
+                &format!(
+                    "{} sale(s) of that day still need a person (listed first above).\n",
+                    closed.needing_person
+                ),
+            )?;
+        }
+        close_provider_reports(&config, journal, day, now, out).await?;
+    }
+    Ok(())
+}
+
+fn write(out: &mut (dyn Write + Send), text: &str) -> Result<(), CliError> {
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| CliError::Output {
+            path: "standard output".into(),
+            reason: e.to_string(),
+        })
+}
+
+/// `HH:MM:SS` UTC of a time.
+fn time_of(at: Millis) -> String {
+    let s = (at.0 / 1000) % 86_400;
+    format!("{:02}:{:02}:{:02} UTC", s / 3600, (s % 3600) / 60, s % 60)
+}
+
+fn outcome_text(outcome: &Option<Outcome>, late: bool) -> String {
+    match outcome {
+        None => "in progress or queued, not paid".into(),
+        Some(Outcome::Approved { reference }) if late => {
+            format!("approved after a cancel (ref {reference})")
+        }
+        Some(Outcome::Approved { reference }) => format!("approved (ref {reference})"),
+        Some(Outcome::Declined { reason }) => format!("declined: {reason}"),
+        Some(Outcome::Expired) => "expired".into(),
+        Some(Outcome::Cancelled) => "cancelled".into(),
+        Some(Outcome::Failed { reason }) => format!("failed: {reason}"),
+        Some(Outcome::InDoubt { reason }) => format!("IN DOUBT: {reason}"),
+        Some(Outcome::Released) => "released".into(),
+    }
+}
+
+/// The report as printed: totals, then sales with those needing a person first.
+pub fn render(journal: &Journal, day: u64) -> Result<String, CliError> {
+    let report: DayReport = journal.day_report(day)?;
+    let mut text = match journal.closed_day(day)? {
+        Some(c) => format!(
+            "Report for {} (UTC), closed at {}\n",
+            day_string(day),
+            time_of(c.closed_at)
+        ),
+        None => format!("Report for {} (UTC), open\n", day_string(day)),
+    };
+    if report.rows.is_empty() {
+        text.push_str("No sales.\n");
+        return Ok(text);
+    }
+    text.push_str(&format!(
+        "{:<10} {:<4} {:>6} {:>8} {:>14} {:>14} {:>14} {:>8}\n",
+        "provider", "cur", "count", "approved", "approved total", "refunded", "net", "in doubt"
+    ));
+    for r in &report.rows {
+        text.push_str(&format!(
+            "{:<10} {:<4} {:>6} {:>8} {:>14} {:>14} {:>14} {:>8}\n",
+            r.provider.as_str(),
+            r.currency.code(),
+            r.count,
+            r.approved,
+            r.approved_total.to_decimal_string(),
+            r.refunded_total.to_decimal_string(),
+            r.net.to_decimal_string(),
+            r.in_doubt
+        ));
+    }
+    text.push_str("Sales (those needing a person first):\n");
+    let mut sales = journal.sales_on(day)?;
+    crate::journal::report::person_first(&mut sales);
+    for s in &sales {
+        let line = match s.row() {
+            Some(r) => {
+                let mut line = format!(
+                    "  {}  {}  {}  {}  {}",
+                    r.key,
+                    time_of(r.started_at),
+                    r.provider,
+                    r.amount,
+                    outcome_text(&r.outcome, r.late_approval)
+                );
+                if let Some(reference) = &r.refunded {
+                    line.push_str(&format!(", refunded (ref {reference})"));
+                }
+                if s.needs_person() {
+                    line.push_str("  [needs a person]");
+                }
+                line
+            }
+            None => format!(
+                "  {}  DAMAGED: {}  [needs a person]",
+                s.key,
+                s.damaged.join("; ")
+            ),
+        };
+        text.push_str(&line);
+        text.push('\n');
+    }
+    Ok(text)
+}
+
+/// Queues a report close for every provider that keeps one and tries them now.
+async fn close_provider_reports(
+    config: &Config,
+    journal: Journal,
+    day: u64,
+    now: Millis,
+    out: &mut (dyn Write + Send),
+) -> Result<(), CliError> {
+    let providers = match setup::from_config(config) {
+        Ok(p) => p,
+        Err(e) => {
+            return write(out, &format!("No provider report was closed: {e}\n"));
+        }
+    };
+    let mut queued = 0;
+    for p in providers.iter().filter(|p| p.closes_reports()) {
+        journal.enqueue(None, p.info().id, OutboxOp::ReportClose { day }, now)?;
+        queued += 1;
+    }
+    if queued == 0 {
+        return Ok(());
+    }
+    drop(providers);
+    let mut worker = one_pass_worker(config, journal).await?;
+    let mut left = 0;
+    {
+        let mut print = progress_printer(out);
+        worker
+            .round(
+                move |i| matches!(i.op, OutboxOp::ReportClose { day: d } if d == day),
+                &mut |p| {
+                    if !matches!(p.tried, crate::runtime::outbox::Tried::Done) {
+                        left += 1;
+                    }
+                    print(p);
+                },
+            )
+            .await?;
+    }
+    if left > 0 {
+        write(
+            out,
+            &format!(
+                "{left} provider report close(s) wait in the outbox: `kassa queue` shows them, the terminal retries them.\n"
+            ),
+        )?;
+    } else {
+        write(out, "Provider reports closed.\n")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,644 @@
+//! The outbox worker: the ONE task that carries out provider calls that can wait (status checks
+//! and recoveries of in-doubt sales, captures, releases, refunds, report closes, push requests
+//! taken while offline), in queue order, with exponential backoff and jitter between failures.
+//!
+//! Why one task: the outbox is ordered, and two drainers would send the same call twice. Every
+//! read and write of the outbox goes through the journal writer thread
+//! ([`JournalWriter::with_journal`]), so only that thread flushes sled.
+//!
+//! What the worker does with an answer:
+//! - a final status is journaled as the sale's `Outcome` and the item leaves the outbox;
+//! - a queued push that started is journaled `Started` and becomes a status check of its handle,
+//!   polled (not counted as failures) until the provider says it is final;
+//! - a recovery that finds the payment continues the same way; one that finds nothing ends the
+//!   sale `Failed`: it never arrived, nothing was charged;
+//! - a lost answer to a queued push becomes a recovery: a push is never sent twice blindly;
+//! - a transient failure is retried after [`backoff`]; a permanent one (refused, credentials,
+//!   an unknown payment) makes the item dead and flags its sale for a person.
+//!
+//! Each change is told to the core (`OutboxDone`, `OutboxChanged`) and the network state it
+//! shows (`Connectivity`): a transient failure means offline, any answer means online. When the
+//! network comes back every pending item becomes due at once.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use tokio::sync::{Notify, mpsc};
+
+use super::{Clock, JournalWriteError, JournalWriter};
+use crate::core::Millis;
+use crate::core::event::Event;
+use crate::core::provider::{
+    Failure, FailureKind, Operation, PaymentHandle, PaymentStatus, ProviderId, Reply,
+};
+use crate::core::record::{JournalEntry, Outcome, Record};
+use crate::core::sale::SaleKey;
+use crate::core::view::OutboxSummary;
+use crate::journal::{
+    JournalError, OutboxItem, OutboxOp, OutboxState, QueueLimits, Settle, backoff,
+    check_queue_limits,
+};
+use crate::providers::PaymentProvider;
+
+/// How long the worker waits after the journal itself failed before it tries again.
+const JOURNAL_RETRY_MS: u64 = 5_000;
+
+/// The outcome recorded when a recovery finds that the provider never got the request.
+pub const NEVER_RECEIVED: &str = "never received, nothing charged";
+
+/// How a running worker is woken: on enqueue, on `kassa queue sync`, and when the network
+/// comes back. Cheap to clone.
+#[derive(Clone, Debug, Default)]
+pub struct OutboxSignal {
+    inner: Arc<SignalInner>,
+}
+
+#[derive(Debug, Default)]
+struct SignalInner {
+    notify: Notify,
+    /// The worker's last word on the network (false after a transient failure).
+    offline: AtomicBool,
+    /// Make every pending item due before the next round.
+    sync: AtomicBool,
+}
+
+impl OutboxSignal {
+    /// Something was queued: look at the outbox now.
+    pub fn wake(&self) {
+        self.inner.notify.notify_one();
+    }
+
+    /// The network works again (an answer came back from a provider): every pending item is
+    /// due now, backoff or not. Does nothing while the worker already believes it is online.
+    pub fn connectivity_returned(&self) {
+        if self.inner.offline.load(Ordering::SeqCst) {
+            self.inner.sync.store(true, Ordering::SeqCst);
+            self.inner.notify.notify_one();
+        }
+    }
+
+    /// Whether the worker's last call failed for want of a network.
+    pub fn offline(&self) -> bool {
+        self.inner.offline.load(Ordering::SeqCst)
+    }
+
+    fn take_sync(&self) -> bool {
+        self.inner.sync.swap(false, Ordering::SeqCst)
+    }
+}
+
+/// What one try of one item came to; for `kassa queue sync`'s progress line and tests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Tried {
+    /// Finished: the item left the outbox.
+    Done,
+    /// The call worked and the item continues (a started push is now polled).
+    Continues,
+    /// Failed for now; tried again later.
+    Retry { error: String },
+    /// Failed for good: waits for a person.
+    Dead { error: String },
+    /// A queued push too old to send: the sale ended `Expired`.
+    Expired,
+}
+
+/// One step of a round, for a progress bar.
+#[derive(Debug)]
+pub struct Progress<'a> {
+    /// Items tried so far in this round, this one included.
+    pub done: usize,
+    /// Items due in this round.
+    pub total: usize,
+    pub item: &'a OutboxItem,
+    pub tried: &'a Tried,
+}
+
+/// Translates a deferred core operation into an outbox item's operation. A cancel cannot wait:
+/// by the time it would be sent, the payment has expired anyway.
+pub fn outbox_op(op: Operation) -> Result<OutboxOp, String> {
+    Ok(match op {
+        Operation::Status(handle) => OutboxOp::StatusCheck { handle },
+        Operation::Recover(request) => OutboxOp::Recover { request },
+        Operation::Capture(handle, amount) => OutboxOp::Capture { handle, amount },
+        Operation::Release(handle) => OutboxOp::Release { handle },
+        Operation::Refund {
+            handle,
+            amount,
+            key,
+        } => OutboxOp::Refund {
+            handle,
+            amount,
+            key,
+        },
+        Operation::Start(request) => OutboxOp::QueuedPush { request },
+        Operation::Cancel(_) => return Err("a cancel cannot wait in the outbox".into()),
+    })
+}
+
+/// Queues a deferred call durably (on the writer thread) and returns the new summary. A queued
+/// push must fit the offline `limits` (zero limits: nothing may queue). A sale never has two
+/// pending items of the same kind: deferring again keeps the one already queued. `Err` is the
+/// reason for `Event::DeferRefused`.
+pub async fn defer(
+    writer: &JournalWriter,
+    limits: QueueLimits,
+    now: Millis,
+    sale: SaleKey,
+    provider: ProviderId,
+    op: Operation,
+) -> Result<OutboxSummary, String> {
+    let op = outbox_op(op)?;
+    writer
+        .with_journal(move |j| {
+            let listing = j.outbox_list()?;
+            let queued = listing.items.iter().any(|i| {
+                i.state == OutboxState::Pending
+                    && i.sale.as_ref() == Some(&sale)
+                    && i.op.kind() == op.kind()
+            });
+            if !queued {
+                if let OutboxOp::QueuedPush { request } = &op {
+                    check_queue_limits(request.amount, &listing.items, &limits, now)
+                        .map_err(JournalError::Limit)?;
+                }
+                j.enqueue(Some(sale), provider, op, now)?;
+            }
+            j.outbox_summary()
+        })
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// The worker. Built by [`crate::runtime::Runtime::start`] for a terminal, or by `kassa queue
+/// sync` / `kassa report --close` for one pass without a terminal.
+pub struct OutboxWorker {
+    journal: JournalWriter,
+    providers: HashMap<ProviderId, Arc<dyn PaymentProvider>>,
+    clock: Clock,
+    limits: QueueLimits,
+    poll_ms: u64,
+    events: Option<mpsc::UnboundedSender<Event>>,
+    signal: OutboxSignal,
+}
+
+/// What a try decided: the item's fate, the records for its sale, what the network looked like.
+struct Decision {
+    settle: Settle,
+    records: Vec<Record>,
+    online: bool,
+    tried: Tried,
+}
+
+impl OutboxWorker {
+    /// `poll_ms`: how often a started payment is asked about until it is final.
+    pub fn new(
+        journal: JournalWriter,
+        providers: Vec<Arc<dyn PaymentProvider>>,
+        clock: Clock,
+        limits: QueueLimits,
+        poll_ms: u64,
+    ) -> OutboxWorker {
+        OutboxWorker {
+            journal,
+            providers: providers.into_iter().map(|p| (p.info().id, p)).collect(),
+            clock,
+            limits,
+            poll_ms: poll_ms.max(1),
+            events: None,
+            signal: OutboxSignal::default(),
+        }
+    }
+
+    /// Tell the core about every change through this channel.
+    pub fn with_events(mut self, events: mpsc::UnboundedSender<Event>) -> OutboxWorker {
+        self.events = Some(events);
+        self
+    }
+
+    pub fn signal(&self) -> OutboxSignal {
+        self.signal.clone()
+    }
+
+    fn tell(&self, event: Event) {
+        if let Some(tx) = &self.events {
+            let _ = tx.send(event);
+        }
+    }
+
+    /// Drains forever. Waits for the first wake (the runtime gives it once the providers have
+    /// started up), makes everything already queued due, then works round after round, sleeping
+    /// until the earliest next try or the next wake.
+    pub async fn run(mut self) {
+        self.signal.inner.notify.notified().await;
+        let now = self.clock.now();
+        match self.journal.with_journal(move |j| j.sync_now(now)).await {
+            Ok(n) if n > 0 => tracing::info!(pending = n, "outbox: draining what was queued"),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "outbox: cannot read the queue"),
+        }
+        self.send_summary().await;
+        loop {
+            if self.signal.take_sync() {
+                let now = self.clock.now();
+                if let Err(e) = self.journal.with_journal(move |j| j.sync_now(now)).await {
+                    tracing::error!(error = %e, "outbox: cannot make the queue due");
+                }
+            }
+            let next = match self.round(|_| true, &mut |_| {}).await {
+                Ok(()) => self.next_try().await,
+                Err(e) => {
+                    tracing::error!(error = %e, "outbox: journal failed; trying again later");
+                    Err(e)
+                }
+            };
+            let notified = self.signal.inner.notify.notified();
+            match next {
+                Ok(None) => notified.await,
+                Ok(Some(at)) => {
+                    tokio::select! {
+                        _ = tokio::time::sleep_until(self.clock.instant_at(at)) => {}
+                        _ = notified => {}
+                    }
+                }
+                Err(_) => {
+                    let at = self.clock.now() + JOURNAL_RETRY_MS;
+                    tokio::select! {
+                        _ = tokio::time::sleep_until(self.clock.instant_at(at)) => {}
+                        _ = notified => {}
+                    }
+                }
+            }
+        }
+    }
+
+    /// `kassa queue sync`: every pending item is due now and is tried once, in order (a push that
+    /// starts is polled within the same pass only if its next poll is already due).
+    pub async fn sync(
+        &mut self,
+        progress: &mut (dyn FnMut(Progress<'_>) + Send),
+    ) -> Result<(), JournalWriteError> {
+        let now = self.clock.now();
+        self.journal.with_journal(move |j| j.sync_now(now)).await?;
+        self.round(|_| true, progress).await
+    }
+
+    /// The earliest next try of a pending item.
+    async fn next_try(&self) -> Result<Option<Millis>, JournalWriteError> {
+        self.journal
+            .with_journal(|j| {
+                Ok(j.outbox_list()?
+                    .items
+                    .iter()
+                    .filter(|i| i.state == OutboxState::Pending)
+                    .map(|i| i.next_try)
+                    .min())
+            })
+            .await
+    }
+
+    async fn send_summary(&self) {
+        if self.events.is_none() {
+            return;
+        }
+        match self.journal.with_journal(|j| j.outbox_summary()).await {
+            Ok(summary) => self.tell(Event::OutboxChanged(summary)),
+            Err(e) => tracing::error!(error = %e, "outbox: cannot count the queue"),
+        }
+    }
+
+    /// One pass: queued pushes too old to send are expired, then every due item that `which`
+    /// accepts is tried once, in queue order.
+    pub async fn round(
+        &mut self,
+        which: impl Fn(&OutboxItem) -> bool + Send,
+        progress: &mut (dyn FnMut(Progress<'_>) + Send),
+    ) -> Result<(), JournalWriteError> {
+        let now = self.clock.now();
+        let limits = self.limits;
+        let expired = self
+            .journal
+            .with_journal(move |j| {
+                let expired = j.expire_queued(&limits, now)?;
+                for item in &expired {
+                    if let Some(sale) = &item.sale {
+                        j.append(&JournalEntry {
+                            at: now,
+                            sale: sale.clone(),
+                            provider: item.provider.clone(),
+                            record: Record::Outcome {
+                                outcome: Outcome::Expired,
+                                late: false,
+                            },
+                        })?;
+                    }
+                }
+                Ok(expired)
+            })
+            .await?;
+        let due: Vec<OutboxItem> = self
+            .journal
+            .with_journal(move |j| j.due(now))
+            .await?
+            .into_iter()
+            .filter(|i| which(i))
+            .collect();
+        let total = expired.len() + due.len();
+        for (n, item) in expired.iter().enumerate() {
+            tracing::warn!(id = item.id, "outbox: queued push too old, not sent");
+            if let Some(sale) = &item.sale {
+                self.tell(Event::OutboxDone {
+                    sale: sale.clone(),
+                    record: Record::Outcome {
+                        outcome: Outcome::Expired,
+                        late: false,
+                    },
+                });
+            }
+            progress(Progress {
+                done: n + 1,
+                total,
+                item,
+                tried: &Tried::Expired,
+            });
+        }
+        if !expired.is_empty() {
+            self.send_summary().await;
+        }
+        for (n, item) in due.iter().enumerate() {
+            let tried = self.try_item(item).await?;
+            progress(Progress {
+                done: expired.len() + n + 1,
+                total,
+                item,
+                tried: &tried,
+            });
+        }
+        Ok(())
+    }
+
+    /// Calls the provider for one item and writes what came of it.
+    async fn try_item(&mut self, item: &OutboxItem) -> Result<Tried, JournalWriteError> {
+        let decision = match self.providers.get(&item.provider).cloned() {
+            // Not permanent: the config may name the provider again after a fix.
+            None => Decision {
+                settle: self.failure(format!(
+                    "provider {} is not configured in this terminal",
+                    item.provider
+                )),
+                records: Vec::new(),
+                online: !self.signal.offline(),
+                tried: Tried::Retry {
+                    error: format!("provider {} is not configured", item.provider),
+                },
+            },
+            Some(provider) => {
+                tracing::info!(id = item.id, what = %item.op.describe(), "outbox: trying");
+                let answer = match (&item.op, item.op.to_operation()) {
+                    (_, Some(op)) => provider.call(op).await.map(Answer::Reply),
+                    (OutboxOp::ReportClose { .. }, None) => {
+                        provider.close_report().await.map(Answer::ReportClosed)
+                    }
+                    (_, None) => Err(Failure::new(FailureKind::Rejected, "nothing to call")),
+                };
+                self.decide(item, answer)
+            }
+        };
+        let Decision {
+            settle,
+            records,
+            online,
+            tried,
+        } = decision;
+        if let Tried::Retry { error } | Tried::Dead { error } = &tried {
+            tracing::warn!(id = item.id, %error, "outbox: call failed");
+        }
+        let now = self.clock.now();
+        let entries: Vec<JournalEntry> = match &item.sale {
+            Some(sale) => records
+                .iter()
+                .map(|record| JournalEntry {
+                    at: now,
+                    sale: sale.clone(),
+                    provider: item.provider.clone(),
+                    record: record.clone(),
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        let id = item.id;
+        let summary = self
+            .journal
+            .with_journal(move |j| {
+                j.settle(id, now, settle, &entries)?;
+                j.outbox_summary()
+            })
+            .await?;
+        if let Some(sale) = &item.sale {
+            for record in records {
+                self.tell(Event::OutboxDone {
+                    sale: sale.clone(),
+                    record,
+                });
+            }
+        }
+        self.tell(Event::OutboxChanged(summary));
+        self.network(online).await?;
+        Ok(tried)
+    }
+
+    /// Notes what the last call said about the network; back online, everything is due now.
+    async fn network(&mut self, online: bool) -> Result<(), JournalWriteError> {
+        let was_offline = self.signal.inner.offline.swap(!online, Ordering::SeqCst);
+        if was_offline != online {
+            // Offline before and offline now, or online before and online now: no change.
+            return Ok(());
+        }
+        tracing::info!(online, "outbox: network state changed");
+        self.tell(Event::Connectivity { online });
+        if online {
+            let now = self.clock.now();
+            self.journal.with_journal(move |j| j.sync_now(now)).await?;
+        }
+        Ok(())
+    }
+
+    fn failure(&self, error: String) -> Settle {
+        Settle::Fail {
+            error,
+            permanent: false,
+            jitter: rand::random(),
+        }
+    }
+
+    fn poll(&self) -> Millis {
+        self.clock.now() + self.poll_ms
+    }
+
+    fn decide(&self, item: &OutboxItem, answer: Result<Answer, Failure>) -> Decision {
+        let done = |records: Vec<Record>| Decision {
+            settle: Settle::Complete,
+            records,
+            online: true,
+            tried: Tried::Done,
+        };
+        let dead = |error: String, online: bool| Decision {
+            settle: Settle::Fail {
+                error: error.clone(),
+                permanent: true,
+                jitter: 0,
+            },
+            records: vec![Record::Flagged {
+                reason: format!(
+                    "outbox: {} failed for good ({error}); retry or drop it with `kassa queue`",
+                    item.op.describe()
+                ),
+            }],
+            online,
+            tried: Tried::Dead { error },
+        };
+        let outcome = |outcome: Outcome| Record::Outcome {
+            outcome,
+            late: false,
+        };
+        // Where a payment stands: final -> its outcome; still open -> keep asking.
+        let status = |status: &PaymentStatus, mut records: Vec<Record>, handle: &PaymentHandle| {
+            match Outcome::from_status(status) {
+                Some(o) => {
+                    records.push(outcome(o));
+                    done(records)
+                }
+                None => Decision {
+                    settle: match &item.op {
+                        OutboxOp::StatusCheck { .. } => Settle::Poll {
+                            next_try: self.poll(),
+                        },
+                        _ => Settle::Replace {
+                            op: OutboxOp::StatusCheck {
+                                handle: handle.clone(),
+                            },
+                            next_try: self.poll(),
+                        },
+                    },
+                    records,
+                    online: true,
+                    tried: Tried::Continues,
+                },
+            }
+        };
+        let answer = match answer {
+            Ok(a) => a,
+            Err(f) => {
+                return match f.kind {
+                    FailureKind::Rejected | FailureKind::Auth => dead(f.to_string(), true),
+                    FailureKind::InDoubt => match &item.op {
+                        // The push may have arrived: from now on, only ask about it.
+                        OutboxOp::QueuedPush { request } => Decision {
+                            settle: Settle::Replace {
+                                op: OutboxOp::Recover {
+                                    request: request.clone(),
+                                },
+                                next_try: self.clock.now() + backoff(1, rand::random()),
+                            },
+                            records: Vec::new(),
+                            online: false,
+                            tried: Tried::Retry {
+                                error: format!("{f}; will ask whether it arrived"),
+                            },
+                        },
+                        _ => Decision {
+                            settle: self.failure(f.to_string()),
+                            records: Vec::new(),
+                            online: false,
+                            tried: Tried::Retry {
+                                error: f.to_string(),
+                            },
+                        },
+                    },
+                    FailureKind::Transient => Decision {
+                        settle: self.failure(f.to_string()),
+                        records: Vec::new(),
+                        online: false,
+                        tried: Tried::Retry {
+                            error: f.to_string(),
+                        },
+                    },
+                };
+            }
+        };
+        let unexpected = |a: &dyn std::fmt::Debug| {
+            dead(
+                format!("unexpected answer {a:?} to {}", item.op.describe()),
+                true,
+            )
+        };
+        match (&item.op, answer) {
+            (OutboxOp::ReportClose { .. }, Answer::ReportClosed(line)) => {
+                tracing::info!(id = item.id, "{line}");
+                done(Vec::new())
+            }
+            (OutboxOp::StatusCheck { handle }, Answer::Reply(Reply::Status(s))) => {
+                status(&s, Vec::new(), handle)
+            }
+            (
+                OutboxOp::StatusCheck { handle },
+                Answer::Reply(Reply::Found {
+                    status: s,
+                    handle: h,
+                    ..
+                }),
+            ) if &h == handle => status(&s, Vec::new(), handle),
+            (OutboxOp::StatusCheck { .. }, Answer::Reply(Reply::NotFound)) => {
+                dead("the provider does not know this payment".to_string(), true)
+            }
+            (
+                OutboxOp::Recover { .. } | OutboxOp::QueuedPush { .. },
+                Answer::Reply(Reply::Found {
+                    handle, status: s, ..
+                }),
+            ) => status(
+                &s,
+                vec![Record::Started {
+                    handle: handle.clone(),
+                }],
+                &handle,
+            ),
+            (OutboxOp::Recover { .. }, Answer::Reply(Reply::NotFound)) => {
+                done(vec![outcome(Outcome::Failed {
+                    reason: NEVER_RECEIVED.to_string(),
+                })])
+            }
+            (
+                OutboxOp::Recover { .. } | OutboxOp::QueuedPush { .. },
+                Answer::Reply(Reply::Started { handle, .. }),
+            ) => status(
+                &PaymentStatus::Pending,
+                vec![Record::Started {
+                    handle: handle.clone(),
+                }],
+                &handle,
+            ),
+            (OutboxOp::Capture { .. }, Answer::Reply(Reply::Captured { reference })) => {
+                done(vec![outcome(Outcome::Approved { reference })])
+            }
+            (OutboxOp::Release { .. }, Answer::Reply(Reply::Released)) => {
+                done(vec![outcome(Outcome::Released)])
+            }
+            (OutboxOp::Refund { .. }, Answer::Reply(Reply::Refunded { reference })) => {
+                done(vec![Record::Refunded { reference }])
+            }
+            (_, Answer::Reply(other)) => unexpected(&other),
+            (_, Answer::ReportClosed(line)) => unexpected(&line),
+        }
+    }
+}
+
+/// A provider's answer to an item: an ordinary reply, or a report close's line for a person.
+enum Answer {
+    Reply(Reply),
+    ReportClosed(String),
+}
+
+#[cfg(test)]
+#[path = "outbox_tests.rs"]
+mod tests;
