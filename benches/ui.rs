@@ -209,6 +209,7 @@ fn idle_cpu() {
     let Some(pid) = pid else {
         println!("idle CPU on the amount screen: kassa run did not start");
         let _ = child.kill();
+        let _ = child.wait();
         return;
     };
     let hz = 100.0; // USER_HZ on Linux
