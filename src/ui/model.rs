@@ -302,7 +302,8 @@ fn detail_rows(row: &SaleRow) -> Vec<RowModel> {
 }
 
 fn report(m: &mut UiModel, r: &DayReport) {
-    m.title = format!("Report {}", date_text(r.day));
+    // The bars count sales per UTC hour; the title says so once.
+    m.title = format!("Report {} (UTC)", date_text(r.day));
     m.bars = r
         .per_hour
         .iter()
@@ -321,8 +322,9 @@ fn report(m: &mut UiModel, r: &DayReport) {
         .iter()
         .map(|row| {
             let mut middle = format!(
-                "{} sales, {} paid, {} {} refunded; hours in UTC",
+                "{} {}, {} paid, {} {} refunded",
                 row.count,
+                if row.count == 1 { "sale" } else { "sales" },
                 row.approved,
                 row.refunded_total.to_decimal_string(),
                 row.currency
