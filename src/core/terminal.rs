@@ -306,7 +306,14 @@ impl Terminal {
             Event::Select(i) => self.on_select(now, i, &mut fx),
             Event::Answer { call, result } => self.on_answer(now, call, result, &mut fx),
             Event::Timer(timer) => self.on_timer(now, timer, &mut fx),
-            Event::Connectivity { online } => self.online = online,
+            Event::Connectivity { online } => {
+                self.online = online;
+                if online {
+                    // A provider found unreachable at start-up is tried again once the network
+                    // is back; its next failure marks it again.
+                    self.reachable.retain(|_, up| *up);
+                }
+            }
             Event::VendRequest { price } => self.on_vend_request(now, price, &mut fx),
             Event::VendResult { sale, delivered } => {
                 self.on_vend_result(now, sale, delivered, &mut fx)
@@ -989,6 +996,17 @@ impl Terminal {
         let Some(pending) = self.calls.remove(&call) else {
             return;
         };
+        if let Some(provider) = self.row(&pending.sale).map(|r| r.provider.clone()) {
+            match &result {
+                Ok(_) => {
+                    self.reachable.insert(provider, true);
+                }
+                Err(f) if f.kind == FailureKind::Transient => {
+                    self.reachable.insert(provider, false);
+                }
+                Err(_) => {}
+            }
+        }
         if pending.kind == CallKind::Refund {
             self.on_refund_answer(now, pending.sale, result, fx);
             return;

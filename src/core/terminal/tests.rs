@@ -1395,3 +1395,34 @@ fn diagnostics_show_storage_use_and_damaged_records() {
         "{rows:?}"
     );
 }
+
+#[test]
+fn a_provider_down_at_start_up_takes_push_sales_again_once_it_answers() {
+    let mut h = H::cashier(vec![mcash_like()]);
+    h.send(Event::ProviderReachable {
+        provider: ProviderId::new("mcash"),
+        reachable: false,
+    });
+    let push = |h: &mut H| {
+        h.digits("100");
+        h.key(Key::Enter);
+        h.key(Key::Digit(1));
+        h.digits("4712345678");
+        h.key(Key::Enter);
+    };
+    push(&mut h);
+    assert!(matches!(h.view.screen, Screen::Queued { .. }));
+    h.key(Key::Enter);
+    // The outbox reached the network again: push requests are sent, not queued.
+    h.send(Event::Connectivity { online: true });
+    push(&mut h);
+    assert!(h.has("start"), "{:?}", h.view.screen);
+    let (call, _) = h.take("start");
+    h.answer(call, Err(Failure::new(FailureKind::Transient, "no route")));
+    h.key(Key::Enter);
+    push(&mut h);
+    assert!(
+        matches!(h.view.screen, Screen::Queued { .. }),
+        "down again: queued"
+    );
+}
