@@ -33,6 +33,17 @@ pub fn countdown(now: Millis, until: Millis) -> String {
     format!("{}:{:02}", secs / 60, secs % 60)
 }
 
+/// `45s`, `3m05s`, `2h03m`, `3d04h`: how long ago (or until), for a person.
+pub fn age(ms: u64) -> String {
+    let s = ms / 1000;
+    match s {
+        0..60 => format!("{s}s"),
+        60..3_600 => format!("{}m{:02}s", s / 60, s % 60),
+        3_600..86_400 => format!("{}h{:02}m", s / 3_600, (s % 3_600) / 60),
+        _ => format!("{}d{:02}h", s / 86_400, (s % 86_400) / 3_600),
+    }
+}
+
 /// One line for a result: the words a cashier reads. Only an approval says PAID.
 pub fn result_line(outcome: &Outcome, late: bool) -> String {
     match outcome {
@@ -105,6 +116,15 @@ mod tests {
     use super::*;
     use crate::core::view::StatusBar;
     use crate::money::{Currency, Money};
+
+    #[test]
+    fn ages_read_like_a_person_says_them() {
+        assert_eq!(age(999), "0s");
+        assert_eq!(age(45_000), "45s");
+        assert_eq!(age(185_000), "3m05s");
+        assert_eq!(age(7_380_000), "2h03m");
+        assert_eq!(age(273_600_000), "3d04h");
+    }
 
     #[test]
     fn qr_is_drawn_with_half_blocks() {

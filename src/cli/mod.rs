@@ -87,29 +87,11 @@ pub(crate) fn finish(result: Result<(), CliError>) -> ExitCode {
     }
 }
 
-/// `45s`, `3m05s`, `2h03m`, `3d04h`: how long ago, for a person.
-pub(crate) fn age(ms: u64) -> String {
-    let s = ms / 1000;
-    match s {
-        0..60 => format!("{s}s"),
-        60..3_600 => format!("{}m{:02}s", s / 60, s % 60),
-        3_600..86_400 => format!("{}h{:02}m", s / 3_600, (s % 3_600) / 60),
-        _ => format!("{}d{:02}h", s / 86_400, (s % 86_400) / 3_600),
-    }
-}
+pub(crate) use crate::console::age;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ages_read_like_a_person_says_them() {
-        assert_eq!(age(999), "0s");
-        assert_eq!(age(45_000), "45s");
-        assert_eq!(age(185_000), "3m05s");
-        assert_eq!(age(7_380_000), "2h03m");
-        assert_eq!(age(273_600_000), "3d04h");
-    }
 
     #[test]
     fn a_missing_journal_is_not_created() {

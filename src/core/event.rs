@@ -74,6 +74,11 @@ pub enum Event {
     /// A journal write succeeded after failures.
     JournalHealthy,
     OutboxChanged(OutboxSummary),
+    /// The outbox worker carried out (or could not carry out) a person's command.
+    OutboxCommandDone {
+        command: OutboxCommand,
+        result: Result<(), String>,
+    },
     /// The outbox worker finished a deferred call and journaled `record` for `sale` (an
     /// outcome, a refund, a start): the core updates what it shows of that sale.
     OutboxDone {
@@ -95,6 +100,25 @@ pub enum Event {
         used_bytes: u64,
         damaged: usize,
     },
+}
+
+/// What a supervisor asks of one outbox item from the touchscreen (`kassa queue retry|drop` on
+/// the command line). The outbox worker carries it out between two calls, never during one, so an
+/// item is not dropped while its call is on the wire.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OutboxCommand {
+    /// Pending again, attempts reset, due now.
+    Retry { id: u64 },
+    /// Removed for good: its call is never made. The journal records `who`.
+    Drop { id: u64, who: String },
+}
+
+impl OutboxCommand {
+    pub fn id(&self) -> u64 {
+        match self {
+            OutboxCommand::Retry { id } | OutboxCommand::Drop { id, .. } => *id,
+        }
+    }
 }
 
 /// Beeps and lights the hardware gives.
@@ -136,4 +160,6 @@ pub enum Effect {
         provider: ProviderId,
         op: Operation,
     },
+    /// Hand a person's command to the outbox worker; it answers with `OutboxCommandDone`.
+    Outbox(OutboxCommand),
 }

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
-use super::event::{CallId, Effect, Event, Key, Signal, Timer, TimerKind};
+use super::event::{CallId, Effect, Event, Key, OutboxCommand, Signal, Timer, TimerKind};
 use super::pin::{PinGuard, PinStep, pin_key};
 use super::provider::{
     Failure, FailureKind, FlowKind, Operation, PaymentHandle, PaymentStatus, Prompt, ProviderId,
@@ -165,7 +165,15 @@ enum State {
         sale: SaleKey,
     },
     Report,
-    Outbox,
+    Outbox {
+        message: Option<String>,
+    },
+    /// One outbox item, by id; `confirm_drop` once the supervisor asked to drop it.
+    OutboxItem {
+        id: u64,
+        confirm_drop: bool,
+        message: Option<String>,
+    },
     SettingsScreen,
     Diagnostics,
 }
@@ -205,6 +213,8 @@ pub struct Terminal {
     ready: bool,
     /// Journal size on disk and damaged values, when the runtime has said.
     storage: Option<(u64, usize)>,
+    /// A supervisor's outbox command the worker has not answered yet.
+    outbox_command: Option<OutboxCommand>,
 }
 
 impl Terminal {
@@ -242,6 +252,7 @@ impl Terminal {
             resuming: VecDeque::new(),
             ready: false,
             storage: None,
+            outbox_command: None,
         }
     }
 
@@ -320,7 +331,10 @@ impl Terminal {
             }
             Event::JournalFailed { sale, message } => self.on_journal_failed(sale, message),
             Event::JournalHealthy => self.journal_failing = false,
-            Event::OutboxChanged(summary) => self.outbox = summary,
+            Event::OutboxChanged(summary) => self.on_outbox_changed(summary),
+            Event::OutboxCommandDone { command, result } => {
+                self.on_outbox_command_done(command, result)
+            }
             Event::OutboxDone { sale, record } => self.on_outbox_done(sale, record),
             Event::DeferRefused { sale, reason } => {
                 self.on_defer_refused(now, sale, reason, &mut fx)
@@ -433,7 +447,13 @@ impl Terminal {
             },
             // A refund in flight is waited on; its answer moves the screen.
             State::Refunding { sale } => State::Refunding { sale },
-            s @ (State::Report | State::Outbox | State::SettingsScreen | State::Diagnostics) => {
+            State::Outbox { message } => self.key_outbox(message, key),
+            State::OutboxItem {
+                id,
+                confirm_drop,
+                message,
+            } => self.key_outbox_item(id, confirm_drop, message, key, fx),
+            s @ (State::Report | State::SettingsScreen | State::Diagnostics) => {
                 if key == Key::Cancel {
                     State::Menu { message: None }
                 } else {
@@ -449,6 +469,7 @@ impl Terminal {
             State::Method { amount, .. } => self.choose_method(now, amount, i, fx),
             State::Menu { .. } => self.choose_menu(i),
             State::History => self.choose_history(i),
+            State::Outbox { message } => self.choose_outbox(i, message),
             other => other,
         };
     }
@@ -726,7 +747,7 @@ impl Terminal {
             },
             1 => State::History,
             2 => State::Report,
-            3 => State::Outbox,
+            3 => State::Outbox { message: None },
             4 => State::SettingsScreen,
             5 => State::Diagnostics,
             6 if !self.settings.cashiers.is_empty() => {
@@ -1982,7 +2003,15 @@ impl Terminal {
                     },
                 }
             }
-            State::Outbox => Screen::Outbox(self.outbox.clone()),
+            State::Outbox { message } => Screen::Outbox {
+                summary: self.outbox.clone(),
+                message: message.clone(),
+            },
+            State::OutboxItem {
+                id,
+                confirm_drop,
+                message,
+            } => self.outbox_item_screen(*id, *confirm_drop, message.clone()),
             State::SettingsScreen => Screen::Settings {
                 rows: self.settings_rows(),
             },
@@ -2138,5 +2167,6 @@ fn backoff_ms(attempt: u32) -> u64 {
     (1_000u64 << attempt.min(6)).min(60_000)
 }
 
+mod outbox_screen;
 #[cfg(test)]
 mod tests;

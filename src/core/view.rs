@@ -21,10 +21,36 @@ pub struct StatusBar {
     pub storage_failing: bool,
 }
 
+/// The outbox as the terminal shows it: exact counts, and the first items in queue order.
 #[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct OutboxSummary {
     pub pending: usize,
+    /// Given up items plus damaged ones (which only `kassa queue` can list).
     pub dead: usize,
+    /// At most [`OutboxSummary::SHOWN`] items, oldest first, for the outbox screen.
+    pub items: Vec<OutboxRow>,
+}
+
+impl OutboxSummary {
+    /// How many items the outbox screen lists; the counts above stay exact.
+    pub const SHOWN: usize = 50;
+}
+
+/// One outbox item as a supervisor sees it, to retry or drop it from the touchscreen.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxRow {
+    pub id: u64,
+    /// The sale it is about; `None` for a report close.
+    pub sale: Option<SaleKey>,
+    pub provider: ProviderId,
+    /// What the call does, in words ("refund 5.00 NOK", "send the queued payment request").
+    pub what: String,
+    pub created_at: Millis,
+    pub attempts: u32,
+    pub next_try: Millis,
+    pub last_error: Option<String>,
+    /// Given up: waits for a person.
+    pub dead: bool,
 }
 
 /// One method tile.
@@ -154,7 +180,16 @@ pub enum Screen {
         row: SaleRow,
     },
     Report(DayReport),
-    Outbox(OutboxSummary),
+    Outbox {
+        summary: OutboxSummary,
+        message: Option<String>,
+    },
+    /// One outbox item: retry it now (Enter) or drop it (Clear, then Enter to confirm).
+    OutboxItem {
+        row: OutboxRow,
+        confirm_drop: bool,
+        message: Option<String>,
+    },
     Settings {
         rows: Vec<(String, String)>,
     },

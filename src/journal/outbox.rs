@@ -15,7 +15,7 @@ use crate::core::Millis;
 use crate::core::provider::{Operation, PaymentHandle, ProviderId};
 use crate::core::record::{JournalEntry, Record};
 use crate::core::sale::{SaleKey, SaleRequest};
-use crate::core::view::OutboxSummary;
+use crate::core::view::{OutboxRow, OutboxSummary};
 use crate::money::{Money, MoneyError};
 
 /// First retry delay.
@@ -127,6 +127,25 @@ impl OutboxOp {
         }
     }
 
+    /// The call in a few words for the outbox screen (the sale and provider are shown beside
+    /// it; handles and keys only in `kassa queue list`).
+    pub fn headline(&self) -> String {
+        let money = |m: &Money| format!("{} {}", m.to_decimal_string(), m.currency().code());
+        match self {
+            OutboxOp::StatusCheck { .. } => "Ask where the payment stands".into(),
+            OutboxOp::Capture { amount, .. } => format!("Capture {}", money(amount)),
+            OutboxOp::Release { .. } => "Release the reserved amount".into(),
+            OutboxOp::Refund { amount, .. } => format!("Refund {}", money(amount)),
+            OutboxOp::ReportClose { day } => {
+                format!("Close the report of {}", super::day_string(*day))
+            }
+            OutboxOp::QueuedPush { request } => {
+                format!("Send payment request of {}", money(&request.amount))
+            }
+            OutboxOp::Recover { .. } => "Find out what became of the sale".into(),
+        }
+    }
+
     /// What the call is for, so one sale never has two pending items doing the same job. A status
     /// check and a recovery both find out where a payment stands, so they count as one kind.
     pub fn kind(&self) -> &'static str {
@@ -179,6 +198,23 @@ pub struct OutboxItem {
     pub next_try: Millis,
     pub last_error: Option<String>,
     pub state: OutboxState,
+}
+
+impl OutboxItem {
+    /// The item as the outbox screen lists it.
+    pub fn row(&self) -> OutboxRow {
+        OutboxRow {
+            id: self.id,
+            sale: self.sale.clone(),
+            provider: self.provider.clone(),
+            what: self.op.headline(),
+            created_at: self.created_at,
+            attempts: self.attempts,
+            next_try: self.next_try,
+            last_error: self.last_error.clone(),
+            dead: self.state == OutboxState::Dead,
+        }
+    }
 }
 
 /// The whole outbox as a person sees it: readable items in order, and damaged ones.
@@ -337,6 +373,12 @@ impl Journal {
         Ok(OutboxSummary {
             pending,
             dead: listing.items.len() - pending + listing.damaged.len(),
+            items: listing
+                .items
+                .iter()
+                .take(OutboxSummary::SHOWN)
+                .map(OutboxItem::row)
+                .collect(),
         })
     }
 

@@ -310,6 +310,13 @@ impl Driver {
                 Effect::Vend { sale } => {
                     let _ = self.outputs.send(Output::Vend(sale));
                 }
+                Effect::Outbox(command) => match &self.outbox {
+                    Some(outbox) => outbox.command(command),
+                    None => queue.push_back(Event::OutboxCommandDone {
+                        command,
+                        result: Err(JournalWriteError::NoOutbox.to_string()),
+                    }),
+                },
                 Effect::Defer { sale, provider, op } => {
                     let name = op.name();
                     let queued = match &self.outbox {

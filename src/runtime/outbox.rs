@@ -20,15 +20,15 @@
 //! shows (`Connectivity`): a transient failure means offline, any answer means online. When the
 //! network comes back every pending item becomes due at once.
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::{Notify, mpsc};
 
 use super::{Clock, JournalWriteError, JournalWriter};
 use crate::core::Millis;
-use crate::core::event::Event;
+use crate::core::event::{Event, OutboxCommand};
 use crate::core::provider::{
     Failure, FailureKind, Operation, PaymentHandle, PaymentStatus, ProviderId, Reply,
 };
@@ -61,6 +61,8 @@ struct SignalInner {
     offline: AtomicBool,
     /// Make every pending item due before the next round.
     sync: AtomicBool,
+    /// A person's commands (retry, drop), carried out between two calls.
+    commands: Mutex<VecDeque<OutboxCommand>>,
 }
 
 impl OutboxSignal {
@@ -76,6 +78,26 @@ impl OutboxSignal {
             self.inner.sync.store(true, Ordering::SeqCst);
             self.inner.notify.notify_one();
         }
+    }
+
+    /// A supervisor's retry or drop from the touchscreen. The worker carries it out after the
+    /// call it may be making now (never during it) and answers with `OutboxCommandDone`.
+    pub fn command(&self, command: OutboxCommand) {
+        self.inner
+            .commands
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push_back(command);
+        self.inner.notify.notify_one();
+    }
+
+    fn take_commands(&self) -> Vec<OutboxCommand> {
+        self.inner
+            .commands
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .drain(..)
+            .collect()
     }
 
     /// Whether the worker's last call failed for want of a network.
@@ -239,6 +261,7 @@ impl OutboxWorker {
         }
         self.send_summary().await;
         loop {
+            self.obey().await;
             if self.signal.take_sync() {
                 let now = self.clock.now();
                 if let Err(e) = self.journal.with_journal(move |j| j.sync_now(now)).await {
@@ -281,6 +304,37 @@ impl OutboxWorker {
         let now = self.clock.now();
         self.journal.with_journal(move |j| j.sync_now(now)).await?;
         self.round(|_| true, progress).await
+    }
+
+    /// Carries out the commands a person gave since the last round, in order, and tells the
+    /// core how each went.
+    async fn obey(&mut self) {
+        let commands = self.signal.take_commands();
+        if commands.is_empty() {
+            return;
+        }
+        for command in commands {
+            let now = self.clock.now();
+            let result = match command.clone() {
+                OutboxCommand::Retry { id } => {
+                    self.journal
+                        .with_journal(move |j| j.retry(id, now).map(|_| ()))
+                        .await
+                }
+                OutboxCommand::Drop { id, who } => {
+                    self.journal
+                        .with_journal(move |j| j.drop_item(id, &who, now).map(|_| ()))
+                        .await
+                }
+            }
+            .map_err(|e| e.to_string());
+            match &result {
+                Ok(()) => tracing::info!(?command, "outbox: done as a person asked"),
+                Err(e) => tracing::warn!(?command, error = %e, "outbox: could not do as asked"),
+            }
+            self.tell(Event::OutboxCommandDone { command, result });
+        }
+        self.send_summary().await;
     }
 
     /// The earliest next try of a pending item.

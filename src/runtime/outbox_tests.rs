@@ -670,3 +670,103 @@ async fn a_report_close_is_sent_once_and_leaves_no_sale_record() {
     assert_eq!(s.fake.state.lock().unwrap().reports_closed, 1);
     assert!(s.items().await.is_empty());
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_person_retries_and_drops_items_through_the_running_worker() {
+    let mut s = setup("commands", 1);
+    let refund = |n: u64| OutboxOp::Refund {
+        handle: PaymentHandle(format!("h{n}")),
+        amount: nok(500),
+        key: SaleKey::parse(&format!("T1-{n:06}-R")).unwrap(),
+    };
+    for n in [12, 13] {
+        s.start_intent(&push_request(n, 500)).await;
+        s.fake
+            .state
+            .lock()
+            .unwrap()
+            .fail_next
+            .push_back(Failure::new(FailureKind::Rejected, "refund not allowed"));
+    }
+    let first = s.enqueue(12, refund(12)).await;
+    let second = s.enqueue(13, refund(13)).await;
+    assert_eq!(s.round().await.len(), 2);
+    assert!(s.items().await.iter().all(|i| i.state == OutboxState::Dead));
+    s.drain_events();
+    let Setup {
+        worker,
+        mut events,
+        writer,
+        fake,
+        _dir,
+        ..
+    } = s;
+    let signal = worker.signal();
+    let task = tokio::spawn(worker.run());
+    signal.wake();
+    // Retry the first: it is due at once and goes through; the second stays given up.
+    signal.command(OutboxCommand::Retry { id: first.id });
+    let mut answered = false;
+    loop {
+        match events.recv().await {
+            Some(Event::OutboxCommandDone { command, result }) => {
+                assert_eq!(command, OutboxCommand::Retry { id: first.id });
+                assert_eq!(result, Ok(()));
+                answered = true;
+            }
+            Some(Event::OutboxDone {
+                record: Record::Refunded { .. },
+                sale,
+            }) => {
+                assert_eq!(sale, key(12));
+                break;
+            }
+            Some(_) => {}
+            None => panic!("the worker stopped"),
+        }
+    }
+    assert!(answered, "the core hears that the retry was taken");
+    assert_eq!(
+        fake.state
+            .lock()
+            .unwrap()
+            .calls
+            .iter()
+            .filter(|c| **c == "refund")
+            .count(),
+        3,
+        "two refused, then the retried one"
+    );
+    // Drop the second: it leaves the outbox and the journal says who dropped it. Dropping it
+    // again names the missing item.
+    let who = "supervisor at terminal T1".to_string();
+    for _ in 0..2 {
+        signal.command(OutboxCommand::Drop {
+            id: second.id,
+            who: who.clone(),
+        });
+    }
+    let mut results = Vec::new();
+    while results.len() < 2 {
+        match events.recv().await {
+            Some(Event::OutboxCommandDone { result, .. }) => results.push(result),
+            Some(_) => {}
+            None => panic!("the worker stopped"),
+        }
+    }
+    assert_eq!(results[0], Ok(()));
+    assert!(
+        results[1]
+            .as_ref()
+            .is_err_and(|e| e.contains(&second.id.to_string())),
+        "{results:?}"
+    );
+    let (items, sale) = writer
+        .with_journal(|j| Ok((j.outbox_list()?.items, j.sale(&key(13))?)))
+        .await
+        .unwrap();
+    assert!(items.is_empty(), "{items:?}");
+    assert!(sale.dropped[0].starts_with(&who), "{:?}", sale.dropped);
+    assert!(sale.refunded.is_none());
+    task.abort();
+}

@@ -55,6 +55,7 @@ fn page(p: PageKind) -> Page {
         PageKind::SaleDetail => Page::SaleDetail,
         PageKind::Report => Page::Report,
         PageKind::Outbox => Page::Outbox,
+        PageKind::OutboxItem => Page::OutboxItem,
         PageKind::Settings => Page::Settings,
         PageKind::Diagnostics => Page::Diagnostics,
     }
@@ -159,6 +160,8 @@ impl Filler {
         back.set_message(s(&m.message));
         back.set_can_refund(m.can_refund);
         back.set_action(s(&m.action));
+        back.set_second_action(s(&m.second_action));
+        back.set_action_danger(m.action_danger);
         back.set_bars(model(
             m.bars
                 .iter()

@@ -26,6 +26,7 @@ pub enum PageKind {
     SaleDetail,
     Report,
     Outbox,
+    OutboxItem,
     Settings,
     Diagnostics,
 }
@@ -123,7 +124,12 @@ pub struct UiModel {
     pub rows: Vec<RowModel>,
     pub message: String,
     pub can_refund: bool,
+    /// The page's main button (sends Enter).
     pub action: String,
+    /// A second button (sends Clear), e.g. "Drop…" beside "Try again now".
+    pub second_action: String,
+    /// The main button does something that cannot be undone: red.
+    pub action_danger: bool,
     /// Approved sales per hour: (label, count).
     pub bars: Vec<(String, u32)>,
     pub totals: Vec<RowModel>,
@@ -165,6 +171,8 @@ impl UiModel {
             message: String::new(),
             can_refund: false,
             action: String::new(),
+            second_action: String::new(),
+            action_danger: false,
             bars: Vec::new(),
             totals: Vec::new(),
         }
@@ -601,25 +609,14 @@ pub fn model(view: &View, now: Millis) -> UiModel {
             m.page = PageKind::Report;
             report(&mut m, r);
         }
-        Screen::Outbox(summary) => {
-            m.page = PageKind::Outbox;
-            m.title = "Outbox".into();
-            m.rows = vec![
-                RowModel {
-                    color: if summary.pending > 0 { AMBER } else { GREY },
-                    ..RowModel::pair("Waiting to be sent", &summary.pending.to_string())
-                },
-                RowModel {
-                    color: if summary.dead > 0 { RED } else { GREY },
-                    ..RowModel::pair("Given up, for a person", &summary.dead.to_string())
-                },
-            ];
-            m.message = if summary.dead > 0 {
-                "Calls that were given up need a person: kassa queue on the terminal.".into()
-            } else {
-                String::new()
-            };
+        Screen::Outbox { summary, message } => {
+            outbox::list(&mut m, summary, message.as_deref(), now)
         }
+        Screen::OutboxItem {
+            row,
+            confirm_drop,
+            message,
+        } => outbox::item(&mut m, row, *confirm_drop, message.as_deref(), now),
         Screen::Settings { rows } => rows_page(&mut m, PageKind::Settings, "Settings", rows),
         Screen::Diagnostics { rows } => {
             rows_page(&mut m, PageKind::Diagnostics, "Diagnostics", rows)
@@ -628,5 +625,6 @@ pub fn model(view: &View, now: Millis) -> UiModel {
     m
 }
 
+mod outbox;
 #[cfg(test)]
 mod tests;

@@ -6,7 +6,9 @@ use crate::core::provider::ProviderId;
 use crate::core::record::Outcome;
 use crate::core::report::DayReport;
 use crate::core::sale::{Msisdn, SaleKey};
-use crate::core::view::{Field, OutboxSummary, SaleRow, Screen, StatusBar, Tile, View, Waiting};
+use crate::core::view::{
+    Field, OutboxRow, OutboxSummary, SaleRow, Screen, StatusBar, Tile, View, Waiting,
+};
 use crate::money::{Currency, Money};
 
 /// 2025-03-14 12:34:56 UTC: the "now" of every sample.
@@ -120,6 +122,35 @@ fn report() -> DayReport {
         rows: Vec::new(),
         per_hour: [0; 24],
     })
+}
+
+/// Two calls waiting (a push taken offline, a refund) and one given up.
+fn outbox() -> OutboxSummary {
+    let item = |id: u64, sale: u64, what: &str, minutes_ago: u64, attempts: u32| OutboxRow {
+        id,
+        sale: Some(key(sale)),
+        provider: ProviderId::new("mcash"),
+        what: what.into(),
+        created_at: Millis(NOW.0 - minutes_ago * 60_000),
+        attempts,
+        next_try: NOW + 40_000,
+        last_error: None,
+        dead: false,
+    };
+    let mut dead = item(3, 37, "Refund 89.00 NOK", 140, 6);
+    dead.dead = true;
+    dead.last_error = Some("mCASH refused: the payment is already settled".into());
+    let mut waiting = item(2, 43, "Send payment request of 45.00 NOK", 4, 2);
+    waiting.last_error = Some("network unreachable".into());
+    OutboxSummary {
+        pending: 2,
+        dead: 1,
+        items: vec![
+            item(1, 42, "Ask where the payment stands", 9, 0),
+            waiting,
+            dead,
+        ],
+    }
 }
 
 /// Every screen, by file name (without `.png`, numbered in the order a sale meets them).
@@ -294,10 +325,26 @@ pub fn all() -> Vec<(String, View)> {
         ("report", Screen::Report(report())),
         (
             "outbox",
-            Screen::Outbox(OutboxSummary {
-                pending: 2,
-                dead: 1,
-            }),
+            Screen::Outbox {
+                summary: outbox(),
+                message: None,
+            },
+        ),
+        (
+            "outbox-item",
+            Screen::OutboxItem {
+                row: outbox().items[2].clone(),
+                confirm_drop: false,
+                message: None,
+            },
+        ),
+        (
+            "outbox-drop",
+            Screen::OutboxItem {
+                row: outbox().items[2].clone(),
+                confirm_drop: true,
+                message: None,
+            },
         ),
         (
             "settings",
@@ -328,7 +375,10 @@ pub fn all() -> Vec<(String, View)> {
     let mut out = Vec::new();
     for (i, (name, screen)) in screens.drain(..).enumerate() {
         let mut status = status();
-        if matches!(name, "diagnostics" | "outbox" | "queued") {
+        if matches!(
+            name,
+            "diagnostics" | "outbox" | "outbox-item" | "outbox-drop" | "queued"
+        ) {
             status.online = false;
             status.outbox_pending = 2;
         }

@@ -262,3 +262,92 @@ fn typed_pins_and_payment_codes_never_reach_the_screen_model() {
     );
     assert!(m.fields[0].shown.chars().all(|c| c == '•'));
 }
+
+#[test]
+fn the_outbox_lists_items_and_an_item_offers_retry_and_a_confirmed_drop() {
+    use crate::core::view::{OutboxRow, OutboxSummary};
+    use crate::ui::samples::NOW;
+    let row = |id: u64, dead: bool| OutboxRow {
+        id,
+        sale: Some(crate::core::sale::SaleKey::new("T1", id).unwrap()),
+        provider: crate::core::provider::ProviderId::new("mcash"),
+        what: "Refund 5.00 NOK".into(),
+        created_at: Millis(NOW.0 - 125_000),
+        attempts: 4,
+        next_try: NOW + 30_000,
+        last_error: dead.then(|| "refused: already settled".to_string()),
+        dead,
+    };
+    let summary = OutboxSummary {
+        pending: 1,
+        dead: 2,
+        items: vec![row(1, false), row(2, true)],
+    };
+    let list = model(
+        &view(Screen::Outbox {
+            summary: summary.clone(),
+            message: None,
+        }),
+        NOW,
+    );
+    assert_eq!(list.page, PageKind::Outbox);
+    assert!(
+        list.message.starts_with("1 waiting · 2 given up"),
+        "{}",
+        list.message
+    );
+    assert_eq!(list.rows[0].left, "#1 Refund 5.00 NOK");
+    assert_eq!(list.rows[0].right, "next try in 30s");
+    assert_eq!(list.rows[0].color, AMBER);
+    assert_eq!(
+        (list.rows[1].right.as_str(), list.rows[1].color),
+        ("GIVEN UP", RED)
+    );
+    assert!(
+        list.rows[1]
+            .detail
+            .contains("queued 2m05s ago · 4 tries · refused")
+    );
+    // One given-up item is damaged and not listed: the screen says where to look.
+    assert!(
+        list.message.contains("kassa queue list"),
+        "{}",
+        list.message
+    );
+
+    let item = model(
+        &view(Screen::OutboxItem {
+            row: row(2, true),
+            confirm_drop: false,
+            message: None,
+        }),
+        NOW,
+    );
+    assert_eq!(item.page, PageKind::OutboxItem);
+    assert_eq!(
+        (item.action.as_str(), item.second_action.as_str()),
+        ("Try again now", "Drop…")
+    );
+    assert!(!item.action_danger);
+    assert!(
+        item.rows
+            .iter()
+            .any(|r| r.middle.contains("already settled"))
+    );
+    let confirm = model(
+        &view(Screen::OutboxItem {
+            row: row(2, true),
+            confirm_drop: true,
+            message: None,
+        }),
+        NOW,
+    );
+    assert_eq!(confirm.title, "Drop #2 for good?");
+    assert_eq!(confirm.action, "Drop #2");
+    assert!(confirm.action_danger, "a drop is red");
+    assert!(
+        confirm.second_action.is_empty(),
+        "one way forward: drop or go back"
+    );
+    assert!(confirm.message.contains("never be made"));
+}
