@@ -332,4 +332,134 @@ mod interaction {
             let _ = std::fs::remove_dir_all(&dir);
         });
     }
+
+    /// Given up calls are handled on the touchscreen: the supervisor retries one, then drops
+    /// it after confirming, and the journal records who did.
+    #[test]
+    fn a_supervisor_retries_then_drops_an_outbox_item_through_the_window() {
+        use kassa::core::Millis;
+        use kassa::core::provider::{PaymentHandle, ProviderId};
+        use kassa::core::sale::SaleKey;
+        use kassa::journal::{Journal, OutboxOp};
+        use kassa::money::{Currency, Money};
+        use kassa::ui::Back;
+
+        on_ui(|| {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            let sim = rt
+                .block_on(Simulator::start(
+                    "127.0.0.1:0".parse().unwrap(),
+                    SimOptions::default(),
+                ))
+                .unwrap();
+            let mut config = Config::demo(sim.root_url());
+            let dir = std::env::temp_dir().join(format!("kassa-ui-outbox-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            config.storage.path = dir.clone();
+            // A refund the provider refused for good, from an earlier session.
+            let sale = SaleKey::new("demo", 900).unwrap();
+            let id = {
+                let j = Journal::open(&dir, 1 << 20).unwrap();
+                let now = Clock::system().now();
+                let item = j
+                    .enqueue(
+                        Some(sale.clone()),
+                        ProviderId::new("mcash"),
+                        OutboxOp::Refund {
+                            handle: PaymentHandle("no-such-payment".into()),
+                            amount: Money::from_minor(500, Currency::NOK),
+                            key: SaleKey::parse("demo-000900-R").unwrap(),
+                        },
+                        Millis(now.0 - 60_000),
+                    )
+                    .unwrap();
+                j.record_failure(item.id, now, "refund refused", true, 0)
+                    .unwrap();
+                item.id
+            };
+            let runtime = rt
+                .block_on(kassa::ui::run::start_terminal(&config))
+                .unwrap();
+            let window = OffscreenWindow::new(800, 480).unwrap();
+            let _timer = kassa::ui::run::attach(&window.app, &runtime.handle, Clock::system());
+            let app = &window.app;
+            let nav = app.global::<Nav>();
+            let back = app.global::<Back>();
+            let key = |k: slint::platform::Key| nav.invoke_key(char::from(k).to_string().into());
+
+            wait_until("amount entry", || nav.get_page() == Page::Amount);
+            key(slint::platform::Key::F2);
+            wait_until("the supervisor PIN", || {
+                nav.get_page() == Page::SupervisorPin
+            });
+            for d in kassa::config::demo::SUPERVISOR_PIN.chars() {
+                nav.invoke_key(d.to_string().into());
+            }
+            key(slint::platform::Key::Return);
+            wait_until("the menu", || nav.get_page() == Page::Menu);
+            let items: Vec<String> = back.get_menu().iter().map(|s| s.to_string()).collect();
+            let outbox = items.iter().position(|i| i == "Outbox").unwrap();
+            nav.invoke_select(outbox as i32);
+            wait_until("the outbox with its item", || {
+                nav.get_page() == Page::Outbox && back.get_rows().row_count() == 1
+            });
+            let row = back.get_rows().row_data(0).unwrap();
+            assert!(
+                row.left.starts_with(&format!("#{id} Refund 5.00 NOK")),
+                "{}",
+                row.left
+            );
+            assert_eq!(row.right, "GIVEN UP");
+            let frame = window.render();
+            assert!(
+                count(&frame, (0xef, 0x44, 0x44)) > 0,
+                "a given-up item is marked red"
+            );
+
+            nav.invoke_select(0);
+            wait_until("the item", || nav.get_page() == Page::OutboxItem);
+            assert_eq!(back.get_action(), "Try again now");
+            assert_eq!(back.get_second_action(), "Drop…");
+            key(slint::platform::Key::Return);
+            wait_until("the retry answered", || {
+                back.get_message().contains("due now")
+            });
+            // The retried refund is refused again (the simulator has no such payment).
+            wait_until("tried again", || {
+                back.get_rows()
+                    .iter()
+                    .any(|r| r.left == "Queued" && r.middle.contains("1 tries"))
+            });
+
+            key(slint::platform::Key::Delete);
+            wait_until("the question", || {
+                back.get_action() == format!("Drop #{id}")
+            });
+            assert!(back.get_action_danger());
+            key(slint::platform::Key::Return);
+            wait_until("dropped", || {
+                nav.get_page() == Page::Outbox && back.get_message().contains("Dropped")
+            });
+            assert_eq!(back.get_rows().row_count(), 0);
+
+            runtime.task.abort();
+            let _ = rt.block_on(runtime.task);
+            drop(sim);
+            rt.shutdown_timeout(Duration::from_secs(2));
+            let j = Journal::open(&dir, 1 << 20).unwrap();
+            assert!(j.outbox_list().unwrap().items.is_empty());
+            let state = j.sale(&sale).unwrap();
+            assert!(
+                state.dropped[0].starts_with("supervisor at terminal demo dropped outbox item"),
+                "{:?}",
+                state.dropped
+            );
+            drop(j);
+            let _ = std::fs::remove_dir_all(&dir);
+        });
+    }
 }
