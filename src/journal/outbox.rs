@@ -504,8 +504,9 @@ impl Journal {
         Ok(ops.len())
     }
 
-    /// A person removes an item (`kassa queue drop ID`, after confirming). The journal records
-    /// who dropped what, in the same write that removes the item.
+    /// A person removes an item (`kassa queue drop ID`, or the touchscreen, after confirming).
+    /// The journal records who dropped what, in the same write that removes the item; a dropped
+    /// refund, capture or release also flags its sale, so it is never queued again.
     pub fn drop_item(&self, id: u64, who: &str, now: Millis) -> Result<OutboxItem, JournalError> {
         let item = self.read_item(id)?;
         let sale = match &item.sale {
@@ -523,6 +524,24 @@ impl Journal {
             },
         };
         let mut ops = self.entry_ops(&entry)?;
+        // A dropped call that moves money must stay unmade: without this, start-up recovery
+        // would find its intent unanswered and queue it again. Status checks and recoveries
+        // only ask, so their sale is still resolved at the next start.
+        let moves_money = matches!(
+            item.op,
+            OutboxOp::Refund { .. } | OutboxOp::Capture { .. } | OutboxOp::Release { .. }
+        );
+        if moves_money && item.sale.is_some() {
+            ops.extend(self.entry_ops(&JournalEntry {
+                record: Record::Flagged {
+                    reason: format!(
+                        "{who} dropped the {} from the outbox: it will not be made",
+                        item.op.kind()
+                    ),
+                },
+                ..entry
+            })?);
+        }
         ops.push(Op::remove(TreeId::Outbox, id.to_be_bytes()));
         self.commit(&ops)?;
         Ok(item)

@@ -1015,3 +1015,47 @@ fn a_sale_the_outbox_owns_is_not_recovered_at_start_up() {
     j.drop_item(item.id, "anna", t(D, 2)).unwrap();
     assert_eq!(j.unfinished().unwrap().len(), 2, "dropped: recovered again");
 }
+
+#[test]
+fn a_dropped_refund_is_never_queued_again_at_start_up() {
+    let dir = Dir::new("drop-refund");
+    let j = dir.open();
+    start(&j, t(D, 1), 3, 500);
+    outcome(&j, t(D, 2), 3, approved("r3"));
+    let refund_key = SaleKey::parse("T1-000003-R").unwrap();
+    j.append(&entry(
+        t(D, 3),
+        3,
+        Record::RefundIntent {
+            amount: nok(500),
+            key: refund_key.clone(),
+        },
+    ))
+    .unwrap();
+    assert_eq!(j.unfinished().unwrap().len(), 1, "an unanswered refund");
+    let item = j
+        .enqueue(
+            Some(key(3)),
+            ProviderId::new("mcash"),
+            OutboxOp::Refund {
+                handle: handle("h3"),
+                amount: nok(500),
+                key: refund_key,
+            },
+            t(D, 3),
+        )
+        .unwrap();
+    j.drop_item(item.id, "supervisor at terminal T1", t(D, 4))
+        .unwrap();
+    drop(j);
+    let j = dir.open();
+    assert!(j.unfinished().unwrap().is_empty(), "the drop holds");
+    let sale = j.sale(&key(3)).unwrap();
+    assert!(
+        sale.flags[0].contains("dropped the refund"),
+        "{:?}",
+        sale.flags
+    );
+    assert!(sale.needs_person());
+    assert!(sale.refunded.is_none());
+}
