@@ -28,6 +28,13 @@ pub const NO_DISPLAY_HELP: &str = "Run it on a machine with a display, pick a ba
 SLINT_BACKEND (e.g. SLINT_BACKEND=linuxkms on the device, built with --features kms), or take a \
 payment without a screen: kassa pay --provider mcash --amount 12.50";
 
+/// The device build's advice: there "no display" means Slint's linuxkms backend found no screen
+/// it may draw on. With no seat daemon, kassa opens /dev/dri and /dev/input itself.
+pub const NO_SCREEN_HELP: &str = "On the device: connect the screen, load its KMS driver, and run \
+kassa as a user in the video and input groups (it opens /dev/dri/card* and /dev/input/event* \
+itself); on a desktop, set DISPLAY or WAYLAND_DISPLAY (SLINT_BACKEND=linuxkms forces the device \
+screen); or take a payment without a screen: kassa pay --provider mcash --amount 12.50";
+
 #[derive(Debug, Error)]
 pub enum RunError {
     #[error(
@@ -35,6 +42,16 @@ pub enum RunError {
         help = NO_DISPLAY_HELP
     )]
     NoDisplay,
+    /// The device build (`--features kms`) found no DRM/KMS or framebuffer screen it may use.
+    #[error("kassa run: no display found: {problem}. {help}", help = NO_SCREEN_HELP)]
+    NoScreen { problem: String },
+    /// `SLINT_BACKEND=linuxkms` on a build without the device backend.
+    #[error(
+        "kassa run: SLINT_BACKEND asks for linuxkms, but this build has no linuxkms backend \
+(build it with: cargo build --features kms), and the desktop window failed too ({0}). {help}",
+        help = NO_DISPLAY_HELP
+    )]
+    NoKmsBackend(String),
     #[error("kassa run: cannot open the window ({0}). {help}", help = NO_DISPLAY_HELP)]
     Window(String),
     #[error("{path}: {problems}")]
@@ -123,20 +140,113 @@ fn display_env_present() -> bool {
         .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
 }
 
-/// Opens the window with the platform Slint picks (winit on a desktop, `SLINT_BACKEND`
-/// otherwise), or says plainly why it cannot.
+/// Opens the window with the platform Slint picks (winit on a desktop; in the device build,
+/// linuxkms when winit finds no desktop; or `SLINT_BACKEND`), or says plainly why it cannot.
 pub fn open_window() -> Result<AppWindow, RunError> {
-    match AppWindow::new() {
-        Ok(app) => Ok(app),
-        Err(e) => {
-            let chose_backend = std::env::var_os("SLINT_BACKEND").is_some();
-            if !display_env_present() && !chose_backend {
-                Err(RunError::NoDisplay)
-            } else {
-                Err(RunError::Window(e.to_string()))
+    let e = match AppWindow::new() {
+        Ok(app) => return Ok(app),
+        Err(e) => e.to_string(),
+    };
+    let backend = std::env::var_os("SLINT_BACKEND")
+        .map(|b| b.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let wants_kms = backend.starts_with("linuxkms");
+    let no_desktop = !display_env_present() && backend.is_empty();
+    if cfg!(feature = "kms") && (no_desktop || wants_kms) {
+        return Err(RunError::NoScreen {
+            problem: kms_problem(&probe_kms(), &e),
+        });
+    }
+    if no_desktop {
+        Err(RunError::NoDisplay)
+    } else if wants_kms {
+        Err(RunError::NoKmsBackend(e))
+    } else {
+        Err(RunError::Window(e))
+    }
+}
+
+/// What the device files say: each `/dev/dri/card*` and `/dev/fb0`, opened for reading and
+/// writing as Slint's linuxkms backend opens them (`NotFound` for a missing `/dev/fb0`).
+struct KmsProbe {
+    cards: Vec<(PathBuf, std::io::Result<()>)>,
+    fb0: std::io::Result<()>,
+}
+
+fn probe_kms() -> KmsProbe {
+    let open = |p: &Path| {
+        std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(p)
+            .map(drop)
+    };
+    let mut cards: Vec<PathBuf> = std::fs::read_dir("/dev/dri")
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with("card"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    cards.sort();
+    KmsProbe {
+        cards: cards
+            .into_iter()
+            .map(|c| {
+                let r = open(&c);
+                (c, r)
+            })
+            .collect(),
+        fb0: open(Path::new("/dev/fb0")),
+    }
+}
+
+/// Names why the linuxkms backend found no screen. Slint's own error lists every renderer and
+/// all ten framebuffers it tried, which buries the one line that matters; it is kept (minus the
+/// "No such file" lines) only when the device files look usable.
+fn kms_problem(probe: &KmsProbe, slint_error: &str) -> String {
+    use std::io::ErrorKind::{NotFound, PermissionDenied};
+    let denied: Vec<String> = probe
+        .cards
+        .iter()
+        .filter(|(_, r)| r.as_ref().is_err_and(|e| e.kind() == PermissionDenied))
+        .map(|(c, _)| c.display().to_string())
+        .collect();
+    if !probe.cards.is_empty() && denied.len() == probe.cards.len() {
+        return format!(
+            "no permission to open {} (add this user to the video group)",
+            denied.join(", ")
+        );
+    }
+    if probe.cards.is_empty() {
+        match &probe.fb0 {
+            Err(e) if e.kind() == NotFound => {
+                return "no DRM device (/dev/dri/card* does not exist) and no framebuffer \
+(/dev/fb0 does not exist)"
+                    .into();
             }
+            Err(e) if e.kind() == PermissionDenied => {
+                return "no DRM device (/dev/dri/card* does not exist) and no permission to \
+open /dev/fb0 (add this user to the video group)"
+                    .into();
+            }
+            _ => {}
         }
     }
+    let detail: Vec<&str> = slint_error
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.contains("No such file or directory"))
+        .collect();
+    format!(
+        "Slint's linuxkms backend could not use the screen (is one connected?): {}",
+        detail.join("; ")
+    )
 }
 
 /// Connects a window to a running terminal: keys and taps go to the core, views come back.
@@ -207,4 +317,90 @@ pub fn run(config: Option<&Path>) -> Result<(), RunError> {
     runtime.task.abort();
     let _ = tokio.block_on(runtime.task);
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Error, ErrorKind};
+
+    /// What Slint 1.18.1 said on a machine with neither /dev/dri nor /dev/fb*.
+    const SLINT_NO_DEVICES: &str = "Could not initialize any renderer for LinuxKMS backend.
+Error from Software renderer: Could not initialize software display.
+Error using DRM dumb buffers: Could not create an egl display
+Error using legacy framebuffer: Could not open any legacy framebuffers.
+Error using /dev/fb0: Error opening device /dev/fb0: No such file or directory (os error 2)
+No renderers configured.";
+
+    fn gone() -> std::io::Result<()> {
+        Err(Error::from(ErrorKind::NotFound))
+    }
+
+    fn denied() -> std::io::Result<()> {
+        Err(Error::from(ErrorKind::PermissionDenied))
+    }
+
+    #[test]
+    fn no_devices_at_all_is_named_as_such() {
+        let probe = KmsProbe {
+            cards: vec![],
+            fb0: gone(),
+        };
+        let p = kms_problem(&probe, SLINT_NO_DEVICES);
+        assert!(p.contains("no DRM device"), "{p}");
+        assert!(p.contains("/dev/fb0 does not exist"), "{p}");
+        assert!(
+            !p.contains("fb0: Error"),
+            "Slint's list is not repeated: {p}"
+        );
+    }
+
+    #[test]
+    fn a_card_this_user_may_not_open_names_the_group() {
+        let probe = KmsProbe {
+            cards: vec![(PathBuf::from("/dev/dri/card0"), denied())],
+            fb0: gone(),
+        };
+        let p = kms_problem(&probe, "Error opening DRM device");
+        assert!(p.contains("no permission to open /dev/dri/card0"), "{p}");
+        assert!(p.contains("video group"), "{p}");
+    }
+
+    #[test]
+    fn only_a_framebuffer_without_permission_names_the_group() {
+        let probe = KmsProbe {
+            cards: vec![],
+            fb0: denied(),
+        };
+        let p = kms_problem(&probe, SLINT_NO_DEVICES);
+        assert!(p.contains("no permission to open /dev/fb0"), "{p}");
+    }
+
+    #[test]
+    fn a_usable_card_keeps_slints_reason_without_the_missing_files() {
+        let probe = KmsProbe {
+            cards: vec![(PathBuf::from("/dev/dri/card1"), Ok(()))],
+            fb0: gone(),
+        };
+        let p = kms_problem(&probe, "Could not initialize\nNo connected outputs found\n");
+        assert!(p.contains("No connected outputs found"), "{p}");
+        assert!(p.contains("is one connected?"), "{p}");
+    }
+
+    #[test]
+    fn the_device_message_says_what_to_do() {
+        let e = RunError::NoScreen {
+            problem: "no DRM device".into(),
+        };
+        let t = e.to_string();
+        for needle in [
+            "no display found",
+            "video and input groups",
+            "SLINT_BACKEND",
+            "kassa pay",
+        ] {
+            assert!(t.contains(needle), "{needle}: {t}");
+        }
+        assert_eq!(e.exit_code(), 2);
+    }
 }
