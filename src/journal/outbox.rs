@@ -13,7 +13,7 @@ use super::envelope;
 use super::store::{Damage, Journal, Op, TreeId};
 use crate::core::Millis;
 use crate::core::provider::{Operation, PaymentHandle, ProviderId};
-use crate::core::record::{JournalEntry, Record};
+use crate::core::record::{JournalEntry, Outcome, Record};
 use crate::core::sale::{SaleKey, SaleRequest};
 use crate::core::view::{OutboxRow, OutboxSummary};
 use crate::money::{Money, MoneyError};
@@ -558,9 +558,9 @@ impl Journal {
         check_queue_limits(amount, &items, limits, now).map_err(JournalError::Limit)
     }
 
-    /// Queued pushes older than `max_age_ms` become dead ("too old to send"), so the worker never
-    /// sends a payment request to a customer who left long ago. Returns them so the runtime can
-    /// record each sale's outcome.
+    /// Queued pushes older than `max_age_ms` are never sent (the customer left long ago): each
+    /// sale is journaled `Expired` and its item removed, in one write. Returns them, with why in
+    /// `last_error`, so the worker can tell the core and `kassa queue sync` can show them.
     pub fn expire_queued(
         &self,
         limits: &QueueLimits,
@@ -573,12 +573,24 @@ impl Journal {
                 && item.state == OutboxState::Pending
                 && now.saturating_sub(item.created_at) > limits.max_age_ms
             {
-                item.state = OutboxState::Dead;
                 item.last_error = Some(format!(
                     "queued for more than {} s while offline: not sent",
                     limits.max_age_ms / 1000
                 ));
-                ops.push(Self::item_op(&item)?);
+                // The sale ends `Expired` and the item leaves, in one write: nothing was sent,
+                // so nothing is left for a person to retry or drop.
+                if let Some(sale) = &item.sale {
+                    ops.extend(self.entry_ops(&JournalEntry {
+                        at: now,
+                        sale: sale.clone(),
+                        provider: item.provider.clone(),
+                        record: Record::Outcome {
+                            outcome: Outcome::Expired,
+                            late: false,
+                        },
+                    })?);
+                }
+                ops.push(Op::remove(TreeId::Outbox, item.id.to_be_bytes()));
                 expired.push(item);
             }
         }

@@ -779,7 +779,8 @@ fn queued_push_sales_respect_amount_total_and_age_limits() {
         j.check_queue_limits(Money::from_minor(1, Currency::LYD), &limits, now),
         Err(JournalError::Limit(LimitError::Money(_)))
     ));
-    // An hour later both are too old to send: they expire (dead, with why) and stop counting.
+    // An hour later both are too old to send: they expire (with why), their sales end Expired
+    // and they leave the outbox, so they stop counting and wait for nobody.
     let later = now + 3_600_000;
     assert!(j.expire_queued(&limits, now).unwrap().is_empty());
     let expired = j.expire_queued(&limits, later).unwrap();
@@ -792,6 +793,11 @@ fn queued_push_sales_respect_amount_total_and_age_limits() {
             .contains("not sent")
     );
     assert!(j.due(later).unwrap().is_empty());
+    assert!(j.outbox_list().unwrap().items.is_empty());
+    for item in &expired {
+        let sale = j.sale(item.sale.as_ref().unwrap()).unwrap();
+        assert_eq!(sale.outcome, Some(Outcome::Expired));
+    }
     assert!(j.check_queue_limits(nok(10_000), &limits, later).is_ok());
 }
 

@@ -372,23 +372,7 @@ impl OutboxWorker {
         let limits = self.limits;
         let expired = self
             .journal
-            .with_journal(move |j| {
-                let expired = j.expire_queued(&limits, now)?;
-                for item in &expired {
-                    if let Some(sale) = &item.sale {
-                        j.append(&JournalEntry {
-                            at: now,
-                            sale: sale.clone(),
-                            provider: item.provider.clone(),
-                            record: Record::Outcome {
-                                outcome: Outcome::Expired,
-                                late: false,
-                            },
-                        })?;
-                    }
-                }
-                Ok(expired)
-            })
+            .with_journal(move |j| j.expire_queued(&limits, now))
             .await?;
         let due: Vec<OutboxItem> = self
             .journal

@@ -465,6 +465,13 @@ async fn queued_pushes_respect_the_limits_once_per_sale_and_expire_unsent() {
     assert_eq!(s.round().await, vec![Tried::Expired]);
     assert_eq!(s.calls("start"), 0);
     assert_eq!(outcomes(&s.sale(6).await), Some(Outcome::Expired));
+    assert!(
+        s.items()
+            .await
+            .iter()
+            .all(|i| i.sale.as_ref() != Some(&key(6))),
+        "an expired push leaves the outbox: nothing for a person to do"
+    );
     assert!(s.drain_events().iter().any(|e| matches!(
         e,
         Event::OutboxDone {
