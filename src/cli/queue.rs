@@ -208,6 +208,7 @@ fn tried_text(tried: &Tried) -> String {
         Tried::Retry { error } => format!("failed, will retry: {error}"),
         Tried::Dead { error } => format!("failed for good, now dead: {error}"),
         Tried::Expired => "too old to send: not sent, the sale ended expired".into(),
+        Tried::Refused { error } => format!("refused, the sale ended not paid: {error}"),
     }
 }
 
@@ -268,7 +269,7 @@ async fn sync(
                 let slot = match p.tried {
                     Tried::Done | Tried::Continues => 0,
                     Tried::Retry { .. } => 1,
-                    Tried::Dead { .. } => 2,
+                    Tried::Dead { .. } | Tried::Refused { .. } => 2,
                     Tried::Expired => 3,
                 };
                 tally[slot] += 1;
@@ -279,7 +280,7 @@ async fn sync(
     say(
         out,
         &format!(
-            "{} sent, {} to retry, {} dead, {} expired",
+            "{} sent, {} to retry, {} dead or refused, {} expired",
             tally[0], tally[1], tally[2], tally[3]
         ),
     )

@@ -123,6 +123,8 @@ pub enum Tried {
     Dead { error: String },
     /// A queued push too old to send: the sale ended `Expired`.
     Expired,
+    /// A queued push the provider refused: no payment exists, the sale ended `Failed`.
+    Refused { error: String },
 }
 
 /// One step of a round, for a progress bar.
@@ -568,6 +570,18 @@ impl OutboxWorker {
             Ok(a) => a,
             Err(f) => {
                 return match f.kind {
+                    // As when online: a refused start created no payment, so the sale is over
+                    // and nothing waits for a person. (Refused credentials can be fixed: dead.)
+                    FailureKind::Rejected if matches!(item.op, OutboxOp::QueuedPush { .. }) => {
+                        Decision {
+                            tried: Tried::Refused {
+                                error: f.to_string(),
+                            },
+                            ..done(vec![outcome(Outcome::Failed {
+                                reason: format!("The provider refused the sale: {f}"),
+                            })])
+                        }
+                    }
                     FailureKind::Rejected | FailureKind::Auth => dead(f.to_string(), true),
                     FailureKind::InDoubt => match &item.op {
                         // The push may have arrived: from now on, only ask about it.

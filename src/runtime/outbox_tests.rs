@@ -777,3 +777,40 @@ async fn a_person_retries_and_drops_items_through_the_running_worker() {
     assert!(sale.refunded.is_none());
     task.abort();
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_queued_push_the_provider_refuses_ends_not_paid_and_leaves_the_outbox() {
+    let mut s = setup("refused-push", 1);
+    let request = push_request(14, 500);
+    s.start_intent(&request).await;
+    s.fake
+        .state
+        .lock()
+        .unwrap()
+        .fail_next
+        .push_back(Failure::new(FailureKind::Rejected, "unknown phone number").with_code("404"));
+    s.enqueue(14, OutboxOp::QueuedPush { request }).await;
+    let tried = s.round().await;
+    assert!(
+        matches!(&tried[..], [Tried::Refused { error }] if error.contains("unknown phone")),
+        "{tried:?}"
+    );
+    assert!(s.items().await.is_empty());
+    let sale = s.sale(14).await;
+    assert!(
+        matches!(&sale.outcome, Some(Outcome::Failed { reason }) if reason.contains("unknown phone")),
+        "{:?}",
+        sale.outcome
+    );
+    assert!(sale.flags.is_empty() && !sale.needs_person());
+    assert!(s.drain_events().iter().any(|e| matches!(
+        e,
+        Event::OutboxDone {
+            record: Record::Outcome {
+                outcome: Outcome::Failed { .. },
+                ..
+            },
+            ..
+        }
+    )));
+}
