@@ -14,7 +14,10 @@
 //!   sale `Failed`: it never arrived, nothing was charged;
 //! - a lost answer to a queued push becomes a recovery: a push is never sent twice blindly;
 //! - a transient failure is retried after [`backoff`]; a permanent one (refused, credentials,
-//!   an unknown payment) makes the item dead and flags its sale for a person.
+//!   an unknown payment) makes the item dead and flags its sale for a person, except a queued
+//!   push the provider refuses: no payment exists, so its sale ends `Failed` like online;
+//! - a queued push too old to send ends its sale `Expired` and leaves the outbox;
+//! - a person's retry or drop (touchscreen) is carried out between two calls.
 //!
 //! Each change is told to the core (`OutboxDone`, `OutboxChanged`) and the network state it
 //! shows (`Connectivity`): a transient failure means offline, any answer means online. When the
