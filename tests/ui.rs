@@ -120,6 +120,75 @@ mod screens {
         });
     }
 
+    /// Runs of exactly `rgb` down the column at `x`, as (first row, length), ignoring runs
+    /// shorter than 8 px (text anti-aliasing, borders).
+    fn runs_down(frame: &kassa::ui::headless::Frame, x: u32, rgb: (u8, u8, u8)) -> Vec<(u32, u32)> {
+        let mut runs = Vec::new();
+        let mut start = None;
+        for y in 0..=frame.height {
+            let hit = y < frame.height && {
+                let i = ((y * frame.width + x) * 3) as usize;
+                (frame.rgb[i], frame.rgb[i + 1], frame.rgb[i + 2]) == rgb
+            };
+            match (hit, start) {
+                (true, None) => start = Some(y),
+                (false, Some(s)) => {
+                    if y - s >= 8 {
+                        runs.push((s, y - s));
+                    }
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+        runs
+    }
+
+    /// The keypad keys are at least 9 mm high on a 7-inch panel at 800x480 and at 1280x720,
+    /// measured on the rendered amount page (key faces are `Theme.surface`; a key's 1 px
+    /// border on each side counts).
+    #[test]
+    fn keypad_keys_are_at_least_9_mm_on_a_7_inch_panel() {
+        const SURFACE: (u8, u8, u8) = (0x1e, 0x29, 0x3b);
+        on_ui(|| {
+            let (_, amount) = samples::all()
+                .into_iter()
+                .find(|(name, _)| name.ends_with("-amount"))
+                .unwrap();
+            for (w, h) in [(800u32, 480u32), (1280, 720)] {
+                let window = OffscreenWindow::new(w, h).unwrap();
+                Filler::new().fill(&window.app, &amount, samples::NOW);
+                let frame = window.render();
+                let px_per_mm = f64::from(w * w + h * h).sqrt() / (7.0 * 25.4);
+                let min = (9.0 * px_per_mm).ceil() as u32;
+                // A column of four plain keys (1 4 7 C has a tinted C): scan the right half for
+                // a line that crosses four key faces below the status bar.
+                let keys = (w / 2..w)
+                    .step_by((w / 80) as usize)
+                    .map(|x| {
+                        runs_down(&frame, x, SURFACE)
+                            .into_iter()
+                            .filter(|(y, _)| *y > h / 10)
+                            .collect::<Vec<_>>()
+                    })
+                    // Equal runs: the line misses every digit glyph.
+                    .find(|runs| {
+                        runs.len() == 4 && {
+                            let lens = runs.iter().map(|r| r.1);
+                            lens.clone().max().unwrap_or(0) - lens.min().unwrap_or(0) <= 3
+                        }
+                    })
+                    .unwrap_or_else(|| panic!("no column of four keys at {w}x{h}"));
+                for (y, len) in keys {
+                    assert!(
+                        len + 2 >= min,
+                        "a key at row {y} is {len} px high at {w}x{h}; 9 mm is {min} px"
+                    );
+                }
+            }
+        });
+    }
+
     #[test]
     fn kassa_screens_writes_a_png_per_screen() {
         let dir = std::env::temp_dir().join(format!("kassa-screens-{}", std::process::id()));
