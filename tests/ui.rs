@@ -289,11 +289,64 @@ mod interaction {
     use super::on_ui;
     use kassa::config::Config;
     use kassa::core::view::{Screen, Waiting};
-    use kassa::runtime::Clock;
-    use kassa::sim::{CustomerAction, ProviderSim, SimOptions, Simulator};
+    use kassa::runtime::{Clock, Runtime};
+    use kassa::sim::{CustomerAction, ProviderSim, RunningSim, SimOptions, Simulator};
     use kassa::ui::headless::{OffscreenWindow, pump};
     use kassa::ui::{Nav, Page, ResultLook, Sale};
     use slint::{ComponentHandle, Model};
+    use std::path::PathBuf;
+
+    /// The demo terminal's parts for a window test: a tokio runtime, the simulator, and the demo
+    /// config with its journal in a fresh folder of its own.
+    struct Demo {
+        rt: tokio::runtime::Runtime,
+        sim: RunningSim,
+        config: Config,
+        dir: PathBuf,
+    }
+
+    impl Demo {
+        fn new(name: &str) -> Demo {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            let sim = rt
+                .block_on(Simulator::start(
+                    "127.0.0.1:0".parse().unwrap(),
+                    SimOptions::default(),
+                ))
+                .unwrap();
+            let mut config = Config::demo(sim.root_url());
+            let dir = std::env::temp_dir().join(format!("kassa-ui-{name}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            config.storage.path = dir.clone();
+            Demo {
+                rt,
+                sim,
+                config,
+                dir,
+            }
+        }
+
+        /// The terminal as `kassa run` starts it, over this config.
+        fn start(&self) -> Runtime {
+            self.rt
+                .block_on(kassa::ui::run::start_terminal(&self.config))
+                .unwrap()
+        }
+
+        /// Stops the terminal (releasing its journal) and the simulator; returns the journal's
+        /// folder for the test to read and remove.
+        fn stop(self, runtime: Runtime) -> PathBuf {
+            runtime.task.abort();
+            let _ = self.rt.block_on(runtime.task);
+            drop(self.sim);
+            self.rt.shutdown_timeout(Duration::from_secs(2));
+            self.dir
+        }
+    }
 
     fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
         let start = Instant::now();
@@ -310,25 +363,10 @@ mod interaction {
     #[test]
     fn a_whole_sale_through_the_window_callbacks() {
         on_ui(|| {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
-            let sim = rt
-                .block_on(Simulator::start(
-                    "127.0.0.1:0".parse().unwrap(),
-                    SimOptions::default(),
-                ))
-                .unwrap();
-            let mut config = Config::demo(sim.root_url());
-            let dir = std::env::temp_dir().join(format!("kassa-ui-sale-{}", std::process::id()));
-            let _ = std::fs::remove_dir_all(&dir);
-            config.storage.path = dir.clone();
-            config.terminal.poll_interval_ms = 100;
-            let runtime = rt
-                .block_on(kassa::ui::run::start_terminal(&config))
-                .unwrap();
+            let mut demo = Demo::new("sale");
+            demo.config.terminal.poll_interval_ms = 100;
+            let sim = &demo.sim;
+            let runtime = demo.start();
 
             let window = OffscreenWindow::new(800, 480).unwrap();
             let _timer = kassa::ui::run::attach(&window.app, &runtime.handle, Clock::system());
@@ -394,10 +432,7 @@ mod interaction {
             wait_until("amount entry again", || nav.get_page() == Page::Amount);
             assert_eq!(sale.get_amount(), "0.00");
 
-            runtime.task.abort();
-            let _ = rt.block_on(runtime.task);
-            drop(sim);
-            rt.shutdown_timeout(Duration::from_secs(2));
+            let dir = demo.stop(runtime);
             let _ = std::fs::remove_dir_all(&dir);
         });
     }
@@ -414,25 +449,11 @@ mod interaction {
         use kassa::ui::Back;
 
         on_ui(|| {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
-            let sim = rt
-                .block_on(Simulator::start(
-                    "127.0.0.1:0".parse().unwrap(),
-                    SimOptions::default(),
-                ))
-                .unwrap();
-            let mut config = Config::demo(sim.root_url());
-            let dir = std::env::temp_dir().join(format!("kassa-ui-outbox-{}", std::process::id()));
-            let _ = std::fs::remove_dir_all(&dir);
-            config.storage.path = dir.clone();
+            let demo = Demo::new("outbox");
             // A refund the provider refused for good, from an earlier session.
             let sale = SaleKey::new("demo", 900).unwrap();
             let id = {
-                let j = Journal::open(&dir, 1 << 20).unwrap();
+                let j = Journal::open(&demo.dir, 1 << 20).unwrap();
                 let now = Clock::system().now();
                 let item = j
                     .enqueue(
@@ -450,9 +471,7 @@ mod interaction {
                     .unwrap();
                 item.id
             };
-            let runtime = rt
-                .block_on(kassa::ui::run::start_terminal(&config))
-                .unwrap();
+            let runtime = demo.start();
             let window = OffscreenWindow::new(800, 480).unwrap();
             let _timer = kassa::ui::run::attach(&window.app, &runtime.handle, Clock::system());
             let app = &window.app;
@@ -515,10 +534,7 @@ mod interaction {
             });
             assert_eq!(back.get_rows().row_count(), 0);
 
-            runtime.task.abort();
-            let _ = rt.block_on(runtime.task);
-            drop(sim);
-            rt.shutdown_timeout(Duration::from_secs(2));
+            let dir = demo.stop(runtime);
             let j = Journal::open(&dir, 1 << 20).unwrap();
             assert!(j.outbox_list().unwrap().items.is_empty());
             let state = j.sale(&sale).unwrap();
