@@ -446,7 +446,7 @@ mod interaction {
         use kassa::core::sale::SaleKey;
         use kassa::journal::{Journal, OutboxOp};
         use kassa::money::{Currency, Money};
-        use kassa::ui::Back;
+        use kassa::ui::{Back, MessageTone};
 
         on_ui(|| {
             let demo = Demo::new("outbox");
@@ -516,6 +516,7 @@ mod interaction {
             wait_until("the retry answered", || {
                 back.get_message().contains("due now")
             });
+            assert_eq!(back.get_message_tone(), MessageTone::Info);
             // The retried refund is refused again (the simulator has no such payment).
             wait_until("tried again", || {
                 back.get_rows()
@@ -532,6 +533,11 @@ mod interaction {
             wait_until("dropped", || {
                 nav.get_page() == Page::Outbox && back.get_message().contains("Dropped")
             });
+            assert_eq!(
+                back.get_message_tone(),
+                MessageTone::Info,
+                "a done drop is news, not an error"
+            );
             assert_eq!(back.get_rows().row_count(), 0);
 
             let dir = demo.stop(runtime);

@@ -17,7 +17,7 @@ use super::resume::{Left, Resume};
 use super::sale::{
     Capture, CardNumber, Flow, InvoiceNumber, Msisdn, PaymentCode, SaleKey, SaleRequest,
 };
-use super::view::{Field, OutboxSummary, SaleRow, Screen, StatusBar, Tile, View, Waiting};
+use super::view::{Field, Notice, OutboxSummary, SaleRow, Screen, StatusBar, Tile, View, Waiting};
 use super::{Millis, Mode, Settings};
 use crate::money::Money;
 
@@ -151,12 +151,12 @@ enum State {
         error: Option<String>,
     },
     Menu {
-        message: Option<String>,
+        message: Option<Notice>,
     },
     History,
     SaleDetail {
         sale: SaleKey,
-        message: Option<String>,
+        message: Option<Notice>,
     },
     RefundConfirm {
         sale: SaleKey,
@@ -166,13 +166,13 @@ enum State {
     },
     Report,
     Outbox {
-        message: Option<String>,
+        message: Option<Notice>,
     },
     /// One outbox item, by id; `confirm_drop` once the supervisor asked to drop it.
     OutboxItem {
         id: u64,
         confirm_drop: bool,
-        message: Option<String>,
+        message: Option<Notice>,
     },
     SettingsScreen,
     Diagnostics,
@@ -742,7 +742,7 @@ impl Terminal {
                     message: None,
                 },
                 None => State::Menu {
-                    message: Some("No approved sale to refund".into()),
+                    message: Some(Notice::problem("No approved sale to refund")),
                 },
             },
             1 => State::History,
@@ -1701,7 +1701,7 @@ impl Terminal {
         if !self.can_refund(&sale) || self.journal_failing {
             return State::SaleDetail {
                 sale,
-                message: Some("This sale cannot be refunded now".into()),
+                message: Some(Notice::problem("This sale cannot be refunded now")),
             };
         }
         let (Some(row), Some((handle, provider))) =
@@ -1717,7 +1717,7 @@ impl Terminal {
             Err(_) => {
                 return State::SaleDetail {
                     sale,
-                    message: Some("This sale's key is too long to refund".into()),
+                    message: Some(Notice::problem("This sale's key is too long to refund")),
                 };
             }
         };
@@ -1832,14 +1832,14 @@ impl Terminal {
                 if let Some(row) = self.row_mut(&sale) {
                     row.refunded = Some(reference.clone());
                 }
-                format!("Refunded. Reference {reference}")
+                Notice::done(format!("Refunded. Reference {reference}"))
             }
             Err(f) if f.kind == FailureKind::Rejected || f.kind == FailureKind::Auth => {
-                format!("The provider refused the refund: {f}")
+                Notice::problem(format!("The provider refused the refund: {f}"))
             }
-            Err(f) if f.kind == FailureKind::Transient => {
-                format!("Could not reach the provider, nothing was refunded: {f}")
-            }
+            Err(f) if f.kind == FailureKind::Transient => Notice::problem(format!(
+                "Could not reach the provider, nothing was refunded: {f}"
+            )),
             other => {
                 let detail = match other {
                     Err(f) => f.to_string(),
@@ -1854,7 +1854,9 @@ impl Terminal {
                         reason: reason.clone(),
                     },
                 ));
-                format!("{reason}. Flagged for a person: do not refund in cash")
+                Notice::problem(format!(
+                    "{reason}. Flagged for a person: do not refund in cash"
+                ))
             }
         };
         if matches!(&self.state, State::Refunding { sale: s } if *s == sale) {
@@ -1965,8 +1967,9 @@ impl Terminal {
                 digits: pin.len(),
                 error: error.clone(),
             },
-            State::Menu { .. } => Screen::Menu {
+            State::Menu { message } => Screen::Menu {
                 items: self.menu_items(),
+                message: message.clone(),
             },
             State::History => Screen::History {
                 rows: self.history_rows(),
@@ -2000,6 +2003,7 @@ impl Terminal {
                     Ok(report) => Screen::Report(report),
                     Err(_) => Screen::Menu {
                         items: self.menu_items(),
+                        message: Some(Notice::problem("The report could not be built")),
                     },
                 }
             }

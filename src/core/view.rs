@@ -21,6 +21,47 @@ pub struct StatusBar {
     pub storage_failing: bool,
 }
 
+/// A line a supervisor page shows about what just happened. Its tone picks the colour, so news
+/// ("Dropped #3") never reads as an error and a refusal never reads as news.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    pub tone: Tone,
+    pub text: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Tone {
+    /// Plain information: what is under way, what a page holds.
+    Info,
+    /// Something the person asked for was done (a refund confirmed).
+    Done,
+    /// Something was refused, failed, or cannot be undone: read before going on.
+    Problem,
+}
+
+impl Notice {
+    pub fn info(text: impl Into<String>) -> Notice {
+        Notice {
+            tone: Tone::Info,
+            text: text.into(),
+        }
+    }
+
+    pub fn done(text: impl Into<String>) -> Notice {
+        Notice {
+            tone: Tone::Done,
+            text: text.into(),
+        }
+    }
+
+    pub fn problem(text: impl Into<String>) -> Notice {
+        Notice {
+            tone: Tone::Problem,
+            text: text.into(),
+        }
+    }
+}
+
 /// The outbox as the terminal shows it: exact counts, and the first items in queue order.
 #[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct OutboxSummary {
@@ -164,6 +205,7 @@ pub enum Screen {
     },
     Menu {
         items: Vec<String>,
+        message: Option<Notice>,
     },
     History {
         rows: Vec<SaleRow>,
@@ -171,7 +213,7 @@ pub enum Screen {
     SaleDetail {
         row: SaleRow,
         can_refund: bool,
-        message: Option<String>,
+        message: Option<Notice>,
     },
     RefundConfirm {
         row: SaleRow,
@@ -182,13 +224,13 @@ pub enum Screen {
     Report(DayReport),
     Outbox {
         summary: OutboxSummary,
-        message: Option<String>,
+        message: Option<Notice>,
     },
     /// One outbox item: retry it now (Enter) or drop it (Clear, then Enter to confirm).
     OutboxItem {
         row: OutboxRow,
         confirm_drop: bool,
-        message: Option<String>,
+        message: Option<Notice>,
     },
     Settings {
         rows: Vec<(String, String)>,

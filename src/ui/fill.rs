@@ -8,11 +8,11 @@ use slint::{Color, ComponentHandle, Image, ModelRc, SharedString, VecModel};
 use super::model::{Look, PageKind, Rgb, RowModel, UiModel, WaitLook};
 use super::qr;
 use super::{
-    AppWindow, Back, BarData, FieldData, Nav, Page, ResultLook, RowData, Sale, Status, TileData,
-    WaitKind,
+    AppWindow, Back, BarData, FieldData, MessageTone, Nav, Page, ResultLook, RowData, Sale, Status,
+    TileData, WaitKind,
 };
 use crate::core::Millis;
-use crate::core::view::View;
+use crate::core::view::{Tone, View};
 
 fn color(c: Rgb) -> Color {
     Color::from_rgb_u8(c.0, c.1, c.2)
@@ -158,6 +158,11 @@ impl Filler {
         back.set_menu(model(m.menu.iter().map(|i| s(i)).collect()));
         back.set_rows(rows(&m.rows));
         back.set_message(s(&m.message));
+        back.set_message_tone(match m.message_tone {
+            Tone::Info => MessageTone::Info,
+            Tone::Done => MessageTone::Done,
+            Tone::Problem => MessageTone::Problem,
+        });
         back.set_can_refund(m.can_refund);
         back.set_action(s(&m.action));
         back.set_second_action(s(&m.second_action));

@@ -7,7 +7,7 @@
 use crate::core::Millis;
 use crate::core::record::Outcome;
 use crate::core::report::DayReport;
-use crate::core::view::{Field, SaleRow, Screen, View, Waiting};
+use crate::core::view::{Field, Notice, SaleRow, Screen, Tone, View, Waiting};
 use crate::money::Money;
 
 /// Which page is shown (mirrors the `Page` enum of `ui/adapters.slint`).
@@ -123,6 +123,8 @@ pub struct UiModel {
     pub menu: Vec<String>,
     pub rows: Vec<RowModel>,
     pub message: String,
+    /// How the message is drawn: plain, done (green) or a problem (red).
+    pub message_tone: Tone,
     pub can_refund: bool,
     /// The page's main button (sends Enter).
     pub action: String,
@@ -136,6 +138,13 @@ pub struct UiModel {
 }
 
 impl UiModel {
+    fn notice(&mut self, notice: Option<Notice>) {
+        if let Some(n) = notice {
+            self.message = n.text;
+            self.message_tone = n.tone;
+        }
+    }
+
     fn empty(view: &View, now: Millis) -> UiModel {
         let s = &view.status;
         UiModel {
@@ -169,6 +178,7 @@ impl UiModel {
             menu: Vec::new(),
             rows: Vec::new(),
             message: String::new(),
+            message_tone: Tone::Info,
             can_refund: false,
             action: String::new(),
             second_action: String::new(),
@@ -566,7 +576,8 @@ pub fn model(view: &View, now: Millis) -> UiModel {
             m.provider = provider.clone();
             result(&mut m, view, outcome, *late_approval, *refund_offered);
         }
-        Screen::Menu { items } => {
+        Screen::Menu { items, message } => {
+            m.notice(message.clone());
             m.page = PageKind::Menu;
             m.menu = items.clone();
         }
@@ -584,7 +595,7 @@ pub fn model(view: &View, now: Millis) -> UiModel {
             m.title = format!("Sale {}", row.key);
             m.rows = detail_rows(row);
             m.can_refund = *can_refund;
-            m.message = message.clone().unwrap_or_default();
+            m.notice(message.clone());
             if *can_refund {
                 m.action = "Refund…".into();
             }
@@ -609,14 +620,12 @@ pub fn model(view: &View, now: Millis) -> UiModel {
             m.page = PageKind::Report;
             report(&mut m, r);
         }
-        Screen::Outbox { summary, message } => {
-            outbox::list(&mut m, summary, message.as_deref(), now)
-        }
+        Screen::Outbox { summary, message } => outbox::list(&mut m, summary, message.as_ref(), now),
         Screen::OutboxItem {
             row,
             confirm_drop,
             message,
-        } => outbox::item(&mut m, row, *confirm_drop, message.as_deref(), now),
+        } => outbox::item(&mut m, row, *confirm_drop, message.as_ref(), now),
         Screen::Settings { rows } => rows_page(&mut m, PageKind::Settings, "Settings", rows),
         Screen::Diagnostics { rows } => {
             rows_page(&mut m, PageKind::Diagnostics, "Diagnostics", rows)

@@ -7,7 +7,7 @@ use crate::core::record::Outcome;
 use crate::core::report::DayReport;
 use crate::core::sale::{Msisdn, SaleKey};
 use crate::core::view::{
-    Field, OutboxRow, OutboxSummary, SaleRow, Screen, StatusBar, Tile, View, Waiting,
+    Field, Notice, OutboxRow, OutboxSummary, SaleRow, Screen, StatusBar, Tile, View, Waiting,
 };
 use crate::money::{Currency, Money};
 
@@ -305,6 +305,7 @@ pub fn all() -> Vec<(String, View)> {
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
+                message: None,
             },
         ),
         ("history", Screen::History { rows: history() }),
@@ -369,6 +370,15 @@ pub fn all() -> Vec<(String, View)> {
                     ("Outbox".into(), "2 pending, 1 dead".into()),
                     ("mCASH".into(), "reachable".into()),
                 ],
+            },
+        ),
+        // Last so that the earlier file names stay put: a refund the provider confirmed.
+        (
+            "sale-refunded",
+            Screen::SaleDetail {
+                row: history()[2].clone(),
+                can_refund: false,
+                message: Some(Notice::done("Refunded. Reference RF-19A")),
             },
         ),
     ];

@@ -6,10 +6,10 @@
 
 use super::{State, Terminal};
 use crate::core::event::{Effect, Key, OutboxCommand, Signal};
-use crate::core::view::{OutboxSummary, Screen};
+use crate::core::view::{Notice, OutboxSummary, Screen};
 
 impl Terminal {
-    pub(super) fn key_outbox(&mut self, message: Option<String>, key: Key) -> State {
+    pub(super) fn key_outbox(&mut self, message: Option<Notice>, key: Key) -> State {
         match key {
             Key::Digit(d) if d >= 1 => self.choose_outbox(usize::from(d - 1), message),
             Key::Cancel | Key::Menu => State::Menu { message: None },
@@ -17,7 +17,7 @@ impl Terminal {
         }
     }
 
-    pub(super) fn choose_outbox(&mut self, i: usize, message: Option<String>) -> State {
+    pub(super) fn choose_outbox(&mut self, i: usize, message: Option<Notice>) -> State {
         match self.outbox.items.get(i) {
             Some(row) => State::OutboxItem {
                 id: row.id,
@@ -32,7 +32,7 @@ impl Terminal {
         &mut self,
         id: u64,
         confirm_drop: bool,
-        message: Option<String>,
+        message: Option<Notice>,
         key: Key,
         fx: &mut Vec<Effect>,
     ) -> State {
@@ -63,7 +63,7 @@ impl Terminal {
                 State::OutboxItem {
                     id,
                     confirm_drop: false,
-                    message: Some("Dropping…".into()),
+                    message: Some(Notice::info("Dropping…")),
                 }
             }
             Key::Enter => {
@@ -71,7 +71,7 @@ impl Terminal {
                 State::OutboxItem {
                     id,
                     confirm_drop: false,
-                    message: Some("Asking the outbox to try again…".into()),
+                    message: Some(Notice::info("Asking the outbox to try again…")),
                 }
             }
             Key::Clear => State::OutboxItem {
@@ -111,7 +111,9 @@ impl Terminal {
             && !self.outbox.items.iter().any(|r| r.id == id)
         {
             self.state = State::Outbox {
-                message: Some(format!("#{id} has left the outbox: its call is done")),
+                message: Some(Notice::info(format!(
+                    "#{id} has left the outbox: its call is done"
+                ))),
             };
         }
     }
@@ -133,22 +135,24 @@ impl Terminal {
             (OutboxCommand::Retry { .. }, Ok(())) => State::OutboxItem {
                 id,
                 confirm_drop: false,
-                message: Some(format!("#{id} is due now: the outbox tries it again")),
+                message: Some(Notice::info(format!(
+                    "#{id} is due now: the outbox tries it again"
+                ))),
             },
             (OutboxCommand::Drop { .. }, Ok(())) => State::Outbox {
-                message: Some(format!(
+                message: Some(Notice::info(format!(
                     "Dropped #{id}: its call will not be made. The journal records who dropped it."
-                )),
+                ))),
             },
             (OutboxCommand::Retry { .. }, Err(e)) => State::OutboxItem {
                 id,
                 confirm_drop: false,
-                message: Some(format!("Could not retry #{id}: {e}")),
+                message: Some(Notice::problem(format!("Could not retry #{id}: {e}"))),
             },
             (OutboxCommand::Drop { .. }, Err(e)) => State::OutboxItem {
                 id,
                 confirm_drop: false,
-                message: Some(format!("Could not drop #{id}: {e}")),
+                message: Some(Notice::problem(format!("Could not drop #{id}: {e}"))),
             },
         };
     }
@@ -157,7 +161,7 @@ impl Terminal {
         &self,
         id: u64,
         confirm_drop: bool,
-        message: Option<String>,
+        message: Option<Notice>,
     ) -> Screen {
         match self.outbox.items.iter().find(|r| r.id == id) {
             Some(row) => Screen::OutboxItem {

@@ -9,6 +9,7 @@ use super::*;
 use crate::core::event::CallId;
 use crate::core::pin::PinHash;
 use crate::core::provider::Capabilities;
+use crate::core::view::Tone;
 use crate::core::{Cashier, Mode, Settings};
 use crate::money::Currency;
 
@@ -643,7 +644,7 @@ fn refund_of_the_last_sale_is_journaled_before_it_leaves() {
         }),
     );
     assert!(
-        matches!(&h.view.screen, Screen::SaleDetail { can_refund: false, message: Some(m), .. } if m.contains("rf1"))
+        matches!(&h.view.screen, Screen::SaleDetail { can_refund: false, message: Some(m), .. } if m.text.contains("rf1") && m.tone == Tone::Done)
     );
 }
 
@@ -663,13 +664,33 @@ fn a_refund_with_a_lost_answer_is_flagged_not_repeated() {
     let (call, _) = h.take("refund");
     h.answer(call, Err(Failure::new(FailureKind::InDoubt, "timeout")));
     assert!(
-        matches!(&h.view.screen, Screen::SaleDetail { message: Some(m), .. } if m.contains("Flagged"))
+        matches!(&h.view.screen, Screen::SaleDetail { message: Some(m), .. } if m.text.contains("Flagged") && m.tone == Tone::Problem)
     );
     assert!(
         h.journal
             .iter()
             .any(|j| matches!(j.record, Record::Flagged { .. }))
     );
+}
+
+#[test]
+fn refund_from_the_menu_with_no_approved_sale_says_so_on_the_menu() {
+    let mut h = H::new(pin_settings(), vec![qr()]);
+    h.key(Key::Menu);
+    h.digits("2468");
+    h.key(Key::Enter);
+    h.send(Event::Select(0));
+    let Screen::Menu { message, .. } = &h.view.screen else {
+        panic!("{:?}", h.view.screen)
+    };
+    assert_eq!(
+        message.as_ref(),
+        Some(&Notice::problem("No approved sale to refund"))
+    );
+    // The next choice clears it.
+    h.send(Event::Select(1));
+    h.key(Key::Cancel);
+    assert!(matches!(h.view.screen, Screen::Menu { message: None, .. }));
 }
 
 #[test]
@@ -1495,7 +1516,9 @@ fn a_given_up_outbox_item_is_retried_from_the_screen() {
         panic!("{:?}", h.view.screen)
     };
     assert!(
-        message.as_deref().unwrap_or("").contains("due now"),
+        message
+            .as_ref()
+            .is_some_and(|m| m.text.contains("due now") && m.tone == Tone::Info),
         "{message:?}"
     );
     // The retried call then succeeds: the item leaves the outbox and the screen says so.
@@ -1505,7 +1528,9 @@ fn a_given_up_outbox_item_is_retried_from_the_screen() {
     };
     assert_eq!(summary.items.len(), 1);
     assert!(
-        message.as_deref().unwrap_or("").contains("#9 has left"),
+        message
+            .as_ref()
+            .is_some_and(|m| m.text.contains("#9 has left") && m.tone == Tone::Info),
         "{message:?}"
     );
 }
@@ -1550,7 +1575,9 @@ fn dropping_an_outbox_item_asks_first_and_names_who() {
         panic!("{:?}", h.view.screen)
     };
     assert!(
-        message.as_deref().unwrap_or("").contains("disk full"),
+        message
+            .as_ref()
+            .is_some_and(|m| m.text.contains("disk full") && m.tone == Tone::Problem),
         "{message:?}"
     );
     h.key(Key::Clear);
@@ -1564,7 +1591,9 @@ fn dropping_an_outbox_item_asks_first_and_names_who() {
         panic!("{:?}", h.view.screen)
     };
     assert!(
-        message.as_deref().unwrap_or("").starts_with("Dropped #9"),
+        message
+            .as_ref()
+            .is_some_and(|m| m.text.starts_with("Dropped #9") && m.tone == Tone::Info),
         "{message:?}"
     );
     h.key(Key::Cancel);

@@ -3,7 +3,7 @@
 use super::{AMBER, PageKind, RED, RowModel, UiModel};
 use crate::console::age;
 use crate::core::Millis;
-use crate::core::view::{OutboxRow, OutboxSummary};
+use crate::core::view::{Notice, OutboxRow, OutboxSummary, Tone};
 
 /// Where an item stands, in a word or three.
 fn state_text(row: &OutboxRow, now: Millis) -> String {
@@ -23,7 +23,12 @@ fn sale_text(row: &OutboxRow) -> String {
     }
 }
 
-pub(super) fn list(m: &mut UiModel, summary: &OutboxSummary, message: Option<&str>, now: Millis) {
+pub(super) fn list(
+    m: &mut UiModel,
+    summary: &OutboxSummary,
+    message: Option<&Notice>,
+    now: Millis,
+) {
     m.page = PageKind::Outbox;
     m.title = "Outbox".into();
     let counts = format!("{} waiting · {} given up", summary.pending, summary.dead);
@@ -53,14 +58,20 @@ pub(super) fn list(m: &mut UiModel, summary: &OutboxSummary, message: Option<&st
         .collect();
     let listed_dead = summary.items.iter().filter(|r| r.dead).count();
     let unlisted = (summary.pending + summary.dead).saturating_sub(summary.items.len());
-    m.message = match message {
-        Some(text) => format!("{counts}. {text}"),
+    (m.message, m.message_tone) = match message {
+        Some(n) => (format!("{counts}. {}", n.text), n.tone),
         // Damaged items count as given up but cannot be listed or acted on from here.
-        None if summary.dead > listed_dead && unlisted > 0 => format!(
-            "{counts}. {unlisted} not listed (some may be damaged): see `kassa queue list`."
+        None if summary.dead > listed_dead && unlisted > 0 => (
+            format!(
+                "{counts}. {unlisted} not listed (some may be damaged): see `kassa queue list`."
+            ),
+            Tone::Problem,
         ),
-        None if listed_dead > 0 => format!("{counts}. Tap one to try again or drop it."),
-        None => counts,
+        None if listed_dead > 0 => (
+            format!("{counts}. Tap one to try again or drop it."),
+            Tone::Info,
+        ),
+        None => (counts, Tone::Info),
     };
 }
 
@@ -68,7 +79,7 @@ pub(super) fn item(
     m: &mut UiModel,
     row: &OutboxRow,
     confirm_drop: bool,
-    message: Option<&str>,
+    message: Option<&Notice>,
     now: Millis,
 ) {
     m.page = PageKind::OutboxItem;
@@ -101,14 +112,15 @@ pub(super) fn item(
     m.rows = rows;
     if confirm_drop {
         m.title = format!("Drop #{} for good?", row.id);
-        m.message = message.map(str::to_string).unwrap_or_else(|| {
-            "Its call will never be made. The journal records who dropped it.".into()
-        });
+        // Cannot be undone: drawn as a problem, beside the red button.
+        m.notice(Some(message.cloned().unwrap_or_else(|| {
+            Notice::problem("Its call will never be made. The journal records who dropped it.")
+        })));
         m.action = format!("Drop #{}", row.id);
         m.action_danger = true;
     } else {
         m.title = format!("Outbox item #{}", row.id);
-        m.message = message.unwrap_or_default().to_string();
+        m.notice(message.cloned());
         m.action = "Try again now".into();
         m.second_action = "Drop…".into();
     }

@@ -314,6 +314,43 @@ fn the_outbox_lists_items_and_an_item_offers_retry_and_a_confirmed_drop() {
         "{}",
         list.message
     );
+    assert_eq!(
+        list.message_tone,
+        Tone::Problem,
+        "damaged items need a person"
+    );
+    // With every given-up item listed, the counts are plain news, not an error.
+    let all_listed = model(
+        &view(Screen::Outbox {
+            summary: OutboxSummary {
+                dead: 1,
+                ..summary.clone()
+            },
+            message: None,
+        }),
+        NOW,
+    );
+    assert!(
+        all_listed
+            .message
+            .ends_with("Tap one to try again or drop it.")
+    );
+    assert_eq!(all_listed.message_tone, Tone::Info);
+    // A message from the core keeps its tone behind the counts.
+    let failed = model(
+        &view(Screen::Outbox {
+            summary: summary.clone(),
+            message: Some(Notice::problem("Could not drop #2: disk full")),
+        }),
+        NOW,
+    );
+    assert_eq!(
+        (failed.message.as_str(), failed.message_tone),
+        (
+            "1 waiting · 2 given up. Could not drop #2: disk full",
+            Tone::Problem
+        )
+    );
 
     let item = model(
         &view(Screen::OutboxItem {
@@ -350,4 +387,5 @@ fn the_outbox_lists_items_and_an_item_offers_retry_and_a_confirmed_drop() {
         "one way forward: drop or go back"
     );
     assert!(confirm.message.contains("never be made"));
+    assert_eq!(confirm.message_tone, Tone::Problem, "cannot be undone");
 }
