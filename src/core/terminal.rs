@@ -17,7 +17,9 @@ use super::resume::{Left, Resume};
 use super::sale::{
     Capture, CardNumber, Flow, InvoiceNumber, Msisdn, PaymentCode, SaleKey, SaleRequest,
 };
-use super::view::{Field, Notice, OutboxSummary, SaleRow, Screen, StatusBar, Tile, View, Waiting};
+use super::view::{
+    Check, Field, Notice, OutboxSummary, SaleRow, Screen, StatusBar, Tile, Tone, View, Waiting,
+};
 use super::{Millis, Mode, Settings};
 use crate::money::Money;
 
@@ -1832,7 +1834,7 @@ impl Terminal {
                 if let Some(row) = self.row_mut(&sale) {
                     row.refunded = Some(reference.clone());
                 }
-                Notice::done(format!("Refunded. Reference {reference}"))
+                Notice::good(format!("Refunded. Reference {reference}"))
             }
             Err(f) if f.kind == FailureKind::Rejected || f.kind == FailureKind::Auth => {
                 Notice::problem(format!("The provider refused the refund: {f}"))
@@ -2020,7 +2022,7 @@ impl Terminal {
                 rows: self.settings_rows(),
             },
             State::Diagnostics => Screen::Diagnostics {
-                rows: self.diagnostics_rows(),
+                checks: self.diagnostics(),
             },
         }
     }
@@ -2097,49 +2099,59 @@ impl Terminal {
         ]
     }
 
-    fn diagnostics_rows(&self) -> Vec<(String, String)> {
-        let mut rows = vec![
-            ("Version".into(), env!("CARGO_PKG_VERSION").to_string()),
-            ("Terminal".into(), self.settings.terminal_id.clone()),
-            (
-                "Network".into(),
-                if self.online { "online" } else { "offline" }.into(),
-            ),
-            (
-                "Journal".into(),
-                if self.journal_failing {
-                    "FAILING: sales stopped"
+    fn diagnostics(&self) -> Vec<Check> {
+        let mut checks = vec![
+            Check::new("Version", env!("CARGO_PKG_VERSION"), Tone::Info),
+            Check::new("Terminal", self.settings.terminal_id.clone(), Tone::Info),
+            if self.online {
+                Check::new("Network", "online", Tone::Good)
+            } else {
+                Check::new(
+                    "Network",
+                    "offline: push requests wait in the outbox",
+                    Tone::Problem,
+                )
+            },
+            if self.journal_failing {
+                Check::new("Journal", "FAILING: sales stopped", Tone::Problem)
+            } else {
+                Check::new("Journal", "ok", Tone::Good)
+            },
+            Check::new(
+                "Outbox",
+                format!(
+                    "{} pending, {} given up",
+                    self.outbox.pending, self.outbox.dead
+                ),
+                if self.outbox.dead > 0 {
+                    Tone::Problem
                 } else {
-                    "ok"
-                }
-                .into(),
-            ),
-            (
-                "Outbox".into(),
-                format!("{} pending, {} dead", self.outbox.pending, self.outbox.dead),
+                    Tone::Info
+                },
             ),
         ];
         if let Some((bytes, damaged)) = self.storage {
-            rows.push((
-                "Storage".into(),
+            checks.push(Check::new(
+                "Storage",
                 format!("{:.1} MiB used", bytes as f64 / (1024.0 * 1024.0)),
+                Tone::Info,
             ));
             if damaged > 0 {
-                rows.push((
-                    "Damaged records".into(),
+                checks.push(Check::new(
+                    "Damaged records",
                     format!("{damaged}: their sales are in doubt, see kassa report"),
+                    Tone::Problem,
                 ));
             }
         }
         for p in &self.providers {
-            let state = match self.reachable.get(&p.id) {
-                Some(true) => "reachable",
-                Some(false) => "NOT reachable",
-                None => "not checked yet",
-            };
-            rows.push((p.name.clone(), state.into()));
+            checks.push(match self.reachable.get(&p.id) {
+                Some(true) => Check::new(p.name.clone(), "reachable", Tone::Good),
+                Some(false) => Check::new(p.name.clone(), "NOT reachable", Tone::Problem),
+                None => Check::new(p.name.clone(), "not checked yet", Tone::Info),
+            });
         }
-        rows
+        checks
     }
 }
 

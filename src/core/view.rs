@@ -33,8 +33,8 @@ pub struct Notice {
 pub enum Tone {
     /// Plain information: what is under way, what a page holds.
     Info,
-    /// Something the person asked for was done (a refund confirmed).
-    Done,
+    /// Good news: something asked for was done (a refund confirmed), a check passed.
+    Good,
     /// Something was refused, failed, or cannot be undone: read before going on.
     Problem,
 }
@@ -47,9 +47,9 @@ impl Notice {
         }
     }
 
-    pub fn done(text: impl Into<String>) -> Notice {
+    pub fn good(text: impl Into<String>) -> Notice {
         Notice {
-            tone: Tone::Done,
+            tone: Tone::Good,
             text: text.into(),
         }
     }
@@ -58,6 +58,25 @@ impl Notice {
         Notice {
             tone: Tone::Problem,
             text: text.into(),
+        }
+    }
+}
+
+/// One line of the diagnostics page: what was checked, what was found, and whether that is good,
+/// so a failing part stands out without reading every line.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Check {
+    pub name: String,
+    pub found: String,
+    pub tone: Tone,
+}
+
+impl Check {
+    pub fn new(name: impl Into<String>, found: impl Into<String>, tone: Tone) -> Check {
+        Check {
+            name: name.into(),
+            found: found.into(),
+            tone,
         }
     }
 }
@@ -236,7 +255,7 @@ pub enum Screen {
         rows: Vec<(String, String)>,
     },
     Diagnostics {
-        rows: Vec<(String, String)>,
+        checks: Vec<Check>,
     },
 }
 

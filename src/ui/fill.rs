@@ -160,7 +160,7 @@ impl Filler {
         back.set_message(s(&m.message));
         back.set_message_tone(match m.message_tone {
             Tone::Info => MessageTone::Info,
-            Tone::Done => MessageTone::Done,
+            Tone::Good => MessageTone::Good,
             Tone::Problem => MessageTone::Problem,
         });
         back.set_can_refund(m.can_refund);

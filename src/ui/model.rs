@@ -123,7 +123,7 @@ pub struct UiModel {
     pub menu: Vec<String>,
     pub rows: Vec<RowModel>,
     pub message: String,
-    /// How the message is drawn: plain, done (green) or a problem (red).
+    /// How the message is drawn: plain, good news (green) or a problem (red).
     pub message_tone: Tone,
     pub can_refund: bool,
     /// The page's main button (sends Enter).
@@ -446,6 +446,15 @@ fn result(m: &mut UiModel, view: &View, outcome: &Outcome, late: bool, refund_of
     }
 }
 
+/// The bar beside a row: a failing check is red, a passing one green, the rest grey.
+fn tone_color(tone: Tone) -> Rgb {
+    match tone {
+        Tone::Info => GREY,
+        Tone::Good => GREEN,
+        Tone::Problem => RED,
+    }
+}
+
 fn rows_page(m: &mut UiModel, page: PageKind, title: &str, rows: &[(String, String)]) {
     m.page = page;
     m.title = title.to_string();
@@ -627,8 +636,16 @@ pub fn model(view: &View, now: Millis) -> UiModel {
             message,
         } => outbox::item(&mut m, row, *confirm_drop, message.as_ref(), now),
         Screen::Settings { rows } => rows_page(&mut m, PageKind::Settings, "Settings", rows),
-        Screen::Diagnostics { rows } => {
-            rows_page(&mut m, PageKind::Diagnostics, "Diagnostics", rows)
+        Screen::Diagnostics { checks } => {
+            m.page = PageKind::Diagnostics;
+            m.title = "Diagnostics".into();
+            m.rows = checks
+                .iter()
+                .map(|c| RowModel {
+                    color: tone_color(c.tone),
+                    ..RowModel::pair(&c.name, &c.found)
+                })
+                .collect();
         }
     }
     m

@@ -7,7 +7,8 @@ use crate::core::record::Outcome;
 use crate::core::report::DayReport;
 use crate::core::sale::{Msisdn, SaleKey};
 use crate::core::view::{
-    Field, Notice, OutboxRow, OutboxSummary, SaleRow, Screen, StatusBar, Tile, View, Waiting,
+    Check, Field, Notice, OutboxRow, OutboxSummary, SaleRow, Screen, StatusBar, Tile, Tone, View,
+    Waiting,
 };
 use crate::money::{Currency, Money};
 
@@ -362,13 +363,18 @@ pub fn all() -> Vec<(String, View)> {
         (
             "diagnostics",
             Screen::Diagnostics {
-                rows: vec![
-                    ("Version".into(), env!("CARGO_PKG_VERSION").into()),
-                    ("Terminal".into(), "demo".into()),
-                    ("Network".into(), "offline".into()),
-                    ("Journal".into(), "ok".into()),
-                    ("Outbox".into(), "2 pending, 1 dead".into()),
-                    ("mCASH".into(), "reachable".into()),
+                checks: vec![
+                    Check::new("Version", env!("CARGO_PKG_VERSION"), Tone::Info),
+                    Check::new("Terminal", "demo", Tone::Info),
+                    Check::new(
+                        "Network",
+                        "offline: push requests wait in the outbox",
+                        Tone::Problem,
+                    ),
+                    Check::new("Journal", "ok", Tone::Good),
+                    Check::new("Outbox", "2 pending, 1 given up", Tone::Problem),
+                    Check::new("Storage", "3.2 MiB used", Tone::Info),
+                    Check::new("mCASH", "NOT reachable", Tone::Problem),
                 ],
             },
         ),
@@ -378,7 +384,7 @@ pub fn all() -> Vec<(String, View)> {
             Screen::SaleDetail {
                 row: history()[2].clone(),
                 can_refund: false,
-                message: Some(Notice::done("Refunded. Reference RF-19A")),
+                message: Some(Notice::good("Refunded. Reference RF-19A")),
             },
         ),
     ];

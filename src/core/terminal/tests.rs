@@ -644,7 +644,7 @@ fn refund_of_the_last_sale_is_journaled_before_it_leaves() {
         }),
     );
     assert!(
-        matches!(&h.view.screen, Screen::SaleDetail { can_refund: false, message: Some(m), .. } if m.text.contains("rf1") && m.tone == Tone::Done)
+        matches!(&h.view.screen, Screen::SaleDetail { can_refund: false, message: Some(m), .. } if m.text.contains("rf1") && m.tone == Tone::Good)
     );
 }
 
@@ -691,6 +691,51 @@ fn refund_from_the_menu_with_no_approved_sale_says_so_on_the_menu() {
     h.send(Event::Select(1));
     h.key(Key::Cancel);
     assert!(matches!(h.view.screen, Screen::Menu { message: None, .. }));
+}
+
+#[test]
+fn diagnostics_mark_each_check_good_or_a_problem() {
+    let mut h = H::new(pin_settings(), vec![qr(), mcash_like()]);
+    h.key(Key::Menu);
+    h.digits("2468");
+    h.key(Key::Enter);
+    h.send(Event::Select(5));
+    h.send(Event::ProviderReachable {
+        provider: ProviderId::new("mcash"),
+        reachable: false,
+    });
+    let tone = |h: &H, name: &str| {
+        let Screen::Diagnostics { checks } = &h.view.screen else {
+            panic!("{:?}", h.view.screen)
+        };
+        checks
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| (c.found.clone(), c.tone))
+    };
+    assert_eq!(
+        tone(&h, "MCASH"),
+        Some(("NOT reachable".into(), Tone::Problem))
+    );
+    assert_eq!(
+        tone(&h, "FAKE"),
+        Some(("not checked yet".into(), Tone::Info))
+    );
+    assert_eq!(tone(&h, "Journal"), Some(("ok".into(), Tone::Good)));
+    h.send(Event::Connectivity { online: false });
+    assert!(matches!(tone(&h, "Network"), Some((f, Tone::Problem)) if f.starts_with("offline")));
+    h.send(Event::JournalFailed {
+        sale: SaleKey::new("T1", 1).unwrap(),
+        message: "disk full".into(),
+    });
+    assert!(matches!(tone(&h, "Journal"), Some((_, Tone::Problem))));
+    // Back online: the unreachable provider is tried again, so it is no longer marked.
+    h.send(Event::Connectivity { online: true });
+    assert_eq!(tone(&h, "Network"), Some(("online".into(), Tone::Good)));
+    assert_eq!(
+        tone(&h, "MCASH"),
+        Some(("not checked yet".into(), Tone::Info))
+    );
 }
 
 #[test]
@@ -1403,20 +1448,21 @@ fn back_online_push_sales_are_sent_again() {
 #[test]
 fn diagnostics_show_storage_use_and_damaged_records() {
     let mut h = H::cashier(vec![qr()]);
-    assert!(!h.t.diagnostics_rows().iter().any(|(k, _)| k == "Storage"));
+    assert!(!h.t.diagnostics().iter().any(|c| c.name == "Storage"));
     h.send(Event::Storage {
         used_bytes: 3 * 1024 * 1024 / 2,
         damaged: 2,
     });
-    let rows = h.t.diagnostics_rows();
+    let checks = h.t.diagnostics();
     assert!(
-        rows.contains(&("Storage".into(), "1.5 MiB used".into())),
-        "{rows:?}"
+        checks.contains(&Check::new("Storage", "1.5 MiB used", Tone::Info)),
+        "{checks:?}"
     );
     assert!(
-        rows.iter()
-            .any(|(k, v)| k == "Damaged records" && v.starts_with("2:")),
-        "{rows:?}"
+        checks.iter().any(|c| c.name == "Damaged records"
+            && c.found.starts_with("2:")
+            && c.tone == Tone::Problem),
+        "{checks:?}"
     );
 }
 

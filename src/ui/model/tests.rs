@@ -1,5 +1,5 @@
 use super::*;
-use crate::core::view::{StatusBar, Tile};
+use crate::core::view::{Check, StatusBar, Tile};
 use crate::money::Currency;
 
 fn view(screen: Screen) -> View {
@@ -388,4 +388,32 @@ fn the_outbox_lists_items_and_an_item_offers_retry_and_a_confirmed_drop() {
     );
     assert!(confirm.message.contains("never be made"));
     assert_eq!(confirm.message_tone, Tone::Problem, "cannot be undone");
+}
+
+#[test]
+fn a_failing_diagnostic_check_is_red_and_a_passing_one_green() {
+    let m = model(
+        &view(Screen::Diagnostics {
+            checks: vec![
+                Check::new("Version", "0.1.0", Tone::Info),
+                Check::new("Journal", "ok", Tone::Good),
+                Check::new("mCASH", "NOT reachable", Tone::Problem),
+            ],
+        }),
+        Millis(0),
+    );
+    assert_eq!(m.page, PageKind::Diagnostics);
+    let colors: Vec<_> = m
+        .rows
+        .iter()
+        .map(|r| (r.left.as_str(), r.middle.as_str(), r.color))
+        .collect();
+    assert_eq!(
+        colors,
+        vec![
+            ("Version", "0.1.0", GREY),
+            ("Journal", "ok", GREEN),
+            ("mCASH", "NOT reachable", RED)
+        ]
+    );
 }
