@@ -2133,7 +2133,7 @@ impl Terminal {
         if let Some((bytes, damaged)) = self.storage {
             checks.push(Check::new(
                 "Storage",
-                format!("{:.1} MiB used", bytes as f64 / (1024.0 * 1024.0)),
+                format!("{} used", mib_text(bytes)),
                 Tone::Info,
             ));
             if damaged > 0 {
@@ -2153,6 +2153,13 @@ impl Terminal {
         }
         checks
     }
+}
+
+/// `1.5 MiB`: bytes to tenths of a MiB, rounded, in integers.
+fn mib_text(bytes: u64) -> String {
+    const MIB: u128 = 1024 * 1024;
+    let tenths = (u128::from(bytes) * 10 + MIB / 2) / MIB;
+    format!("{}.{} MiB", tenths / 10, tenths % 10)
 }
 
 fn waiting(a: &ActiveSale) -> Waiting {

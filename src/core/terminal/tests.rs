@@ -1446,6 +1446,16 @@ fn back_online_push_sales_are_sent_again() {
 }
 
 #[test]
+fn storage_use_is_shown_in_tenths_of_a_mib() {
+    assert_eq!(mib_text(0), "0.0 MiB");
+    assert_eq!(mib_text(3 * 1024 * 1024 / 2), "1.5 MiB");
+    assert_eq!(mib_text(1024 * 1024 - 1), "1.0 MiB");
+    assert_eq!(mib_text(52_428), "0.0 MiB");
+    assert_eq!(mib_text(52_429), "0.1 MiB");
+    assert_eq!(mib_text(u64::MAX), "17592186044416.0 MiB");
+}
+
+#[test]
 fn diagnostics_show_storage_use_and_damaged_records() {
     let mut h = H::cashier(vec![qr()]);
     assert!(!h.t.diagnostics().iter().any(|c| c.name == "Storage"));
