@@ -199,6 +199,19 @@ mod screens {
             let bytes = std::fs::read(f).unwrap();
             assert_eq!(&bytes[1..4], b"PNG", "{}", f.display());
         }
+        // A second run draws the very same pixels, animated progress bars included, so the
+        // pictures in docs/ change only when a screen does.
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let again = dir.join("again");
+        let again2 = again.clone();
+        let second = on_ui(move || kassa::ui::screens::write_all(&again2, 480, 320).unwrap());
+        for (a, b) in files.iter().zip(&second) {
+            assert!(
+                std::fs::read(a).unwrap() == std::fs::read(b).unwrap(),
+                "{} differs between two runs",
+                a.display()
+            );
+        }
         let _ = std::fs::remove_dir_all(dir);
     }
 }

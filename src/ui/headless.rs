@@ -7,6 +7,9 @@ use std::collections::VecDeque;
 use std::path::Path;
 use std::rc::Rc;
 use std::sync::Mutex;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
 use slint::platform::{EventLoopProxy, Platform, WindowAdapter};
@@ -56,9 +59,57 @@ impl EventLoopProxy for Proxy {
     }
 }
 
+/// The off-screen clock for Slint's timers and animations, in milliseconds. It runs with real
+/// time plus `CLOCK_SKIP_MS`, except while a [`FrozenClock`] holds it at `FROZEN_MS` (`u64::MAX`:
+/// not frozen). Slint insists that this clock never goes back, so freezing only moves it forward
+/// and thawing skips the real clock ahead to where the frozen one stood.
+static FROZEN_MS: AtomicU64 = AtomicU64::new(u64::MAX);
+static CLOCK_SKIP_MS: AtomicU64 = AtomicU64::new(0);
+
+fn running_ms() -> u64 {
+    static START: OnceLock<Instant> = OnceLock::new();
+    let real =
+        u64::try_from(START.get_or_init(Instant::now).elapsed().as_millis()).unwrap_or(u64::MAX);
+    real.saturating_add(CLOCK_SKIP_MS.load(Ordering::SeqCst))
+}
+
+/// Holds Slint's animation clock still while it lives, so that pictures of animated screens (the
+/// progress bar) come out the same on every run and every machine. Timers do not fire while it is
+/// held: take pictures under it, never drive interactions.
+pub struct FrozenClock(());
+
+impl FrozenClock {
+    /// The progress bar sweeps once every 1.6 s (`ui/widgets/page-frame.slint`): the clock stops
+    /// at the next whole sweep plus `phase_ms`, always ahead of where it stood.
+    pub fn at_phase(phase_ms: u64) -> FrozenClock {
+        const SWEEP_MS: u64 = 1600;
+        let now = running_ms();
+        let at = (now / SWEEP_MS + 1) * SWEEP_MS + phase_ms % SWEEP_MS;
+        FROZEN_MS.store(at, Ordering::SeqCst);
+        FrozenClock(())
+    }
+}
+
+impl Drop for FrozenClock {
+    fn drop(&mut self) {
+        let frozen = FROZEN_MS.swap(u64::MAX, Ordering::SeqCst);
+        let now = running_ms();
+        if frozen != u64::MAX && frozen > now {
+            CLOCK_SKIP_MS.fetch_add(frozen - now, Ordering::SeqCst);
+        }
+    }
+}
+
 struct Headless;
 
 impl Platform for Headless {
+    fn duration_since_start(&self) -> Duration {
+        Duration::from_millis(match FROZEN_MS.load(Ordering::SeqCst) {
+            u64::MAX => running_ms(),
+            frozen => frozen,
+        })
+    }
+
     fn create_window_adapter(&self) -> Result<Rc<dyn WindowAdapter>, PlatformError> {
         let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
         CREATED.with(|c| *c.borrow_mut() = Some(window.clone()));
