@@ -455,10 +455,10 @@ fn tone_color(tone: Tone) -> Rgb {
     }
 }
 
-fn rows_page(m: &mut UiModel, page: PageKind, title: &str, rows: &[(String, String)]) {
+fn rows_page(m: &mut UiModel, page: PageKind, title: &str, rows: Vec<RowModel>) {
     m.page = page;
     m.title = title.to_string();
-    m.rows = rows.iter().map(|(k, v)| RowModel::pair(k, v)).collect();
+    m.rows = rows;
 }
 
 /// Maps the view to what the window shows at `now` (the clock and countdowns use it).
@@ -635,18 +635,24 @@ pub fn model(view: &View, now: Millis) -> UiModel {
             confirm_drop,
             message,
         } => outbox::item(&mut m, row, *confirm_drop, message.as_ref(), now),
-        Screen::Settings { rows } => rows_page(&mut m, PageKind::Settings, "Settings", rows),
-        Screen::Diagnostics { checks } => {
-            m.page = PageKind::Diagnostics;
-            m.title = "Diagnostics".into();
-            m.rows = checks
+        Screen::Settings { rows } => rows_page(
+            &mut m,
+            PageKind::Settings,
+            "Settings",
+            rows.iter().map(|(k, v)| RowModel::pair(k, v)).collect(),
+        ),
+        Screen::Diagnostics { checks } => rows_page(
+            &mut m,
+            PageKind::Diagnostics,
+            "Diagnostics",
+            checks
                 .iter()
                 .map(|c| RowModel {
                     color: tone_color(c.tone),
                     ..RowModel::pair(&c.name, &c.found)
                 })
-                .collect();
-        }
+                .collect(),
+        ),
     }
     m
 }
