@@ -269,7 +269,6 @@ async fn pay(path: Option<PathBuf>, request: kassa::pay::PayRequest) -> anyhow::
 
 #[cfg(feature = "sim")]
 async fn sim(bind: std::net::SocketAddr, autopilot: Option<u64>) -> anyhow::Result<ExitCode> {
-    use kassa::config::demo;
     let sim = kassa::sim::Simulator::start(
         bind,
         kassa::sim::SimOptions {
@@ -283,9 +282,11 @@ async fn sim(bind: std::net::SocketAddr, autopilot: Option<u64>) -> anyhow::Resu
     for (name, url) in sim.base_urls() {
         println!("{name} base url: {url}");
     }
-    println!("mcash merchant id: {}", demo::MCASH_MERCHANT_ID);
-    println!("mcash user id: {}", demo::MCASH_USER_ID);
-    println!("mcash secret: {}", demo::MCASH_SECRET);
+    for entry in kassa::providers::registry::PROVIDERS {
+        for (label, value) in entry.demo.iter().flat_map(|d| d.credentials) {
+            println!("{label}: {value}");
+        }
+    }
     use std::io::Write as _;
     let _ = std::io::stdout().flush();
     sim.serve_until(interrupted()).await?;

@@ -107,7 +107,7 @@ mod tests {
         // The demo config's secret must not reach an error about its journal.
         let config = Config::demo(DEMO_SIM);
         let e = CliError::NoJournal(config.storage.path.clone()).to_string();
-        assert!(!e.contains(crate::config::demo::MCASH_SECRET));
-        assert!(!format!("{config:?}").contains(crate::config::demo::MCASH_SECRET));
+        assert!(!e.contains(crate::providers::mcash::config::demo::SECRET));
+        assert!(!format!("{config:?}").contains(crate::providers::mcash::config::demo::SECRET));
     }
 }

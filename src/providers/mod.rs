@@ -6,10 +6,15 @@ use std::pin::Pin;
 
 use crate::core::provider::{Failure, FailureKind, Operation, ProviderInfo, Reply};
 
+pub mod ezcash;
 #[cfg(test)]
 pub mod fake;
 pub mod http;
+pub mod icash;
+pub mod icg;
 pub mod mcash;
+pub mod moncash;
+pub mod registry;
 pub mod setup;
 #[cfg(test)]
 pub(crate) mod test_server;

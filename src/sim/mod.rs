@@ -114,7 +114,7 @@ pub struct ScanTarget {
 }
 
 /// One provider's simulator, as the framework drives it.
-pub trait ProviderSim: Send + Sync + 'static {
+pub trait ProviderSim: std::any::Any + Send + Sync + 'static {
     /// Path prefix and control-API name: `mcash`.
     fn name(&self) -> &'static str;
     /// The provider's API, mounted under `/<name>`. The framework adds the fault layer.
@@ -194,12 +194,11 @@ impl Simulator {
         let root = format!("http://{addr}");
         let clock = SimClock::new();
 
-        let mcash = Arc::new(mcash::McashSim::new(
-            clock.clone(),
-            &root,
-            options.mcash.clone(),
-        ));
-        let providers: Vec<Arc<dyn ProviderSim>> = vec![mcash.clone()];
+        let providers: Vec<Arc<dyn ProviderSim>> = crate::providers::registry::PROVIDERS
+            .iter()
+            .filter_map(|e| e.demo.as_ref())
+            .map(|demo| (demo.simulator)(&clock, &root, &options))
+            .collect();
         let faults = providers
             .iter()
             .map(|p| (p.name(), Faults::default()))
@@ -236,7 +235,6 @@ impl Simulator {
             addr,
             root,
             hub,
-            mcash,
             shutdown: Some(tx),
             server: Some(server),
             background,
@@ -249,7 +247,6 @@ pub struct RunningSim {
     addr: SocketAddr,
     root: String,
     hub: Arc<Hub>,
-    mcash: Arc<mcash::McashSim>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<std::io::Result<()>>>,
     background: JoinHandle<()>,
@@ -285,9 +282,11 @@ impl RunningSim {
         &self.hub.clock
     }
 
-    /// The mCASH simulator, for in-process inspection (counters, customer actions).
-    pub fn mcash(&self) -> &Arc<mcash::McashSim> {
-        &self.mcash
+    /// A provider's simulator as its own type, for in-process inspection in tests and benches
+    /// (each provider's sim module adds a typed shortcut, such as `mcash()`).
+    pub fn provider_sim<T: ProviderSim>(&self, id: &str) -> Option<Arc<T>> {
+        let sim: Arc<dyn std::any::Any + Send + Sync> = self.hub.provider(id)?.clone();
+        sim.downcast::<T>().ok()
     }
 
     /// A provider's fault settings (same object the control API changes).

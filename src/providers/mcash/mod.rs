@@ -24,6 +24,7 @@
 //!   tid (or 201 if the first never arrived, which is then the one and only request).
 
 pub mod client;
+pub mod config;
 pub mod sign;
 pub mod wire;
 
@@ -36,12 +37,33 @@ use crate::core::provider::{
 };
 use crate::core::sale::{Capture, Flow, SaleKey, SaleRequest};
 use crate::money::Money;
+use crate::providers::registry::{Demo, ProviderEntry};
 use crate::providers::{BoxFuture, PaymentProvider};
 
 use client::{Clock, Creation, McashClient, McashError};
 use wire::{
     Ledger, Outcome, PaymentAction, PaymentRequestCreate, PaymentRequestUpdate, PosCreate, PosType,
     PosUpdate, ReportClose, Shortlink, ShortlinkCreate, StatusClass, StatusCode, UpdateAction,
+};
+
+/// The registry's line for mCASH.
+pub const ENTRY: ProviderEntry = ProviderEntry {
+    id: "mcash",
+    name: "mCASH",
+    // mCASH's document names no single currency: the ledger decides; NOK in the demo.
+    currencies: &[],
+    read_config: config::read,
+    build: Some(config::build),
+    demo: Some(Demo {
+        settings: config::demo_settings,
+        credentials: &[
+            ("mcash merchant id", config::demo::MERCHANT_ID),
+            ("mcash user id", config::demo::USER_ID),
+            ("mcash secret", config::demo::SECRET),
+        ],
+        #[cfg(feature = "sim")]
+        simulator: crate::sim::mcash::start,
+    }),
 };
 
 /// How this terminal appears at mCASH; filled by the config module.

@@ -55,15 +55,17 @@ pub use crate::providers::mcash::wire::MEDIA_TYPE;
 pub use callbacks::CallbackKey;
 pub use error::ApiError;
 
-use super::{ActionError, CustomerAction, OpenRequest, ProviderSim, ScanTarget, SimClock};
+use super::{
+    ActionError, CustomerAction, OpenRequest, ProviderSim, RunningSim, ScanTarget, SimClock,
+    SimOptions,
+};
 use state::{State, User};
 
 /// The demo merchant, user and secret (also the terminal's default config without a file).
 /// The demo credentials are the demo config's, so the terminal with no config file and the
 /// simulator agree by construction.
-pub use crate::config::demo::{
-    MCASH_MERCHANT_ID as DEMO_MERCHANT_ID, MCASH_SECRET as DEMO_SECRET,
-    MCASH_USER_ID as DEMO_USER_ID,
+pub use crate::providers::mcash::config::demo::{
+    MERCHANT_ID as DEMO_MERCHANT_ID, SECRET as DEMO_SECRET, USER_ID as DEMO_USER_ID,
 };
 
 /// Path prefix of the API inside the simulator server.
@@ -88,6 +90,22 @@ pub struct McashOptions {
     pub users: Vec<McashUser>,
     /// Private key PEM to sign callbacks with; generated on first callback when absent.
     pub callback_key_pem: Option<SecretString>,
+}
+
+/// Starts the mCASH simulator on the shared server (the registry's `Demo::simulator`).
+pub fn start(clock: &SimClock, root: &str, options: &SimOptions) -> Arc<dyn ProviderSim> {
+    Arc::new(McashSim::new(clock.clone(), root, options.mcash.clone()))
+}
+
+impl RunningSim {
+    /// The mCASH simulator, for in-process inspection (counters, customer actions). The
+    /// registry always starts it, so its absence is a bug in this build.
+    pub fn mcash(&self) -> Arc<McashSim> {
+        match self.provider_sim::<McashSim>("mcash") {
+            Some(sim) => sim,
+            None => unreachable!("the registry starts the mCASH simulator"),
+        }
+    }
 }
 
 pub struct McashSim {

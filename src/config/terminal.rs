@@ -1,0 +1,198 @@
+//! `[terminal]`: the terminal's id, mode, currency and limits, the supervisor PIN and the
+//! cashiers who sign in.
+
+use secrecy::SecretString;
+use toml::de::DeValue;
+
+use super::reader::{Reader, Table, type_name};
+use crate::core::sale::SaleKey;
+use crate::core::{Cashier, Mode, PinHash};
+use crate::money::{Currency, Money};
+
+/// `[terminal]`.
+#[derive(Clone, Debug)]
+pub struct TerminalConfig {
+    /// Prefix of every sale key: 1 to 32 of `[A-Za-z0-9_.-]`.
+    pub id: String,
+    pub mode: Mode,
+    pub currency: Currency,
+    /// Largest amount one sale may have; more than zero.
+    pub max_amount: Money,
+    pub result_hold_seconds: u64,
+    pub poll_interval_ms: u64,
+    pub recover_attempts: u32,
+    pub supervisor_pin_hash: Option<PinHash>,
+    /// `[[terminal.cashier]]`; empty: no sign-in.
+    pub cashiers: Vec<Cashier>,
+}
+
+impl Reader<'_> {
+    pub(super) fn terminal(&mut self, root: &mut Table) -> Option<TerminalConfig> {
+        let Some(mut t) = self.table(root, "terminal", true) else {
+            if !root.table.contains_key("terminal") {
+                self.problem(
+                    None,
+                    "terminal".to_string(),
+                    "missing table [terminal] (id, currency and max_amount at least)",
+                );
+            }
+            return None;
+        };
+        let id = self.string(&mut t, "id").and_then(|id| {
+            let ok = id.get_ref().len() <= 32 && SaleKey::parse(id.get_ref()).is_ok();
+            if ok {
+                Some(id.into_inner())
+            } else {
+                self.problem(
+                    Some(&id.span()),
+                    t.key("id"),
+                    format!(
+                        "{:?} is not a terminal id: expected 1 to 32 of A-Z a-z 0-9 _ . -",
+                        id.get_ref()
+                    ),
+                );
+                None
+            }
+        });
+        self.missing(&t, "id", "the terminal's id, such as \"shop1-till2\"");
+        let mode = self
+            .choice(
+                &mut t,
+                "mode",
+                &[
+                    ("cashier", Mode::Cashier),
+                    ("kiosk", Mode::Kiosk),
+                    ("vending", Mode::Vending),
+                ],
+            )
+            .unwrap_or(Mode::Cashier);
+        let currency = self.string(&mut t, "currency").and_then(|c| {
+            match Currency::from_code(c.get_ref().trim()) {
+                Ok(cur) => Some(cur),
+                Err(_) => {
+                    let known: Vec<String> =
+                        Currency::all().map(|c| c.code().to_string()).collect();
+                    self.problem(
+                        Some(&c.span()),
+                        t.key("currency"),
+                        format!(
+                            "unknown currency code {:?} (expected an ISO 4217 code Kassa knows: {})",
+                            c.get_ref(),
+                            known.join(", ")
+                        ),
+                    );
+                    None
+                }
+            }
+        });
+        self.missing(&t, "currency", "an ISO 4217 code such as \"NOK\"");
+        let max_amount = self.money(&mut t, "max_amount", currency);
+        if let Some(m) = max_amount
+            && !m.is_positive()
+        {
+            let span = t.get("max_amount").map(|v| v.span());
+            self.problem(span.as_ref(), t.key("max_amount"), "must be more than 0");
+        }
+        self.missing(
+            &t,
+            "max_amount",
+            "the largest amount of one sale, such as \"10000.00\"",
+        );
+        let result_hold_seconds = self.unsigned(&mut t, "result_hold_seconds", 1..=600, 8);
+        let poll_interval_ms = self.unsigned(&mut t, "poll_interval_ms", 200..=60_000, 1_000);
+        let recover_attempts = self.unsigned(&mut t, "recover_attempts", 1..=100, 5) as u32;
+        let supervisor_pin_hash = self
+            .secret(&mut t, "supervisor_pin_hash", "supervisor_pin_hash_file")
+            .and_then(|phc| self.pin_hash(&mut t, "supervisor_pin_hash", phc));
+        if supervisor_pin_hash.is_none()
+            && mode == Mode::Cashier
+            && !t.table.contains_key("supervisor_pin_hash")
+            && !t.table.contains_key("supervisor_pin_hash_file")
+        {
+            self.warn(
+                t.at.as_ref(),
+                t.key("supervisor_pin_hash"),
+                "not set: refunds and the supervisor menu are open to anyone at the till",
+            );
+        }
+        let cashiers = self.cashiers(&mut t);
+        self.finish(t);
+        Some(TerminalConfig {
+            id: id?,
+            mode,
+            currency: currency?,
+            max_amount: max_amount.filter(Money::is_positive)?,
+            result_hold_seconds,
+            poll_interval_ms,
+            recover_attempts,
+            supervisor_pin_hash,
+            cashiers,
+        })
+    }
+
+    pub(crate) fn pin_hash(
+        &mut self,
+        t: &mut Table,
+        k: &'static str,
+        phc: SecretString,
+    ) -> Option<PinHash> {
+        match PinHash::parse(phc) {
+            Ok(h) => Some(h),
+            Err(e) => {
+                let span = t
+                    .table
+                    .get(k)
+                    .or_else(|| t.table.get(format!("{k}_file").as_str()))
+                    .map(|v| v.span());
+                self.problem(span.as_ref(), t.key(k), e.to_string());
+                None
+            }
+        }
+    }
+
+    fn cashiers(&mut self, t: &mut Table) -> Vec<Cashier> {
+        let Some(v) = t.get("cashier") else {
+            return Vec::new();
+        };
+        let DeValue::Array(items) = v.get_ref() else {
+            self.wrong_type(t, "cashier", v, "[[terminal.cashier]] tables");
+            return Vec::new();
+        };
+        let mut cashiers: Vec<Cashier> = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let path = format!("{}[{}]", t.key("cashier"), i + 1);
+            let DeValue::Table(table) = item.get_ref() else {
+                let got = type_name(item.get_ref());
+                self.problem(
+                    Some(&item.span()),
+                    path,
+                    format!("expected a [[terminal.cashier]] table, found {got}"),
+                );
+                continue;
+            };
+            let mut c = Table {
+                path,
+                table,
+                at: Some(item.span()),
+                known: Vec::new(),
+                active: true,
+            };
+            let id = self.text(&mut c, "id", 32);
+            self.missing(&c, "id", "the cashier's id, such as \"anna\"");
+            if let Some(id) = &id
+                && cashiers.iter().any(|other| &other.id == id)
+            {
+                let span = c.table.get("id").map(|v| v.span());
+                self.problem(span.as_ref(), c.key("id"), format!("{id:?} is used twice"));
+            }
+            let pin = self
+                .required_secret(&mut c, "pin_hash", "pin_hash_file")
+                .and_then(|phc| self.pin_hash(&mut c, "pin_hash", phc));
+            self.finish(c);
+            if let (Some(id), Some(pin)) = (id, pin) {
+                cashiers.push(Cashier { id, pin });
+            }
+        }
+        cashiers
+    }
+}

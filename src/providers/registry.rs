@@ -1,0 +1,82 @@
+//! The one list of providers. Each line is a provider folder's [`ProviderEntry`]: its id (the
+//! config table `[providers.<id>]`), display name, market currencies, config reader, how to
+//! build its client, and its demo (the settings that point at its simulator, the credentials
+//! `kassa sim` prints, and how to start the simulator). Config, set-up, the simulator server and
+//! `kassa sim` walk this list; none of them names a provider.
+//!
+//! Adding a provider: a folder here, a folder under `src/sim/`, one line in [`PROVIDERS`], its
+//! table in `kassa.example.toml`, and its conformance suite (docs/adding-a-provider.md).
+
+use std::any::Any;
+use std::fmt;
+use std::sync::Arc;
+
+use super::PaymentProvider;
+use super::{ezcash, icash, icg, mcash, moncash};
+use crate::config::reader::{Reader, Table};
+use crate::config::{Config, TerminalConfig};
+use crate::money::Currency;
+
+/// Every provider this build knows, in the order the method screen shows them.
+pub static PROVIDERS: &[ProviderEntry] = &[
+    mcash::ENTRY,
+    moncash::ENTRY,
+    icash::ENTRY,
+    ezcash::ENTRY,
+    icg::ENTRY,
+];
+
+/// A provider's validated `[providers.<id>]` table, as its own type behind this trait. Its
+/// `Debug` must not print secrets (`SecretString` fields take care of that).
+pub trait ProviderSettings: fmt::Debug + Send + Sync + 'static {
+    fn as_any(&self) -> &dyn Any;
+}
+
+/// Reads `[providers.<id>]` with the common reader: every problem is recorded in the reader;
+/// `None` when the table is disabled or incomplete.
+pub(crate) type ReadConfig = fn(
+    &mut Reader<'_>,
+    &mut Table<'_, '_>,
+    Option<&TerminalConfig>,
+) -> Option<Arc<dyn ProviderSettings>>;
+
+/// Builds the running client from the provider's settings and the whole config (the terminal's
+/// mode, for example). The error is for a person and names no secret.
+pub type Build = fn(&dyn ProviderSettings, &Config) -> Result<Arc<dyn PaymentProvider>, String>;
+
+/// One line of the registry.
+pub struct ProviderEntry {
+    /// Short, stable id: the config table, the simulator's path prefix, the journal's name.
+    pub id: &'static str,
+    /// For people: "mCASH", "MonCash".
+    pub name: &'static str,
+    /// The currencies its document lets it pay in; empty: any.
+    pub currencies: &'static [Currency],
+    pub(crate) read_config: ReadConfig,
+    /// `None`: this build has no client for it yet (enabled, it is left out at set-up).
+    pub build: Option<Build>,
+    /// `None`: no simulator yet, so it is not in the demo.
+    pub demo: Option<Demo>,
+}
+
+/// What the built-in demo needs of a provider.
+pub struct Demo {
+    /// Settings pointing at its simulator served under `sim_base_url` (`http://127.0.0.1:8700`),
+    /// with `terminal_id` where the provider needs one. `None` when the URL does not parse.
+    pub settings: fn(sim_base_url: &str, terminal_id: &str) -> Option<Arc<dyn ProviderSettings>>,
+    /// What `kassa sim` prints so that a client can be pointed at the simulator (demo
+    /// credentials only, never real ones).
+    pub credentials: &'static [(&'static str, &'static str)],
+    /// Starts its simulator on the shared server.
+    #[cfg(feature = "sim")]
+    pub simulator: fn(
+        &crate::sim::SimClock,
+        &str,
+        &crate::sim::SimOptions,
+    ) -> Arc<dyn crate::sim::ProviderSim>,
+}
+
+/// The registry's line for `id`.
+pub fn entry(id: &str) -> Option<&'static ProviderEntry> {
+    PROVIDERS.iter().find(|e| e.id == id)
+}
