@@ -26,10 +26,22 @@ pub static PROVIDERS: &[ProviderEntry] = &[
     icg::ENTRY,
 ];
 
-/// A provider's validated `[providers.<id>]` table, as its own type behind this trait. Its
-/// `Debug` must not print secrets (`SecretString` fields take care of that).
+/// A provider's validated `[providers.<id>]` table, as its own type behind this trait; a
+/// provider marks its settings type with [`Settings`] and gets this for free. Its `Debug` must
+/// not print secrets (`SecretString` fields take care of that).
 pub trait ProviderSettings: fmt::Debug + Send + Sync + 'static {
     fn as_any(&self) -> &dyn Any;
+}
+
+/// The mark of a provider's settings type (`impl Settings for McashSettings {}`). A marker
+/// rather than a blanket impl over every type, so that `Arc<dyn ProviderSettings>` is not
+/// itself taken for settings.
+pub trait Settings: fmt::Debug + Send + Sync + 'static {}
+
+impl<T: Settings> ProviderSettings for T {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
 }
 
 /// Reads `[providers.<id>]` with the common reader: every problem is recorded in the reader;

@@ -1,6 +1,5 @@
 //! `[providers.ezcash]`: the keys the client needs, checked at load.
 
-use std::any::Any;
 use std::sync::Arc;
 
 use reqwest::Url;
@@ -8,7 +7,7 @@ use secrecy::SecretString;
 
 use crate::config::TerminalConfig;
 use crate::config::reader::{Reader, Table};
-use crate::providers::registry::ProviderSettings;
+use crate::providers::registry::{ProviderSettings, Settings};
 
 /// `[providers.ezcash]`: eZ Cash agent API via ideabiz, Sri Lanka.
 #[derive(Clone, Debug)]
@@ -23,11 +22,7 @@ pub struct EzcashSettings {
     pub agent_pin: SecretString,
 }
 
-impl ProviderSettings for EzcashSettings {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-}
+impl Settings for EzcashSettings {}
 
 pub(crate) fn read(
     r: &mut Reader<'_>,

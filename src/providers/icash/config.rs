@@ -1,6 +1,5 @@
 //! `[providers.icash]`: the keys the client needs, checked at load.
 
-use std::any::Any;
 use std::sync::Arc;
 
 use reqwest::Url;
@@ -8,7 +7,7 @@ use secrecy::SecretString;
 
 use crate::config::TerminalConfig;
 use crate::config::reader::{Reader, Table};
-use crate::providers::registry::ProviderSettings;
+use crate::providers::registry::{ProviderSettings, Settings};
 
 /// `[providers.icash]`: iCash merchant gateway, Libya.
 #[derive(Clone, Debug)]
@@ -20,11 +19,7 @@ pub struct IcashSettings {
     pub card_number: String,
 }
 
-impl ProviderSettings for IcashSettings {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-}
+impl Settings for IcashSettings {}
 
 pub(crate) fn read(
     r: &mut Reader<'_>,

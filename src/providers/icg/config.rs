@@ -1,6 +1,5 @@
 //! `[providers.icg]`: the keys the client needs, checked at load.
 
-use std::any::Any;
 use std::sync::Arc;
 
 use reqwest::Url;
@@ -8,7 +7,7 @@ use secrecy::SecretString;
 
 use crate::config::TerminalConfig;
 use crate::config::reader::{Reader, Table};
-use crate::providers::registry::ProviderSettings;
+use crate::providers::registry::{ProviderSettings, Settings};
 
 /// `[providers.icg]`: iCheckGateway, United States.
 #[derive(Clone, Debug)]
@@ -23,11 +22,7 @@ pub struct IcgSettings {
     pub password: SecretString,
 }
 
-impl ProviderSettings for IcgSettings {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-}
+impl Settings for IcgSettings {}
 
 pub(crate) fn read(
     r: &mut Reader<'_>,

@@ -1,7 +1,6 @@
 //! `[providers.mcash]`: the keys the client needs, checked at load; the demo settings that
 //! point at the built-in simulator; and the client built from them.
 
-use std::any::Any;
 use std::sync::Arc;
 
 use reqwest::Url;
@@ -17,7 +16,7 @@ use crate::core::Mode;
 use crate::core::sale::SaleKey;
 use crate::providers::PaymentProvider;
 use crate::providers::http::HttpConfig;
-use crate::providers::registry::ProviderSettings;
+use crate::providers::registry::{ProviderSettings, Settings};
 
 /// Values the demo config and the built-in simulator share, so both sides use one definition.
 pub mod demo {
@@ -58,11 +57,7 @@ impl McashSettings {
     }
 }
 
-impl ProviderSettings for McashSettings {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-}
+impl Settings for McashSettings {}
 
 pub(crate) fn read(
     r: &mut Reader<'_>,

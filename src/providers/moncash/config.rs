@@ -1,6 +1,5 @@
 //! `[providers.moncash]`: the keys the client needs, checked at load.
 
-use std::any::Any;
 use std::sync::Arc;
 
 use reqwest::Url;
@@ -8,7 +7,7 @@ use secrecy::SecretString;
 
 use crate::config::TerminalConfig;
 use crate::config::reader::{Reader, Table};
-use crate::providers::registry::ProviderSettings;
+use crate::providers::registry::{ProviderSettings, Settings};
 
 /// `[providers.moncash]`: MonCash (Digicel), Haiti.
 #[derive(Clone, Debug)]
@@ -21,11 +20,7 @@ pub struct MoncashSettings {
     pub client_secret: SecretString,
 }
 
-impl ProviderSettings for MoncashSettings {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-}
+impl Settings for MoncashSettings {}
 
 pub(crate) fn read(
     r: &mut Reader<'_>,
