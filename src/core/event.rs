@@ -2,9 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Millis;
 use super::provider::{Failure, Operation, ProviderId, Reply};
 use super::sale::SaleKey;
+use super::time::Millis;
 use super::view::{OutboxSummary, View};
 use crate::money::Money;
 

@@ -8,8 +8,8 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use secrecy::{ExposeSecret, SecretString};
 use thiserror::Error;
 
-use super::Millis;
 use super::event::Key;
+use super::time::Millis;
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum PinError {

@@ -6,8 +6,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::Millis;
 use super::sale::{Msisdn, SaleKey, SaleRequest};
+use super::time::Millis;
 use crate::money::Money;
 
 /// Short, stable provider name: `mcash`, `moncash`, `icash`, `ezcash`, `icg`, or `fake` in tests.

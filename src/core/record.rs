@@ -1,11 +1,12 @@
-//! What the core asks to be written to the journal. The journal stores these; the core decides
-//! when, so that every money-moving call has its intent on disk before it leaves.
+//! What the core asks to be written to the journal, and the row a sale's records add up to. The
+//! journal stores these; the core decides when, so that every money-moving call has its intent
+//! on disk before it leaves.
 
 use serde::{Deserialize, Serialize};
 
-use super::Millis;
 use super::provider::{PaymentHandle, PaymentStatus, ProviderId};
 use super::sale::{SaleKey, SaleRequest};
+use super::time::Millis;
 use crate::money::Money;
 
 /// How a sale ended, as shown and as reported.
@@ -55,6 +56,21 @@ impl Outcome {
             },
         })
     }
+}
+
+/// A sale as the journal sums it up: listed in history, on its detail screen and in the day's
+/// report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SaleRow {
+    pub key: SaleKey,
+    pub provider: ProviderId,
+    pub amount: Money,
+    pub started_at: Millis,
+    /// `None` while the sale is still in progress.
+    pub outcome: Option<Outcome>,
+    /// An approval that arrived after the cashier cancelled: money moved, offer a refund.
+    pub late_approval: bool,
+    pub refunded: Option<String>,
 }
 
 /// One journal record about one sale.

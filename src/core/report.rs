@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::Millis;
 use super::provider::ProviderId;
-use super::view::SaleRow;
+use super::record::SaleRow;
+use super::time::Millis;
 use crate::money::{Currency, Money, MoneyError};
 
 const DAY_MS: u64 = 86_400_000;

@@ -2,9 +2,9 @@
 //! crash, kill). The runtime reads them from the journal; the core resolves each through the
 //! provider before it takes a new sale, and never sends a start again.
 
-use super::Millis;
 use super::provider::{PaymentHandle, ProviderId};
 use super::sale::{SaleKey, SaleRequest};
+use super::time::Millis;
 use crate::money::Money;
 
 /// What was left open for one sale.

@@ -3,11 +3,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Millis;
 use super::provider::ProviderId;
 use super::record::Outcome;
+/// Screens list sale rows; the type lives with the journal records it is summed from.
+pub use super::record::SaleRow;
 use super::report::DayReport;
 use super::sale::{Msisdn, SaleKey};
+use super::time::Millis;
 use crate::money::Money;
 
 /// The bar on every screen.
@@ -127,20 +129,6 @@ pub struct Field {
     /// What to draw: the digits, or dots for a payment code.
     pub shown: String,
     pub active: bool,
-}
-
-/// A sale as listed in history and on its detail screen.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SaleRow {
-    pub key: SaleKey,
-    pub provider: ProviderId,
-    pub amount: Money,
-    pub started_at: Millis,
-    /// `None` while the sale is still in progress.
-    pub outcome: Option<Outcome>,
-    /// An approval that arrived after the cashier cancelled: money moved, offer a refund.
-    pub late_approval: bool,
-    pub refunded: Option<String>,
 }
 
 /// Where a sale in progress stands.

@@ -4,7 +4,8 @@
 //! a queued payment request never sent). The command goes to the outbox worker, which carries
 //! it out between two calls; until it answers, the item takes no second command.
 
-use super::{State, Terminal};
+use super::Terminal;
+use super::state::State;
 use crate::core::event::{Effect, Key, OutboxCommand, Signal};
 use crate::core::view::{Notice, OutboxSummary, Screen};
 

@@ -1,0 +1,61 @@
+//! What the core needs from the configuration, already checked by `config`.
+
+use serde::{Deserialize, Serialize};
+
+use super::pin::PinHash;
+use crate::money::{Currency, Money};
+
+/// How the terminal is used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// A cashier types amounts; a result stays until a key is pressed.
+    Cashier,
+    /// A customer alone; the terminal returns to the start by itself.
+    Kiosk,
+    /// A vend controller asks for a price; authorize, vend, then capture or release.
+    Vending,
+}
+
+/// A cashier who may sign in, with a hashed PIN.
+#[derive(Clone, Debug)]
+pub struct Cashier {
+    pub id: String,
+    pub pin: PinHash,
+}
+
+/// Everything the core needs from the configuration.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub terminal_id: String,
+    pub mode: Mode,
+    pub currency: Currency,
+    /// Largest amount one sale may have.
+    pub max_amount: Money,
+    /// How long a result stays in kiosk and vending modes before the terminal returns by itself.
+    pub result_hold_ms: u64,
+    /// Time between status polls while awaiting payment.
+    pub poll_interval_ms: u64,
+    /// How often a lost answer is asked about before the sale is flagged for a person.
+    pub recover_attempts: u32,
+    pub supervisor_pin: Option<PinHash>,
+    /// Empty: no sign-in.
+    pub cashiers: Vec<Cashier>,
+}
+
+impl Settings {
+    /// Settings for tests and the demo: cashier mode, NOK, 10 000.00 limit, no PINs.
+    pub fn demo(terminal_id: &str) -> Settings {
+        Settings {
+            terminal_id: terminal_id.to_string(),
+            mode: Mode::Cashier,
+            currency: Currency::NOK,
+            max_amount: Money::from_minor(1_000_000, Currency::NOK),
+            result_hold_ms: 8_000,
+            poll_interval_ms: 1_000,
+            recover_attempts: 5,
+            supervisor_pin: None,
+            cashiers: Vec::new(),
+        }
+    }
+}

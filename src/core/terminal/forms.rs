@@ -1,0 +1,240 @@
+//! The entry forms: cashier sign-in, the amount, the choice of provider and the customer's
+//! details (phone, card and code, invoice), key by key.
+
+use super::Terminal;
+use super::state::{Form, FormKind, State};
+use crate::core::event::{Effect, Key, Signal};
+use crate::core::pin::{PinStep, pin_key};
+use crate::core::provider::FlowKind;
+use crate::core::sale::{Capture, CardNumber, Flow, InvoiceNumber, Msisdn, PaymentCode};
+use crate::core::settings::Mode;
+use crate::core::time::Millis;
+use crate::money::Money;
+
+impl Terminal {
+    pub(super) fn key_login(&mut self, now: Millis, mut pin: String, key: Key) -> State {
+        let cashiers = &self.settings.cashiers;
+        let step = pin_key(&mut self.login_guard, &mut pin, key, now, |typed| {
+            cashiers
+                .iter()
+                .find(|c| c.pin.verify(typed))
+                .map(|c| c.id.clone())
+        });
+        match step {
+            PinStep::Accepted(id) => {
+                self.cashier = Some(id);
+                self.home()
+            }
+            PinStep::Refused(error) => State::Login {
+                pin,
+                error: Some(error),
+            },
+            PinStep::Typing | PinStep::Cancelled => State::Login { pin, error: None },
+        }
+    }
+
+    pub(super) fn key_amount(&mut self, minor: i64, key: Key, fx: &mut Vec<Effect>) -> State {
+        if self.settings.mode == Mode::Vending {
+            // A vending machine takes its price from the vend controller; only the menu works.
+            return match key {
+                Key::Menu => self.open_supervisor(),
+                _ => State::Amount { minor, error: None },
+            };
+        }
+        match key {
+            Key::Digit(d) => {
+                let next = minor
+                    .checked_mul(10)
+                    .and_then(|m| m.checked_add(i64::from(d)));
+                match next {
+                    Some(n) if n <= self.settings.max_amount.minor() => State::Amount {
+                        minor: n,
+                        error: None,
+                    },
+                    _ => {
+                        fx.push(Effect::Signal(Signal::ErrorBeep));
+                        State::Amount {
+                            minor,
+                            error: Some(format!(
+                                "The largest amount is {}",
+                                self.settings.max_amount
+                            )),
+                        }
+                    }
+                }
+            }
+            Key::Backspace => State::Amount {
+                minor: minor / 10,
+                error: None,
+            },
+            Key::Clear | Key::Cancel => State::Amount {
+                minor: 0,
+                error: None,
+            },
+            Key::Menu => self.open_supervisor(),
+            Key::Enter => {
+                let refuse = if minor <= 0 {
+                    Some("Type an amount first".to_string())
+                } else if self.journal_failing {
+                    Some("Sales are stopped: the journal cannot be written".to_string())
+                } else if self.providers.is_empty() {
+                    Some("No payment method is enabled".to_string())
+                } else {
+                    None
+                };
+                match refuse {
+                    Some(error) => {
+                        fx.push(Effect::Signal(Signal::ErrorBeep));
+                        State::Amount {
+                            minor,
+                            error: Some(error),
+                        }
+                    }
+                    None => State::Method {
+                        amount: self.money(minor),
+                        error: None,
+                    },
+                }
+            }
+        }
+    }
+
+    pub(super) fn key_method(
+        &mut self,
+        now: Millis,
+        amount: Money,
+        key: Key,
+        fx: &mut Vec<Effect>,
+    ) -> State {
+        match key {
+            Key::Digit(d) if d >= 1 => self.choose_method(now, amount, usize::from(d - 1), fx),
+            Key::Enter if self.providers.len() == 1 => self.choose_method(now, amount, 0, fx),
+            Key::Cancel | Key::Backspace => State::Amount {
+                minor: amount.minor(),
+                error: None,
+            },
+            _ => State::Method {
+                amount,
+                error: None,
+            },
+        }
+    }
+
+    pub(super) fn choose_method(
+        &mut self,
+        now: Millis,
+        amount: Money,
+        i: usize,
+        fx: &mut Vec<Effect>,
+    ) -> State {
+        let Some(info) = self.providers.get(i).cloned() else {
+            return State::Method {
+                amount,
+                error: Some(format!("Choose 1 to {}", self.providers.len())),
+            };
+        };
+        let flows = &info.capabilities.flows;
+        let form = match flows.first() {
+            Some(FlowKind::Qr) if flows.contains(&FlowKind::Push) => Some(FormKind::PhoneOrQr),
+            Some(FlowKind::Qr) => None,
+            Some(FlowKind::Push) => Some(FormKind::Phone),
+            Some(FlowKind::CardAndCode) => Some(FormKind::CardAndCode),
+            Some(FlowKind::Invoice) => Some(FormKind::Invoice),
+            None => {
+                return State::Method {
+                    amount,
+                    error: Some(format!("{} offers no way to pay here", info.name)),
+                };
+            }
+        };
+        match form {
+            Some(kind) => State::Customer {
+                amount,
+                provider: i,
+                form: Form::new(kind),
+                error: None,
+            },
+            None => self.start_sale(now, amount, info, Flow::Qr, Capture::Sale, fx),
+        }
+    }
+
+    pub(super) fn key_customer(
+        &mut self,
+        now: Millis,
+        amount: Money,
+        provider: usize,
+        mut form: Form,
+        key: Key,
+        fx: &mut Vec<Effect>,
+    ) -> State {
+        let mut error = None;
+        match key {
+            Key::Digit(d) => {
+                let max = form.max_len();
+                let field = &mut form.fields[form.active];
+                if field.len() < max {
+                    field.push(char::from(b'0' + d));
+                } else {
+                    fx.push(Effect::Signal(Signal::ErrorBeep));
+                }
+            }
+            Key::Backspace => {
+                if form.fields[form.active].pop().is_none() && form.active > 0 {
+                    form.active -= 1;
+                }
+            }
+            Key::Clear => form.fields[form.active].clear(),
+            Key::Cancel => {
+                return State::Method {
+                    amount,
+                    error: None,
+                };
+            }
+            Key::Menu => {}
+            Key::Enter => match self.submit_form(&form) {
+                Ok(Some(flow)) => {
+                    let Some(info) = self.providers.get(provider).cloned() else {
+                        return self.home();
+                    };
+                    return self.start_sale(now, amount, info, flow, Capture::Sale, fx);
+                }
+                Ok(None) => form.active += 1,
+                Err(e) => {
+                    fx.push(Effect::Signal(Signal::ErrorBeep));
+                    error = Some(e);
+                }
+            },
+        }
+        State::Customer {
+            amount,
+            provider,
+            form,
+            error,
+        }
+    }
+
+    /// `Ok(None)`: the field is fine, go to the next one.
+    fn submit_form(&self, form: &Form) -> Result<Option<Flow>, String> {
+        let f = |i: usize| form.fields[i].as_str();
+        match form.kind {
+            FormKind::PhoneOrQr if f(0).is_empty() => Ok(Some(Flow::Qr)),
+            FormKind::PhoneOrQr | FormKind::Phone => Msisdn::parse(f(0))
+                .map(|phone| Some(Flow::Push { phone }))
+                .map_err(|e| e.to_string()),
+            FormKind::CardAndCode => {
+                let card = CardNumber::parse(f(0)).map_err(|e| e.to_string())?;
+                if form.active == 0 {
+                    return Ok(None);
+                }
+                let code = PaymentCode::parse(f(1)).map_err(|e| e.to_string())?;
+                Ok(Some(Flow::CardAndCode {
+                    card,
+                    code: Some(code),
+                }))
+            }
+            FormKind::Invoice => InvoiceNumber::parse(f(0))
+                .map(|number| Some(Flow::Invoice { number }))
+                .map_err(|e| e.to_string()),
+        }
+    }
+}

@@ -1,0 +1,391 @@
+//! The terminal state machine. One sale at a time is in progress (`active`); the screen state
+//! (`State`) says what the person in front of the terminal is doing. Provider calls are tracked
+//! by call id, so a late answer is matched to its sale even after the screen moved on: an
+//! approval is never dropped, whenever it arrives.
+//!
+//! This file holds the [`Terminal`] and its dispatch; each behaviour is an `impl Terminal` block
+//! of its own file: entry forms and keys (`forms`), the sale from start to end (`flow`),
+//! resolving sales left unfinished by a restart (`recovery`), refunds (`refund`), vending
+//! (`vending`), the supervisor pages (`supervisor`), answers about deferred calls (`deferred`),
+//! the outbox pages (`outbox_screen`) and building the view (`screen`). The data they share is
+//! in `state`.
+
+mod deferred;
+mod flow;
+mod forms;
+mod outbox_screen;
+mod recovery;
+mod refund;
+mod screen;
+mod state;
+mod supervisor;
+#[cfg(test)]
+mod tests;
+mod vending;
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+use self::state::{ActiveSale, CallKind, CancelReason, PendingCall, State};
+use super::event::{CallId, Effect, Event, Key, OutboxCommand, Signal, Timer, TimerKind};
+use super::pin::PinGuard;
+use super::provider::{Operation, PaymentHandle, ProviderId, ProviderInfo};
+use super::record::{JournalEntry, Record};
+use super::resume::Resume;
+use super::sale::SaleKey;
+use super::settings::{Mode, Settings};
+use super::time::Millis;
+use super::view::{OutboxSummary, SaleRow, StatusBar, View};
+use crate::money::Money;
+
+/// How many finished sales the core keeps for history, refunds and the day's report.
+const HISTORY_LEN: usize = 500;
+
+/// The terminal. Feed it events with [`Terminal::handle`]; carry out the effects it returns.
+pub struct Terminal {
+    settings: Settings,
+    providers: Vec<ProviderInfo>,
+    state: State,
+    next_sequence: u64,
+    next_call: CallId,
+    calls: HashMap<CallId, PendingCall>,
+    active: Option<ActiveSale>,
+    history: VecDeque<SaleRow>,
+    handles: HashMap<SaleKey, (PaymentHandle, ProviderId)>,
+    supervisor_guard: PinGuard,
+    login_guard: PinGuard,
+    cashier: Option<String>,
+    online: bool,
+    outbox: OutboxSummary,
+    journal_failing: bool,
+    reachable: BTreeMap<ProviderId, bool>,
+    shown: Option<View>,
+    /// Unfinished sales from before a restart, resolved one by one before new sales.
+    resuming: VecDeque<Resume>,
+    /// `Event::Ready` came: providers are started and resuming may begin.
+    ready: bool,
+    /// Journal size on disk and damaged values, when the runtime has said.
+    storage: Option<(u64, usize)>,
+    /// A supervisor's outbox command the worker has not answered yet.
+    outbox_command: Option<OutboxCommand>,
+}
+
+impl Terminal {
+    /// A terminal that starts in the recovering state; send [`Event::Ready`] once the runtime
+    /// has resolved unfinished sales. `next_sequence` comes from the journal so sale keys never
+    /// repeat; `history` is what the journal holds of recent sales.
+    pub fn new(
+        settings: Settings,
+        providers: Vec<ProviderInfo>,
+        next_sequence: u64,
+        history: Vec<SaleRow>,
+    ) -> Terminal {
+        let mut rows: VecDeque<SaleRow> = history.into_iter().collect();
+        while rows.len() > HISTORY_LEN {
+            rows.pop_front();
+        }
+        Terminal {
+            settings,
+            providers,
+            state: State::Recovering,
+            next_sequence,
+            next_call: 1,
+            calls: HashMap::new(),
+            active: None,
+            history: rows,
+            handles: HashMap::new(),
+            supervisor_guard: PinGuard::default(),
+            login_guard: PinGuard::default(),
+            cashier: None,
+            online: true,
+            outbox: OutboxSummary::default(),
+            journal_failing: false,
+            reachable: BTreeMap::new(),
+            shown: None,
+            resuming: VecDeque::new(),
+            ready: false,
+            storage: None,
+            outbox_command: None,
+        }
+    }
+
+    /// The screen as it stands, for front-ends that attach late.
+    pub fn view(&self) -> View {
+        View {
+            status: StatusBar {
+                terminal_id: self.settings.terminal_id.clone(),
+                online: self.online,
+                outbox_pending: self.outbox.pending,
+                cashier: self.cashier.clone(),
+                storage_failing: self.journal_failing,
+            },
+            screen: self.screen(),
+        }
+    }
+
+    /// The sequence number the next sale will use.
+    pub fn next_sequence(&self) -> u64 {
+        self.next_sequence
+    }
+
+    /// Remembers the provider handle of a past sale (from the journal), so it can be refunded.
+    pub fn know_handle(&mut self, sale: SaleKey, provider: ProviderId, handle: PaymentHandle) {
+        self.handles.insert(sale, (handle, provider));
+    }
+
+    /// Takes one event; returns what must be done, in order.
+    pub fn handle(&mut self, now: Millis, event: Event) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        match event {
+            Event::Ready => {
+                if !self.ready {
+                    self.ready = true;
+                    self.next_resume(now, &mut fx);
+                }
+            }
+            Event::Key(key) => self.on_key(now, key, &mut fx),
+            Event::Select(i) => self.on_select(now, i, &mut fx),
+            Event::Answer { call, result } => self.on_answer(now, call, result, &mut fx),
+            Event::Timer(timer) => self.on_timer(now, timer, &mut fx),
+            Event::Connectivity { online } => {
+                self.online = online;
+                if online {
+                    // A provider found unreachable at start-up is tried again once the network
+                    // is back; its next failure marks it again.
+                    self.reachable.retain(|_, up| *up);
+                }
+            }
+            Event::VendRequest { price } => self.on_vend_request(now, price, &mut fx),
+            Event::VendResult { sale, delivered } => {
+                self.on_vend_result(now, sale, delivered, &mut fx)
+            }
+            Event::JournalFailed { sale, message } => self.on_journal_failed(sale, message),
+            Event::JournalHealthy => self.journal_failing = false,
+            Event::OutboxChanged(summary) => self.on_outbox_changed(summary),
+            Event::OutboxCommandDone { command, result } => {
+                self.on_outbox_command_done(command, result)
+            }
+            Event::OutboxDone { sale, record } => self.on_outbox_done(sale, record),
+            Event::DeferRefused { sale, reason } => {
+                self.on_defer_refused(now, sale, reason, &mut fx)
+            }
+            Event::ProviderReachable {
+                provider,
+                reachable,
+            } => {
+                self.reachable.insert(provider, reachable);
+            }
+            Event::Storage {
+                used_bytes,
+                damaged,
+            } => self.storage = Some((used_bytes, damaged)),
+        }
+        let view = self.view();
+        if self.shown.as_ref() != Some(&view) {
+            self.shown = Some(view.clone());
+            fx.push(Effect::Show(Box::new(view)));
+        }
+        fx
+    }
+
+    fn home(&self) -> State {
+        if !self.settings.cashiers.is_empty() && self.cashier.is_none() {
+            State::Login {
+                pin: String::new(),
+                error: None,
+            }
+        } else {
+            State::Amount {
+                minor: 0,
+                error: None,
+            }
+        }
+    }
+
+    fn money(&self, minor: i64) -> Money {
+        Money::from_minor(minor, self.settings.currency)
+    }
+
+    fn on_key(&mut self, now: Millis, key: Key, fx: &mut Vec<Effect>) {
+        if let Key::Digit(d) = key
+            && d > 9
+        {
+            fx.push(Effect::Signal(Signal::ErrorBeep));
+            return;
+        }
+        let state = std::mem::replace(&mut self.state, State::Recovering);
+        self.state = match state {
+            State::Recovering => State::Recovering,
+            State::Login { pin, .. } => self.key_login(now, pin, key),
+            State::Amount { minor, .. } => self.key_amount(minor, key, fx),
+            State::Method { amount, .. } => self.key_method(now, amount, key, fx),
+            State::Customer {
+                amount,
+                provider,
+                form,
+                ..
+            } => self.key_customer(now, amount, provider, form, key, fx),
+            State::Paying => {
+                if key == Key::Cancel {
+                    self.request_cancel(now, CancelReason::Cashier, fx);
+                }
+                State::Paying
+            }
+            State::Result { sale } => match key {
+                Key::Digit(d) if self.settings.mode != Mode::Vending => State::Amount {
+                    minor: i64::from(d),
+                    error: None,
+                },
+                Key::Menu => self.open_supervisor(),
+                Key::Enter | Key::Cancel | Key::Clear => self.home(),
+                _ => State::Result { sale },
+            },
+            State::Queued { sale, phone } => match key {
+                Key::Digit(d) if self.settings.mode != Mode::Vending => State::Amount {
+                    minor: i64::from(d),
+                    error: None,
+                },
+                Key::Menu => self.open_supervisor(),
+                Key::Enter | Key::Cancel | Key::Clear => self.home(),
+                _ => State::Queued { sale, phone },
+            },
+            State::SupervisorPin { pin, .. } => self.key_supervisor(now, pin, key),
+            State::Menu { message } => match key {
+                Key::Digit(d) if d >= 1 => self.choose_menu(usize::from(d - 1)),
+                Key::Cancel | Key::Menu => self.home(),
+                _ => State::Menu { message },
+            },
+            State::History => match key {
+                Key::Digit(d) if d >= 1 => self.choose_history(usize::from(d - 1)),
+                Key::Cancel => State::Menu { message: None },
+                _ => State::History,
+            },
+            State::SaleDetail { sale, message } => match key {
+                Key::Enter if self.can_refund(&sale) => State::RefundConfirm { sale },
+                Key::Cancel => State::History,
+                _ => State::SaleDetail { sale, message },
+            },
+            State::RefundConfirm { sale } => match key {
+                Key::Enter => self.start_refund(now, sale, fx),
+                Key::Cancel => State::SaleDetail {
+                    sale,
+                    message: None,
+                },
+                _ => State::RefundConfirm { sale },
+            },
+            // A refund in flight is waited on; its answer moves the screen.
+            State::Refunding { sale } => State::Refunding { sale },
+            State::Outbox { message } => self.key_outbox(message, key),
+            State::OutboxItem {
+                id,
+                confirm_drop,
+                message,
+            } => self.key_outbox_item(id, confirm_drop, message, key, fx),
+            s @ (State::Report | State::SettingsScreen | State::Diagnostics) => {
+                if key == Key::Cancel {
+                    State::Menu { message: None }
+                } else {
+                    s
+                }
+            }
+        };
+    }
+
+    fn on_select(&mut self, now: Millis, i: usize, fx: &mut Vec<Effect>) {
+        let state = std::mem::replace(&mut self.state, State::Recovering);
+        self.state = match state {
+            State::Method { amount, .. } => self.choose_method(now, amount, i, fx),
+            State::Menu { .. } => self.choose_menu(i),
+            State::History => self.choose_history(i),
+            State::Outbox { message } => self.choose_outbox(i, message),
+            other => other,
+        };
+    }
+
+    fn row(&self, sale: &SaleKey) -> Option<&SaleRow> {
+        self.history.iter().rev().find(|r| &r.key == sale)
+    }
+
+    fn row_mut(&mut self, sale: &SaleKey) -> Option<&mut SaleRow> {
+        self.history.iter_mut().rev().find(|r| &r.key == sale)
+    }
+
+    fn provider_info(&self, id: &ProviderId) -> Option<&ProviderInfo> {
+        self.providers.iter().find(|p| &p.id == id)
+    }
+
+    fn provider_name(&self, id: &ProviderId) -> String {
+        self.provider_info(id)
+            .map(|p| p.name.clone())
+            .unwrap_or_else(|| id.to_string())
+    }
+
+    fn push_row(&mut self, row: SaleRow) {
+        if self.history.len() >= HISTORY_LEN {
+            self.history.pop_front();
+        }
+        self.history.push_back(row);
+    }
+
+    fn journal(
+        &self,
+        now: Millis,
+        sale: &SaleKey,
+        provider: &ProviderId,
+        record: Record,
+    ) -> Effect {
+        Effect::Journal(JournalEntry {
+            at: now,
+            sale: sale.clone(),
+            provider: provider.clone(),
+            record,
+        })
+    }
+
+    fn call(
+        &mut self,
+        sale: &SaleKey,
+        provider: &ProviderId,
+        kind: CallKind,
+        op: Operation,
+        fx: &mut Vec<Effect>,
+    ) -> CallId {
+        let call = self.next_call;
+        self.next_call += 1;
+        self.calls.insert(
+            call,
+            PendingCall {
+                sale: sale.clone(),
+                kind,
+            },
+        );
+        fx.push(Effect::Call {
+            call,
+            provider: provider.clone(),
+            sale: sale.clone(),
+            op,
+        });
+        call
+    }
+
+    fn arm(&self, fx: &mut Vec<Effect>, kind: TimerKind, sale: &SaleKey, at: Millis) {
+        fx.push(Effect::Arm {
+            timer: Timer {
+                kind,
+                sale: Some(sale.clone()),
+            },
+            at,
+        });
+    }
+
+    /// Sends a call for the active sale.
+    fn active_call(&mut self, kind: CallKind, op: Operation, fx: &mut Vec<Effect>) {
+        let Some(a) = &self.active else { return };
+        let (key, provider) = (a.request.key.clone(), a.provider.id.clone());
+        self.call(&key, &provider, kind, op, fx);
+    }
+}
+
+/// Exponential backoff for checks and settlement retries: 2 s, 4 s, ... at most a minute.
+fn backoff_ms(attempt: u32) -> u64 {
+    (1_000u64 << attempt.min(6)).min(60_000)
+}

@@ -1,0 +1,219 @@
+//! Building the screen from the state: what the view shows, never deciding anything.
+
+use super::Terminal;
+use super::state::{ActiveSale, Form, FormKind, Phase, State};
+use crate::core::provider::Prompt;
+use crate::core::record::Outcome;
+use crate::core::report::{DayReport, day_of};
+use crate::core::settings::Mode;
+use crate::core::view::{Field, Notice, Screen, Tile, Waiting};
+use crate::money::Money;
+
+impl Terminal {
+    pub(super) fn screen(&self) -> Screen {
+        match &self.state {
+            State::Recovering => Screen::Recovering {
+                remaining: self.resuming.len() + usize::from(self.active.is_some()),
+                current: self.active.as_ref().map(|a| a.request.key.clone()),
+            },
+            State::Login { pin, error } => Screen::Login {
+                digits: pin.len(),
+                error: error.clone(),
+            },
+            State::Amount { minor, error } => Screen::Amount {
+                amount: self.money(*minor),
+                error: error.clone(),
+                vending_idle: self.settings.mode == Mode::Vending,
+            },
+            State::Method { amount, error } => Screen::Method {
+                amount: *amount,
+                tiles: self
+                    .providers
+                    .iter()
+                    .map(|p| Tile {
+                        provider: p.id.clone(),
+                        name: p.name.clone(),
+                    })
+                    .collect(),
+                error: error.clone(),
+            },
+            State::Customer {
+                amount,
+                provider,
+                form,
+                error,
+            } => self.customer_screen(*amount, *provider, form, error.clone()),
+            State::Paying => match &self.active {
+                Some(a) => Screen::Paying {
+                    sale: a.request.key.clone(),
+                    amount: a.request.amount,
+                    provider: a.provider.name.clone(),
+                    waiting: waiting(a),
+                    cancelling: a.cancel.is_some(),
+                },
+                None => Screen::Recovering {
+                    remaining: 0,
+                    current: None,
+                },
+            },
+            State::Result { sale } => match self.row(sale) {
+                Some(row) => Screen::Result {
+                    sale: sale.clone(),
+                    amount: row.amount,
+                    provider: self.provider_name(&row.provider),
+                    outcome: row.outcome.clone().unwrap_or(Outcome::InDoubt {
+                        reason: "No outcome recorded".into(),
+                    }),
+                    late_approval: row.late_approval,
+                    refund_offered: row.late_approval && self.can_refund(sale),
+                },
+                None => Screen::Recovering {
+                    remaining: 0,
+                    current: None,
+                },
+            },
+            State::Queued { sale, phone } => match self.row(sale) {
+                Some(row) => Screen::Queued {
+                    sale: sale.clone(),
+                    amount: row.amount,
+                    provider: self.provider_name(&row.provider),
+                    phone: phone.clone(),
+                },
+                None => Screen::Recovering {
+                    remaining: 0,
+                    current: None,
+                },
+            },
+            State::SupervisorPin { pin, error } => Screen::SupervisorPin {
+                digits: pin.len(),
+                error: error.clone(),
+            },
+            State::Menu { message } => Screen::Menu {
+                items: self.menu_items(),
+                message: message.clone(),
+            },
+            State::History => Screen::History {
+                rows: self.history_rows(),
+            },
+            State::SaleDetail { sale, message } => match self.row(sale) {
+                Some(row) => Screen::SaleDetail {
+                    row: row.clone(),
+                    can_refund: self.can_refund(sale),
+                    message: message.clone(),
+                },
+                None => Screen::History {
+                    rows: self.history_rows(),
+                },
+            },
+            State::RefundConfirm { sale } | State::Refunding { sale } => match self.row(sale) {
+                Some(row) if matches!(self.state, State::RefundConfirm { .. }) => {
+                    Screen::RefundConfirm { row: row.clone() }
+                }
+                Some(row) => Screen::Refunding { row: row.clone() },
+                None => Screen::History {
+                    rows: self.history_rows(),
+                },
+            },
+            State::Report => {
+                let day = self
+                    .history
+                    .back()
+                    .map(|r| day_of(r.started_at))
+                    .unwrap_or(0);
+                match DayReport::build(day, self.history.iter()) {
+                    Ok(report) => Screen::Report(report),
+                    Err(_) => Screen::Menu {
+                        items: self.menu_items(),
+                        message: Some(Notice::problem("The report could not be built")),
+                    },
+                }
+            }
+            State::Outbox { message } => Screen::Outbox {
+                summary: self.outbox.clone(),
+                message: message.clone(),
+            },
+            State::OutboxItem {
+                id,
+                confirm_drop,
+                message,
+            } => self.outbox_item_screen(*id, *confirm_drop, message.clone()),
+            State::SettingsScreen => Screen::Settings {
+                rows: self.settings_rows(),
+            },
+            State::Diagnostics => Screen::Diagnostics {
+                checks: self.diagnostics(),
+            },
+        }
+    }
+
+    fn customer_screen(
+        &self,
+        amount: Money,
+        provider: usize,
+        form: &Form,
+        error: Option<String>,
+    ) -> Screen {
+        let labels: &[&str] = match form.kind {
+            FormKind::PhoneOrQr | FormKind::Phone => &["Customer's phone number"],
+            FormKind::CardAndCode => &["Card number", "Payment code"],
+            FormKind::Invoice => &["Invoice number"],
+        };
+        let hint = match form.kind {
+            FormKind::PhoneOrQr => "Type the phone number, or press Enter to show a QR code",
+            FormKind::Phone => "Type the phone number and press Enter",
+            FormKind::CardAndCode => "Type the card number, Enter, then the payment code, Enter",
+            FormKind::Invoice => "Type the invoice number and press Enter",
+        };
+        let fields = labels
+            .iter()
+            .enumerate()
+            .map(|(i, label)| {
+                let value = &form.fields[i];
+                let secret = form.kind == FormKind::CardAndCode && i == 1;
+                Field {
+                    label: label.to_string(),
+                    shown: if secret {
+                        "•".repeat(value.len())
+                    } else {
+                        value.clone()
+                    },
+                    active: i == form.active,
+                }
+            })
+            .collect();
+        Screen::Customer {
+            amount,
+            provider: self
+                .providers
+                .get(provider)
+                .map(|p| p.name.clone())
+                .unwrap_or_default(),
+            fields,
+            hint: hint.to_string(),
+            error,
+        }
+    }
+}
+
+fn waiting(a: &ActiveSale) -> Waiting {
+    match a.phase {
+        Phase::Starting => Waiting::Starting,
+        Phase::Checking { attempt } => Waiting::Checking { attempt },
+        Phase::Vending => Waiting::Vending,
+        Phase::Settling { .. } => Waiting::Settling,
+        Phase::Awaiting | Phase::Cancelling => match &a.prompt {
+            Some(Prompt::Qr {
+                payload,
+                expires_at,
+            }) => Waiting::Qr {
+                payload: payload.clone(),
+                expires_at: *expires_at,
+            },
+            Some(Prompt::PushSent { phone, expires_at }) => Waiting::Push {
+                phone: phone.clone(),
+                expires_at: *expires_at,
+            },
+            Some(Prompt::Immediate) | None => Waiting::Deciding,
+        },
+    }
+}

@@ -1,0 +1,159 @@
+//! The terminal's data: what screen it is on ([`State`]), the sale in progress ([`ActiveSale`])
+//! and the calls it waits on. Kept apart from the behaviour files so each of them reads the
+//! same vocabulary and none imports another.
+
+use crate::core::provider::{PaymentHandle, Prompt, ProviderInfo};
+use crate::core::resume::Left;
+use crate::core::sale::{Msisdn, SaleKey, SaleRequest};
+use crate::core::view::Notice;
+use crate::money::Money;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum CancelReason {
+    Cashier,
+    Expiry,
+    /// Found waiting for the customer after a restart: the screen that showed it is gone.
+    Restart,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Phase {
+    Starting,
+    Awaiting,
+    Cancelling,
+    Checking { attempt: u32 },
+    Vending,
+    Settling { attempt: u32, delivered: bool },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum CallKind {
+    Start,
+    Status,
+    Cancel,
+    Capture,
+    Release,
+    Refund,
+    Recover,
+}
+
+#[derive(Clone, Debug)]
+pub(super) struct PendingCall {
+    pub(super) sale: SaleKey,
+    pub(super) kind: CallKind,
+}
+
+#[derive(Clone, Debug)]
+pub(super) struct ActiveSale {
+    pub(super) request: SaleRequest,
+    pub(super) provider: ProviderInfo,
+    pub(super) handle: Option<PaymentHandle>,
+    pub(super) prompt: Option<Prompt>,
+    pub(super) phase: Phase,
+    pub(super) cancel: Option<CancelReason>,
+    pub(super) cancel_attempts: u32,
+    pub(super) status_in_flight: bool,
+    /// The expiry passed and the provider could not cancel: the next expiry timer flags it.
+    pub(super) past_expiry: bool,
+    /// Resumed after a restart, and what to do with an authorization found standing.
+    pub(super) resumed: Option<Left>,
+}
+
+/// What a customer input screen asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum FormKind {
+    /// Phone number; empty means show a QR instead.
+    PhoneOrQr,
+    Phone,
+    CardAndCode,
+    Invoice,
+}
+
+#[derive(Clone, Debug)]
+pub(super) struct Form {
+    pub(super) kind: FormKind,
+    pub(super) fields: Vec<String>,
+    pub(super) active: usize,
+}
+
+impl Form {
+    pub(super) fn new(kind: FormKind) -> Form {
+        let n = if kind == FormKind::CardAndCode { 2 } else { 1 };
+        Form {
+            kind,
+            fields: vec![String::new(); n],
+            active: 0,
+        }
+    }
+
+    pub(super) fn max_len(&self) -> usize {
+        match (&self.kind, self.active) {
+            (FormKind::CardAndCode, 0) => 19,
+            (FormKind::CardAndCode, _) => 8,
+            (FormKind::Invoice, _) => 20,
+            _ => 15,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub(super) enum State {
+    Recovering,
+    Login {
+        pin: String,
+        error: Option<String>,
+    },
+    Amount {
+        minor: i64,
+        error: Option<String>,
+    },
+    Method {
+        amount: Money,
+        error: Option<String>,
+    },
+    Customer {
+        amount: Money,
+        provider: usize,
+        form: Form,
+        error: Option<String>,
+    },
+    Paying,
+    Result {
+        sale: SaleKey,
+    },
+    /// A push request taken offline: in the outbox, not paid.
+    Queued {
+        sale: SaleKey,
+        phone: Msisdn,
+    },
+    SupervisorPin {
+        pin: String,
+        error: Option<String>,
+    },
+    Menu {
+        message: Option<Notice>,
+    },
+    History,
+    SaleDetail {
+        sale: SaleKey,
+        message: Option<Notice>,
+    },
+    RefundConfirm {
+        sale: SaleKey,
+    },
+    Refunding {
+        sale: SaleKey,
+    },
+    Report,
+    Outbox {
+        message: Option<Notice>,
+    },
+    /// One outbox item, by id; `confirm_drop` once the supervisor asked to drop it.
+    OutboxItem {
+        id: u64,
+        confirm_drop: bool,
+        message: Option<Notice>,
+    },
+    SettingsScreen,
+    Diagnostics,
+}
