@@ -177,7 +177,9 @@ async fn info_logs_one_line_per_state_change_however_many_polls() {
     for state in ["starting", "started", "approved"] {
         let with = many
             .iter()
-            .filter(|l| l.contains("sale state changed") && l.contains(&format!("state=\"{state}\"")))
+            .filter(|l| {
+                l.contains("sale state changed") && l.contains(&format!("state=\"{state}\""))
+            })
             .count();
         assert_eq!(with, 1, "{state}: {many:#?}");
     }

@@ -222,9 +222,11 @@ impl Simulator {
             app = app.nest(&format!("/{}", p.name()), api);
         }
 
+        // The peer address reaches handlers (mCASH checks a user's netmask against it).
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         let (tx, rx) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
-            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            axum::serve(listener, app)
                 .with_graceful_shutdown(async {
                     rx.await.ok();
                 })

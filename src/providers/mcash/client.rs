@@ -378,8 +378,11 @@ impl McashClient {
 
     /// Every report uri of a ledger, oldest first as mCASH lists them, all pages.
     pub async fn all_reports(&self, ledger_id: &str) -> Result<Vec<String>, McashError> {
-        self.list_all(&format!("ledger/{}/report/", seg(ledger_id)), "list reports")
-            .await
+        self.list_all(
+            &format!("ledger/{}/report/", seg(ledger_id)),
+            "list reports",
+        )
+        .await
     }
 
     /// Every settlement uri, all pages (`GET /settlement/`).
@@ -858,12 +861,10 @@ impl McashClient {
         let body: serde_json::Value = r.json()?;
         let has_id = body.get("id").is_some_and(serde_json::Value::is_string);
         Ok(if has_id {
-            Some(
-                serde_json::from_value(body).map_err(|e| HttpError::Decode {
-                    status: r.status,
-                    message: e.to_string(),
-                })?,
-            )
+            Some(serde_json::from_value(body).map_err(|e| HttpError::Decode {
+                status: r.status,
+                message: e.to_string(),
+            })?)
         } else {
             None
         })

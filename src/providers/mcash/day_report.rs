@@ -65,7 +65,9 @@ pub fn parse_time(text: &str) -> Option<i64> {
     let tail = text.get(19..)?;
     let tail = tail.strip_suffix('Z').unwrap_or(tail);
     let fraction_ok = tail.is_empty()
-        || (tail.starts_with('.') && tail.len() > 1 && tail[1..].bytes().all(|b| b.is_ascii_digit()));
+        || (tail.starts_with('.')
+            && tail.len() > 1
+            && tail[1..].bytes().all(|b| b.is_ascii_digit()));
     if !fraction_ok {
         return None;
     }
@@ -131,17 +133,19 @@ mod tests {
         assert_eq!(at("1970-01-02T00:00:01Z"), 86_401);
         assert_eq!(at("1970-01-02T00:00:01.250Z"), 86_401);
         assert_eq!(at("1970-01-02T01:00:00+01:00"), 86_400);
-        for bad in ["", "yesterday", "1970-01-02 00:00", "1970-01-02 00:00:00 junk"] {
+        for bad in [
+            "",
+            "yesterday",
+            "1970-01-02 00:00",
+            "1970-01-02 00:00:00 junk",
+        ] {
             assert_eq!(parse_time(bad), None, "{bad}");
         }
     }
 
     #[test]
     fn a_report_closed_in_the_evening_holds_its_day_and_a_retry_leaves_the_next_alone() {
-        let reports = [
-            closed("r1", "2026-11-30 23:30:00"),
-            open("r2"),
-        ];
+        let reports = [closed("r1", "2026-11-30 23:30:00"), open("r2")];
         // The close of the 30th retried the next afternoon: r1, already closed.
         assert_eq!(
             pick(&reports, date!(2026 - 11 - 30), "2026-12-01 15:00:00"),
@@ -157,7 +161,11 @@ mod tests {
     #[test]
     fn a_report_closed_next_morning_holds_the_day_before() {
         // Listed newest first: the order of the list does not matter.
-        let reports = [open("r3"), closed("r2", "2026-12-01 07:00:00"), closed("r1", "2026-11-30 07:00:00")];
+        let reports = [
+            open("r3"),
+            closed("r2", "2026-12-01 07:00:00"),
+            closed("r1", "2026-11-30 07:00:00"),
+        ];
         assert_eq!(
             pick(&reports, date!(2026 - 11 - 30), "2026-12-01 08:00:00"),
             Some("r2")

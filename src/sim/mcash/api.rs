@@ -111,12 +111,7 @@ fn money_moving(r: ApiResult) -> ApiResult {
 /// One page of a list: `{"uris", "next", "prev"}`, `next`/`prev` absolute paths to the
 /// neighbouring pages (`?page=N`, 1-based) or null. `list_path` is the list's own path below
 /// the API root (`shortlink/`); `items` are resource paths below it, in a stable order.
-fn list(
-    s: &State,
-    call: &Call,
-    list_path: &str,
-    items: impl Iterator<Item = String>,
-) -> ApiResult {
+fn list(s: &State, call: &Call, list_path: &str, items: impl Iterator<Item = String>) -> ApiResult {
     let page = match query_param(&call.url, "page") {
         None => 1,
         Some(p) => match p.parse::<usize>() {
@@ -339,7 +334,12 @@ async fn pos_create(AxState(sim): Sim, call: Call) -> ApiResult {
 async fn pos_list(AxState(sim): Sim, call: Call) -> ApiResult {
     sim.with(|s, _| {
         auth::authenticate(s, &call, Level::Secret, ADMIN)?;
-        list(s, &call, "pos/", s.pos.keys().map(|id| format!("pos/{id}/")))
+        list(
+            s,
+            &call,
+            "pos/",
+            s.pos.keys().map(|id| format!("pos/{id}/")),
+        )
     })
 }
 

@@ -175,9 +175,8 @@ fn verify_key(user: &User, call: &Call) -> Result<(), ApiError> {
                     refused.with_details(json!({ "string_to_sign": expected }))
                 }
                 // The digest of the bytes that arrived: integrators digest other bytes (NOTES).
-                sign::SignError::DigestMismatch => refused.with_details(
-                    json!({ "content_digest": sign::content_digest(&call.body) }),
-                ),
+                sign::SignError::DigestMismatch => refused
+                    .with_details(json!({ "content_digest": sign::content_digest(&call.body) })),
                 _ => refused,
             }
         })

@@ -38,15 +38,16 @@ impl Netmask {
     /// Whether `peer` lies inside.
     pub fn contains(&self, peer: IpAddr) -> bool {
         let peer = match peer {
-            IpAddr::V6(v6) => v6
-                .to_ipv4_mapped()
-                .map_or(IpAddr::V6(v6), IpAddr::V4),
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
             v4 => v4,
         };
         match (self.addr, peer) {
-            (IpAddr::V4(net), IpAddr::V4(p)) => {
-                same_prefix(u128::from(u32::from(net)), u128::from(u32::from(p)), 32, self.prefix)
-            }
+            (IpAddr::V4(net), IpAddr::V4(p)) => same_prefix(
+                u128::from(u32::from(net)),
+                u128::from(u32::from(p)),
+                32,
+                self.prefix,
+            ),
             (IpAddr::V6(net), IpAddr::V6(p)) => {
                 same_prefix(u128::from(net), u128::from(p), 128, self.prefix)
             }
@@ -89,7 +90,11 @@ mod tests {
         assert!(!host.contains(ip("10.1.2.4")));
         assert!(Netmask::parse("0.0.0.0/0").unwrap().contains(ip("8.8.8.8")));
         // Host bits below the prefix are ignored.
-        assert!(Netmask::parse("10.9.9.9/8").unwrap().contains(ip("10.0.0.1")));
+        assert!(
+            Netmask::parse("10.9.9.9/8")
+                .unwrap()
+                .contains(ip("10.0.0.1"))
+        );
     }
 
     #[test]

@@ -486,7 +486,10 @@ impl State {
         let now = p.created;
         self.payments.insert(tid.clone(), p);
         self.log(&tid, "pending");
-        let waits = self.payments.get(&tid).is_some_and(Payment::waiting_for_scan);
+        let waits = self
+            .payments
+            .get(&tid)
+            .is_some_and(Payment::waiting_for_scan);
         self.progress(
             &tid,
             if waits {
@@ -1004,10 +1007,7 @@ impl State {
             o.insert("uri".into(), json!(self.checkout_uri(p)));
             o.insert("ledger".into(), json!(p.ledger));
             o.insert("callback_uri".into(), json!(p.callback_uri));
-            o.insert(
-                "display_message_uri".into(),
-                json!(p.display_message_uri),
-            );
+            o.insert("display_message_uri".into(), json!(p.display_message_uri));
             o.insert("date_expires".into(), json!(datetime(p.request_expires)));
         }
         v

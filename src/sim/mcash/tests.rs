@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
-use super::{DEMO_MERCHANT_ID, DEMO_SECRET, DEMO_USER_ID, McashOptions, McashUser, MEDIA_TYPE};
+use super::{DEMO_MERCHANT_ID, DEMO_SECRET, DEMO_USER_ID, MEDIA_TYPE, McashOptions, McashUser};
 use crate::core::provider::{FailureKind, Operation, PaymentHandle, Reply};
 use crate::core::sale::{Capture, Flow, SaleKey, SaleRequest};
 use crate::money::{Currency, Money};
@@ -167,16 +167,16 @@ async fn deleting_a_shortlink_answers_with_its_json_and_the_client_reads_it() {
 
 #[tokio::test]
 async fn the_client_tolerates_every_delete_answer_the_notes_allow() {
-    let (base, _) = serve(|r: &crate::providers::test_server::Request| {
-        match r.target.as_str() {
+    let (base, _) = serve(
+        |r: &crate::providers::test_server::Request| match r.target.as_str() {
             "/merchant/v1/shortlink/empty/" => Answer::empty(204),
             "/merchant/v1/shortlink/braces/" => Answer::json(200, json!({})),
             "/merchant/v1/shortlink/full/" => {
                 Answer::json(200, json!({"id": "full", "serial_number": "s"}))
             }
             _ => Answer::new(200, "text/html", "<html>deleted</html>"),
-        }
-    })
+        },
+    )
     .await;
     let client = McashClient::new(
         McashConfig {
@@ -234,7 +234,12 @@ async fn every_list_pages_with_next_and_prev_and_the_client_follows_them() {
             })
             .await
             .unwrap();
-        let open = client.get_ledger("default").await.unwrap().open_report_uri.unwrap();
+        let open = client
+            .get_ledger("default")
+            .await
+            .unwrap()
+            .open_report_uri
+            .unwrap();
         client
             .close_report_uri(&open, &ReportClose::default())
             .await
@@ -242,7 +247,15 @@ async fn every_list_pages_with_next_and_prev_and_the_client_follows_them() {
     }
 
     // The raw pages: 2 + 2 + 1, linked both ways by absolute paths.
-    let (_, first) = raw(&sim, reqwest::Method::GET, "shortlink/", DEMO_USER_ID, DEMO_SECRET, None).await;
+    let (_, first) = raw(
+        &sim,
+        reqwest::Method::GET,
+        "shortlink/",
+        DEMO_USER_ID,
+        DEMO_SECRET,
+        None,
+    )
+    .await;
     assert_eq!(first["uris"].as_array().unwrap().len(), 2);
     assert_eq!(first["prev"], Value::Null);
     assert_eq!(first["next"], "/mcash/merchant/v1/shortlink/?page=2");
@@ -374,7 +387,12 @@ async fn progress_goes_to_display_message_uri_and_the_outcome_to_callback_uri_si
     );
     req.callback_uri = Some(format!("{root}/cb"));
     req.display_message_uri = Some(format!("{root}/dm"));
-    let tid = client.create_payment_request(&req).await.unwrap().created.id;
+    let tid = client
+        .create_payment_request(&req)
+        .await
+        .unwrap()
+        .created
+        .id;
     sim.mcash().scan(&link, Some("till-1")).unwrap();
     sim.mcash()
         .act(&tid, crate::sim::CustomerAction::Pay)
@@ -457,15 +475,35 @@ async fn a_users_netmask_admits_only_addresses_inside_it() {
 
     let merchant = format!("merchant/{DEMO_MERCHANT_ID}/");
     let get = reqwest::Method::GET;
-    let (status, _) = raw(&sim, get.clone(), &merchant, "inside", "netmask-secret", None).await;
+    let (status, _) = raw(
+        &sim,
+        get.clone(),
+        &merchant,
+        "inside",
+        "netmask-secret",
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
-    let (status, body) = raw(&sim, get.clone(), &merchant, "outside", "netmask-secret", None).await;
+    let (status, body) = raw(
+        &sim,
+        get.clone(),
+        &merchant,
+        "outside",
+        "netmask-secret",
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(body["error_type"], "permission_denied");
     let why = body["error_description"].as_str().unwrap();
-    assert!(why.contains("127.0.0.1") && why.contains("10.0.0.0/8"), "{why}");
+    assert!(
+        why.contains("127.0.0.1") && why.contains("10.0.0.0/8"),
+        "{why}"
+    );
     // Through the client: an auth failure, with the reason.
-    let outside = McashClient::new(config(&sim, "outside", "netmask-secret"), system_clock()).unwrap();
+    let outside =
+        McashClient::new(config(&sim, "outside", "netmask-secret"), system_clock()).unwrap();
     let err = outside.merchant(DEMO_MERCHANT_ID).await.unwrap_err();
     assert_eq!(err.to_failure(false).kind, FailureKind::Auth);
     assert!(err.to_string().contains("netmask"), "{err}");
@@ -473,10 +511,26 @@ async fn a_users_netmask_admits_only_addresses_inside_it() {
     // Set through the API: validated, shown, enforced.
     let put = reqwest::Method::PUT;
     let user = format!("user/{KEY_USER}/");
-    let (status, body) = raw(&sim, put.clone(), &user, DEMO_USER_ID, DEMO_SECRET, Some(json!({"netmask": "not a mask"}))).await;
+    let (status, body) = raw(
+        &sim,
+        put.clone(),
+        &user,
+        DEMO_USER_ID,
+        DEMO_SECRET,
+        Some(json!({"netmask": "not a mask"})),
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(body["error_details"]["netmask"].is_array(), "{body}");
-    let (status, _) = raw(&sim, put, &user, DEMO_USER_ID, DEMO_SECRET, Some(json!({"netmask": "192.168.1.0/24"}))).await;
+    let (status, _) = raw(
+        &sim,
+        put,
+        &user,
+        DEMO_USER_ID,
+        DEMO_SECRET,
+        Some(json!({"netmask": "192.168.1.0/24"})),
+    )
+    .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (_, shown) = raw(&sim, get.clone(), &user, DEMO_USER_ID, DEMO_SECRET, None).await;
     assert_eq!(shown["netmask"], "192.168.1.0/24");
@@ -523,21 +577,23 @@ async fn a_bad_signature_is_answered_with_the_expected_string_and_the_client_sho
     }
     let failure = err.to_failure(false);
     assert_eq!(failure.kind, FailureKind::Auth);
-    assert!(failure.message.contains("string_to_sign"), "{}", failure.message);
+    assert!(
+        failure.message.contains("string_to_sign"),
+        "{}",
+        failure.message
+    );
 }
 
 // ---- closing the report of a day ------------------------------------------------------------
 
 /// Moves the simulator's clock forward to `hour`:00 UTC of `day`.
 fn advance_to(sim: &RunningSim, day: time::Date, hour: u8) {
-    let target = day
-        .with_hms(hour, 0, 0)
-        .unwrap()
-        .assume_utc();
+    let target = day.with_hms(hour, 0, 0).unwrap().assume_utc();
     let now = sim.clock().now();
     assert!(target > now, "the test walks forward in time");
-    sim.clock()
-        .advance(Duration::from_millis(u64::try_from((target - now).whole_milliseconds()).unwrap()));
+    sim.clock().advance(Duration::from_millis(
+        u64::try_from((target - now).whole_milliseconds()).unwrap(),
+    ));
 }
 
 fn sale(n: u32) -> SaleRequest {
@@ -553,7 +609,11 @@ fn sale(n: u32) -> SaleRequest {
 
 async fn report_status(client: &McashClient, uri: &str) -> String {
     let r: crate::providers::mcash::wire::Report = client.get_uri(uri).await.unwrap();
-    serde_json::to_value(r.status).unwrap().as_str().unwrap().to_string()
+    serde_json::to_value(r.status)
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 #[tokio::test]
@@ -563,7 +623,12 @@ async fn closing_day_one_while_day_two_is_open_closes_day_ones_report_only() {
     let client = demo(&sim);
     // Three old reports, closed today, so the ledger lists six by the end (three pages).
     for _ in 0..3 {
-        let open = client.get_ledger("default").await.unwrap().open_report_uri.unwrap();
+        let open = client
+            .get_ledger("default")
+            .await
+            .unwrap()
+            .open_report_uri
+            .unwrap();
         client
             .close_report_uri(&open, &ReportClose::default())
             .await
@@ -578,16 +643,35 @@ async fn closing_day_one_while_day_two_is_open_closes_day_ones_report_only() {
     // Day 1: a sale, closed at 23:00 as the merchant does.
     advance_to(&sim, day1, 10);
     let reply = p.call(Operation::Start(sale(1))).await.unwrap();
-    let Reply::Started { handle: PaymentHandle(tid1), .. } = reply else {
+    let Reply::Started {
+        handle: PaymentHandle(tid1),
+        ..
+    } = reply
+    else {
         panic!("{reply:?}");
     };
-    sim.mcash().act(&tid1, crate::sim::CustomerAction::Pay).unwrap();
-    let report1 = client.get_ledger("default").await.unwrap().open_report_uri.unwrap();
+    sim.mcash()
+        .act(&tid1, crate::sim::CustomerAction::Pay)
+        .unwrap();
+    let report1 = client
+        .get_ledger("default")
+        .await
+        .unwrap()
+        .open_report_uri
+        .unwrap();
     advance_to(&sim, day1, 23);
     let line = PaymentProvider::close_report(&p, day1).await.unwrap();
-    assert!(line.contains("closed") && !line.contains("already"), "{line}");
+    assert!(
+        line.contains("closed") && !line.contains("already"),
+        "{line}"
+    );
     assert_eq!(report_status(&client, &report1).await, "closed");
-    let report2 = client.get_ledger("default").await.unwrap().open_report_uri.unwrap();
+    let report2 = client
+        .get_ledger("default")
+        .await
+        .unwrap()
+        .open_report_uri
+        .unwrap();
     assert_ne!(report1, report2);
 
     // Day 2: a sale; then day 1's close arrives again (its answer was lost): day 2 stays open.
