@@ -3,7 +3,7 @@
 //! console of `kassa pay`, tests) talk to it through a [`RuntimeHandle`].
 //!
 //! Logging: `info` carries one line per sale state change (each journal record is one, see
-//! [`log_state_change`]) and the rare events around them; provider calls, status polls above
+//! `log_state_change`) and the rare events around them; provider calls, status polls above
 //! all (one a second while a customer decides), go to `debug`, so a terminal's journald holds
 //! a few lines per sale instead of 86,400 a day.
 

@@ -12,9 +12,8 @@
 //! from inside it; from outside the answer is 403 `permission_denied` (the credentials are
 //! right, the place is not: our decision, the document names no error for it).
 
-use time::OffsetDateTime;
-
 use serde_json::json;
+use time::OffsetDateTime;
 
 use crate::providers::mcash::sign;
 

@@ -161,15 +161,17 @@ impl McashSim {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Runs `f` on the state after applying expiry, then sends the callbacks it queued.
+    /// Runs `f` on the state after applying expiry, then sends the callbacks it queued. They
+    /// are queued for delivery before the state is unlocked, so receivers see changes in the
+    /// order they happened (queueing never waits for a receiver).
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut State, OffsetDateTime) -> R) -> R {
         let now = self.clock.now();
         let mut s = self.lock();
         s.sweep(now);
         let r = f(&mut s, now);
         let notices = std::mem::take(&mut s.outbox);
-        drop(s);
         self.callbacks.send(notices);
+        drop(s);
         r
     }
 
