@@ -1,7 +1,9 @@
 //! `kassa report [--day YYYY-MM-DD] [--close] [--csv FILE]`: a day's totals per provider and
 //! currency (count, approved, refunded, net), then its sales, those needing a person first.
-//! `--close` makes the day immutable and closes each provider's own open report (mCASH ledgers)
-//! through the outbox, at once if the network allows.
+//! `--close` makes the day immutable and closes each provider's own report that holds that day
+//! (mCASH ledgers; not necessarily the one open now) through the outbox, at once if the network
+//! allows. The day travels in the queued item (`OutboxOp::ReportClose`), so a close sent late
+//! or retried still closes that day's report and never the next day's.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -22,7 +24,8 @@ pub struct ReportArgs {
     /// The day (UTC), default today.
     #[arg(long)]
     pub day: Option<String>,
-    /// Close the day: no new sale can start on it, and providers' open reports are closed.
+    /// Close the day: no new sale can start on it, and each provider's report holding it is
+    /// closed.
     #[arg(long)]
     pub close: bool,
     /// Also write the day's sales to this CSV file.
@@ -197,7 +200,7 @@ pub fn render(journal: &Journal, day: u64) -> Result<String, CliError> {
     Ok(text)
 }
 
-/// Queues a report close for every provider that keeps one and tries them now.
+/// Queues a close of `day`'s report for every provider that keeps one and tries them now.
 async fn close_provider_reports(
     config: &Config,
     journal: Journal,

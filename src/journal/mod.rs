@@ -44,7 +44,7 @@ pub use outbox::{
     LimitError, OutboxItem, OutboxListing, OutboxOp, OutboxState, QueueLimits, Settle, backoff,
     check_queue_limits,
 };
-pub use report::{ClosedDay, day_string, parse_day};
+pub use report::{ClosedDay, day_date, day_string, parse_day};
 pub use store::{DEFAULT_CACHE_BYTES, Damage, Journal, Listed, Pending, SaleState, Unfinished};
 
 /// Why the journal could not do what was asked. Every variant names the database's path and,

@@ -26,11 +26,15 @@ pub struct ClosedDay {
 
 /// `YYYY-MM-DD` of a day counted from the Unix epoch (UTC).
 pub fn day_string(day: u64) -> String {
-    i64::try_from(day)
-        .ok()
-        .and_then(|d| time::Date::from_julian_day(2_440_588 + i32::try_from(d).ok()?).ok())
+    day_date(day)
         .map(|d| d.to_string())
         .unwrap_or_else(|| format!("day {day}"))
+}
+
+/// The calendar date of a day number (days since 1970-01-01, UTC); `None` past year 9999.
+pub fn day_date(day: u64) -> Option<time::Date> {
+    let days = i32::try_from(day).ok()?;
+    time::Date::from_julian_day(2_440_588_i32.checked_add(days)?).ok()
 }
 
 /// The day number of `YYYY-MM-DD` (`kassa report --day`); `None` if it is not such a date or

@@ -25,6 +25,8 @@ pub struct FakeState {
     /// The next N calls are carried out, then their answer is lost (`InDoubt`).
     pub lose_next: u32,
     pub reports_closed: u32,
+    /// The day each report close was for, in order.
+    pub report_days: Vec<time::Date>,
 }
 
 pub struct FakeProvider {
@@ -155,7 +157,7 @@ impl PaymentProvider for FakeProvider {
         true
     }
 
-    fn close_report(&self) -> BoxFuture<'_, Result<String, Failure>> {
+    fn close_report(&self, day: time::Date) -> BoxFuture<'_, Result<String, Failure>> {
         Box::pin(async move {
             tokio::task::yield_now().await;
             let mut s = self.state.lock().map_err(|_| {
@@ -166,7 +168,8 @@ impl PaymentProvider for FakeProvider {
                 return Err(f);
             }
             s.reports_closed += 1;
-            Ok(format!("fake report {} closed", s.reports_closed))
+            s.report_days.push(day);
+            Ok(format!("fake report {} of {day} closed", s.reports_closed))
         })
     }
 }

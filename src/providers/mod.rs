@@ -43,8 +43,11 @@ pub trait PaymentProvider: Send + Sync {
         false
     }
 
-    /// Closes the provider's open report; returns a line for a person (what was closed).
-    fn close_report(&self) -> BoxFuture<'_, Result<String, Failure>> {
+    /// Closes the provider's report that holds `day` (UTC), which need not be the one open now:
+    /// a close queued last night, or retried after its answer was lost, must not close today's.
+    /// Returns a line for a person (what was closed, or that it was closed already).
+    fn close_report(&self, day: time::Date) -> BoxFuture<'_, Result<String, Failure>> {
+        let _ = day;
         Box::pin(async {
             Err(Failure::new(
                 FailureKind::Rejected,

@@ -1,6 +1,11 @@
 //! The driver: owns the [`Terminal`], carries out its effects (journal writes, provider calls,
 //! timers, views, signals) and feeds the results back as events. Front-ends (the Slint UI, the
 //! console of `kassa pay`, tests) talk to it through a [`RuntimeHandle`].
+//!
+//! Logging: `info` carries one line per sale state change (each journal record is one, see
+//! `log_state_change`) and the rare events around them; provider calls, status polls above
+//! all (one a second while a customer decides), go to `debug`, so a terminal's journald holds
+//! a few lines per sale instead of 86,400 a day.
 
 mod clock;
 pub mod journal;
@@ -19,6 +24,7 @@ pub use outbox::{OutboxSignal, OutboxWorker};
 use crate::config::Config;
 use crate::core::event::Effect;
 use crate::core::provider::{Failure, FailureKind, ProviderId};
+use crate::core::record::{Outcome, Record};
 use crate::core::sale::SaleKey;
 use crate::core::view::View;
 use crate::core::{Event, Signal, Terminal};
@@ -248,8 +254,10 @@ impl Driver {
             match effect {
                 Effect::Journal(entry) => {
                     let sale = entry.sale.clone();
+                    let (provider, state) = (entry.provider.clone(), state_word(&entry.record));
                     match self.journal.append(entry).await {
                         Ok(()) => {
+                            log_state_change(&sale, &provider, state);
                             if self.journal_failing {
                                 self.journal_failing = false;
                                 queue.push_back(Event::JournalHealthy);
@@ -275,7 +283,7 @@ impl Driver {
                     if blocked.contains(&sale) {
                         continue;
                     }
-                    tracing::info!(%sale, %provider, op = op.name(), "provider call");
+                    tracing::debug!(%sale, %provider, op = op.name(), "provider call");
                     let events = self.events.clone();
                     match self.providers.get(&provider).cloned() {
                         Some(p) => {
@@ -350,6 +358,35 @@ impl Driver {
                 }
             }
         }
+    }
+}
+
+/// The `info` line of a sale state change: the sale, the provider and the new state in a
+/// word (no phone number, amount or message text: those are in the journal).
+pub(crate) fn log_state_change(sale: &SaleKey, provider: &ProviderId, state: &'static str) {
+    tracing::info!(%sale, %provider, state, "sale state changed");
+}
+
+/// A journal record as the state it moves the sale to.
+pub(crate) fn state_word(record: &Record) -> &'static str {
+    match record {
+        Record::StartIntent(_) => "starting",
+        Record::Started { .. } => "started",
+        Record::Outcome { outcome, .. } => match outcome {
+            Outcome::Approved { .. } => "approved",
+            Outcome::Declined { .. } => "declined",
+            Outcome::Expired => "expired",
+            Outcome::Cancelled => "cancelled",
+            Outcome::Failed { .. } => "failed",
+            Outcome::InDoubt { .. } => "in doubt",
+            Outcome::Released => "released",
+        },
+        Record::CaptureIntent { .. } => "capturing",
+        Record::ReleaseIntent => "releasing",
+        Record::RefundIntent { .. } => "refunding",
+        Record::Refunded { .. } => "refunded",
+        Record::Flagged { .. } => "needs a person",
+        Record::Dropped { .. } => "outbox call dropped",
     }
 }
 

@@ -436,12 +436,16 @@ impl OutboxWorker {
                 },
             },
             Some(provider) => {
-                tracing::info!(id = item.id, what = %item.op.describe(), "outbox: trying");
+                tracing::debug!(id = item.id, what = %item.op.describe(), "outbox: trying");
                 let answer = match (&item.op, item.op.to_operation()) {
                     (_, Some(op)) => provider.call(op).await.map(Answer::Reply),
-                    (OutboxOp::ReportClose { .. }, None) => {
-                        provider.close_report().await.map(Answer::ReportClosed)
-                    }
+                    (OutboxOp::ReportClose { day }, None) => match crate::journal::day_date(*day) {
+                        Some(date) => provider.close_report(date).await.map(Answer::ReportClosed),
+                        None => Err(Failure::new(
+                            FailureKind::Rejected,
+                            format!("day {day} is not a calendar date"),
+                        )),
+                    },
                     (_, None) => Err(Failure::new(FailureKind::Rejected, "nothing to call")),
                 };
                 self.decide(item, answer)
@@ -479,6 +483,7 @@ impl OutboxWorker {
             .await?;
         if let Some(sale) = &item.sale {
             for record in records {
+                super::log_state_change(sale, &item.provider, super::state_word(&record));
                 self.tell(Event::OutboxDone {
                     sale: sale.clone(),
                     record,

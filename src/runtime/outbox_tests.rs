@@ -679,6 +679,28 @@ async fn a_report_close_is_sent_once_and_leaves_no_sale_record() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_report_close_reaches_the_provider_with_its_own_day() {
+    let mut s = setup("report-day", 1);
+    let now = s.clock.now();
+    // 2025-12-01 and 2025-11-30 (days since 1970), queued in that order.
+    for day in [20_423, 20_422] {
+        s.writer
+            .with_journal(move |j| j.enqueue(None, fake_id(), OutboxOp::ReportClose { day }, now))
+            .await
+            .unwrap();
+    }
+    assert_eq!(s.round().await, vec![Tried::Done, Tried::Done]);
+    let days = s.fake.state.lock().unwrap().report_days.clone();
+    assert_eq!(
+        days,
+        vec![
+            time::macros::date!(2025 - 12 - 01),
+            time::macros::date!(2025 - 11 - 30)
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_person_retries_and_drops_items_through_the_running_worker() {
     let mut s = setup("commands", 1);
     let refund = |n: u64| OutboxOp::Refund {

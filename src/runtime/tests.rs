@@ -109,3 +109,83 @@ async fn a_journal_that_cannot_write_keeps_the_call_from_leaving() {
         "nothing may leave unjournaled"
     );
 }
+
+/// A `tracing` writer into a shared buffer.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn lines(&self) -> Vec<String> {
+        let bytes = self.0.lock().unwrap().clone();
+        String::from_utf8(bytes)
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+/// The log lines of one approved sale that took `polls` status polls, at `level`.
+async fn sale_log(polls: u32, level: tracing::Level) -> (Vec<String>, usize) {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _scope = tracing::subscriber::set_default(subscriber);
+    let (rt, fake, _journal) = start(polls);
+    rt.handle
+        .wait_for(|v| matches!(v.screen, Screen::Amount { .. }))
+        .await
+        .unwrap();
+    type_sale(&rt.handle, "1250");
+    let v = rt.handle.wait_for(|v| outcome(v).is_some()).await.unwrap();
+    assert!(v.shows_paid(), "{:?}", v.screen);
+    let made = fake
+        .state
+        .lock()
+        .unwrap()
+        .calls
+        .iter()
+        .filter(|c| **c == "status")
+        .count();
+    (captured.lines(), made)
+}
+
+#[tokio::test(start_paused = true)]
+async fn info_logs_one_line_per_state_change_however_many_polls() {
+    let (few, few_polls) = sale_log(2, tracing::Level::INFO).await;
+    let (many, many_polls) = sale_log(60, tracing::Level::INFO).await;
+    assert_eq!((few_polls, many_polls), (2, 60));
+    assert_eq!(few.len(), many.len(), "{few:#?}\n{many:#?}");
+    assert!(many.len() <= 6, "{many:#?}");
+    for state in ["starting", "started", "approved"] {
+        let with = many
+            .iter()
+            .filter(|l| {
+                l.contains("sale state changed") && l.contains(&format!("state=\"{state}\""))
+            })
+            .count();
+        assert_eq!(with, 1, "{state}: {many:#?}");
+    }
+    assert!(many.iter().all(|l| l.contains(" INFO ")), "{many:#?}");
+    // The polls are still there for whoever asks for debug.
+    let (debug, _) = sale_log(60, tracing::Level::DEBUG).await;
+    let calls = debug.iter().filter(|l| l.contains("provider call")).count();
+    assert!(calls > 60, "{calls} provider call lines at debug");
+}

@@ -221,6 +221,8 @@ impl Simulator {
             app = app.nest(&format!("/{}", p.name()), api);
         }
 
+        // The peer address reaches handlers (mCASH checks a user's netmask against it).
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         let (tx, rx) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
             axum::serve(listener, app)

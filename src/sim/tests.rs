@@ -865,10 +865,10 @@ async fn crud_endpoints_answer_as_documented() {
         t.send(Method::GET, &path, None).await.1["serial_number"],
         "sn-9"
     );
-    assert_eq!(
-        t.send(Method::DELETE, &path, None).await.0,
-        StatusCode::NO_CONTENT
-    );
+    // mCASH answers this DELETE with a JSON body (NOTES; issue 10): the deleted shortlink.
+    let (st, gone) = t.send(Method::DELETE, &path, None).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(gone["id"], link["id"]);
     // Permission requests.
     let perm = json!({"customer": "4799999999", "pos_id": "till-1", "pos_tid": "perm-1",
                       "scope": "openid phone"});

@@ -366,6 +366,35 @@ impl McashClient {
         Ok(uris)
     }
 
+    /// Every POS uri, all pages (`GET /pos/`).
+    pub async fn all_pos(&self) -> Result<Vec<String>, McashError> {
+        self.list_all("pos/", "list POS").await
+    }
+
+    /// Every ledger uri, all pages (`GET /ledger/`).
+    pub async fn all_ledgers(&self) -> Result<Vec<String>, McashError> {
+        self.list_all("ledger/", "list ledgers").await
+    }
+
+    /// Every report uri of a ledger, oldest first as mCASH lists them, all pages.
+    pub async fn all_reports(&self, ledger_id: &str) -> Result<Vec<String>, McashError> {
+        self.list_all(
+            &format!("ledger/{}/report/", seg(ledger_id)),
+            "list reports",
+        )
+        .await
+    }
+
+    /// Every settlement uri, all pages (`GET /settlement/`).
+    pub async fn all_settlements(&self) -> Result<Vec<String>, McashError> {
+        self.list_all("settlement/", "list settlements").await
+    }
+
+    /// Every shortlink uri, all pages (`GET /shortlink/`).
+    pub async fn all_shortlinks(&self) -> Result<Vec<String>, McashError> {
+        self.list_all("shortlink/", "list shortlinks").await
+    }
+
     /// GET of a uri the server gave (list entries, `open_report_uri`, Location headers).
     pub async fn get_uri<T: DeserializeOwned>(&self, uri: &str) -> Result<T, McashError> {
         self.get(uri, AuthLevel::Secret, "resource").await
@@ -813,16 +842,32 @@ impl McashClient {
         .await
     }
 
-    /// `DELETE /shortlink/<id>/` (SECRET).
-    pub async fn delete_shortlink(&self, id: &str) -> Result<(), McashError> {
-        self.no_content::<()>(
-            Method::DELETE,
-            &format!("shortlink/{}/", seg(id)),
-            AuthLevel::Secret,
-            None,
-            "delete shortlink",
-        )
-        .await
+    /// `DELETE /shortlink/<id>/` (SECRET). mCASH answers with a JSON body (NOTES), read as
+    /// the deleted shortlink when it is one; a 204, an empty body or JSON without an `id` (such
+    /// as `{}`) is a plain success. A body that is not JSON at all is a malformed answer.
+    pub async fn delete_shortlink(&self, id: &str) -> Result<Option<Shortlink>, McashError> {
+        let r = self
+            .call::<()>(
+                Method::DELETE,
+                &format!("shortlink/{}/", seg(id)),
+                AuthLevel::Secret,
+                None,
+                "delete shortlink",
+            )
+            .await?;
+        if r.body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(None);
+        }
+        let body: serde_json::Value = r.json()?;
+        let has_id = body.get("id").is_some_and(serde_json::Value::is_string);
+        Ok(if has_id {
+            Some(serde_json::from_value(body).map_err(|e| HttpError::Decode {
+                status: r.status,
+                message: e.to_string(),
+            })?)
+        } else {
+            None
+        })
     }
 }
 

@@ -22,9 +22,21 @@
 //! - Failures of money-moving calls (start, capture, release, refund) after sending are
 //!   `InDoubt`; recovery re-POSTs the identical create, which mCASH answers 200 with the same
 //!   tid (or 201 if the first never arrived, which is then the one and only request).
+//! - Lists are followed page by page through `next` (the shortlink search, ledgers, reports).
+//! - `close_report(day)` closes the report holding that day ([`day_report`] says how a report's
+//!   period is read from `time_closed`), found by listing the ledger's reports and reading each
+//!   (one GET per report: a ledger closed daily for years makes this slow; walking
+//!   `previous_report_uri` back from `open_report_uri` would be cheaper). A report that is
+//!   closed already is left alone and reported as such.
+//! - `DELETE /shortlink/<id>/` answers with a JSON body (NOTES): read as the deleted shortlink
+//!   when it has an `id`; 204, an empty body or `{}` are plain successes.
+//! - A 401 for a bad KEY signature may carry `error_details.string_to_sign` (NOTES: mCASH's
+//!   successor API echoes it); the error text shows it like any detail, so a person can
+//!   compare it with what the client signed. It holds no secret (method, URL, `X-Mcash-*`).
 
 pub mod client;
 pub mod config;
+pub mod day_report;
 pub mod sign;
 pub mod wire;
 
@@ -41,9 +53,11 @@ use crate::providers::registry::{Demo, ProviderEntry};
 use crate::providers::{BoxFuture, PaymentProvider};
 
 use client::{Clock, Creation, McashClient, McashError};
+use day_report::Placed;
 use wire::{
     Ledger, Outcome, PaymentAction, PaymentRequestCreate, PaymentRequestUpdate, PosCreate, PosType,
-    PosUpdate, ReportClose, Shortlink, ShortlinkCreate, StatusClass, StatusCode, UpdateAction,
+    PosUpdate, Report, ReportClose, Shortlink, ShortlinkCreate, StatusClass, StatusCode,
+    UpdateAction,
 };
 
 /// The registry's line for mCASH.
@@ -93,6 +107,8 @@ pub struct McashProviderConfig {
 pub struct ClosedReport {
     pub ledger_id: String,
     pub report_uri: String,
+    /// The report holding the day was closed before this call (nothing was sent).
+    pub already_closed: bool,
 }
 
 /// mCASH as a [`PaymentProvider`].
@@ -193,11 +209,7 @@ impl McashProvider {
             return Ok(id);
         }
         let serial = self.config.pos_id.clone();
-        for uri in self
-            .client
-            .list_all("shortlink/", "list shortlinks")
-            .await?
-        {
+        for uri in self.client.all_shortlinks().await? {
             let link: Shortlink = self.client.get_uri(&uri).await?;
             if link.serial_number.as_deref() == Some(serial.as_str()) {
                 self.set_shortlink_id(link.id.clone());
@@ -433,25 +445,38 @@ impl McashProvider {
         })
     }
 
-    /// End of day: closes the ledger's open report (mCASH opens a new one).
-    pub async fn close_report(&self) -> Result<ClosedReport, Failure> {
-        let ledger = self
-            .report_ledger()
-            .await
-            .map_err(|e| e.to_failure(false))?;
-        let uri = ledger.open_report_uri.ok_or_else(|| {
+    /// End of day D: closes the ledger report that holds D ([`day_report`]), which is not
+    /// always the open one; if that report is closed already, nothing is sent (mCASH opens a
+    /// new report on each close, so a second close would close the next day's).
+    pub async fn close_report(&self, day: time::Date) -> Result<ClosedReport, Failure> {
+        let failure = |e: McashError| e.to_failure(false);
+        let ledger = self.report_ledger().await.map_err(failure)?;
+        let mut placed = Vec::new();
+        for uri in self.client.all_reports(&ledger.id).await.map_err(failure)? {
+            let report: Report = self.client.get_uri(&uri).await.map_err(failure)?;
+            placed.push(
+                Placed::from_report(uri, &report)
+                    .map_err(|e| Failure::new(FailureKind::Rejected, e.to_string()))?,
+            );
+        }
+        let now = i64::try_from((self.clock)() / 1000).unwrap_or(i64::MAX);
+        let index = day_report::holding(&placed, day, now).ok_or_else(|| {
             Failure::new(
                 FailureKind::Rejected,
-                format!("mCASH ledger {} has no open report", ledger.id),
+                format!("no report of mCASH ledger {} holds {day}", ledger.id),
             )
         })?;
-        self.client
-            .close_report_uri(&uri, &ReportClose::default())
-            .await
-            .map_err(|e| e.to_failure(false))?;
+        let Placed { uri, closed, .. } = placed.swap_remove(index);
+        if !closed {
+            self.client
+                .close_report_uri(&uri, &ReportClose::default())
+                .await
+                .map_err(failure)?;
+        }
         Ok(ClosedReport {
             ledger_id: ledger.id,
             report_uri: uri,
+            already_closed: closed,
         })
     }
 
@@ -460,7 +485,7 @@ impl McashProvider {
             return self.client.get_ledger(id).await;
         }
         let mut first = None;
-        for uri in self.client.list_all("ledger/", "list ledgers").await? {
+        for uri in self.client.all_ledgers().await? {
             let ledger: Ledger = self.client.get_uri(&uri).await?;
             if ledger.id == "default" {
                 return Ok(ledger);
@@ -566,13 +591,20 @@ impl PaymentProvider for McashProvider {
         true
     }
 
-    fn close_report(&self) -> BoxFuture<'_, Result<String, Failure>> {
+    fn close_report(&self, day: time::Date) -> BoxFuture<'_, Result<String, Failure>> {
         Box::pin(async move {
-            let closed = McashProvider::close_report(self).await?;
-            Ok(format!(
-                "mCASH report {} of ledger {} closed",
-                closed.report_uri, closed.ledger_id
-            ))
+            let closed = McashProvider::close_report(self, day).await?;
+            Ok(if closed.already_closed {
+                format!(
+                    "mCASH report {} of ledger {} (holding {day}) was closed already",
+                    closed.report_uri, closed.ledger_id
+                )
+            } else {
+                format!(
+                    "mCASH report {} of ledger {} (holding {day}) closed",
+                    closed.report_uri, closed.ledger_id
+                )
+            })
         })
     }
 }

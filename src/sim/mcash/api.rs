@@ -18,6 +18,7 @@ use crate::sim::faults::MoneyMoving;
 use super::auth::{self, ADMIN, ALL, Level};
 use super::call::Call;
 use super::fields::{Fields, is_local_id};
+use super::netmask::Netmask;
 use super::state::{self, Action, Payment, Permission, Pos, Shortlink, State, User, new_id};
 use super::{ApiError, MEDIA_TYPE, McashSim};
 
@@ -107,9 +108,45 @@ fn money_moving(r: ApiResult) -> ApiResult {
     })
 }
 
-fn list(s: &State, rest: impl Iterator<Item = String>) -> ApiResult {
-    let uris: Vec<String> = rest.map(|r| s.path(&r)).collect();
-    ok(json!({ "uris": uris, "next": null, "prev": null }))
+/// One page of a list: `{"uris", "next", "prev"}`, `next`/`prev` absolute paths to the
+/// neighbouring pages (`?page=N`, 1-based) or null. `list_path` is the list's own path below
+/// the API root (`shortlink/`); `items` are resource paths below it, in a stable order.
+fn list(s: &State, call: &Call, list_path: &str, items: impl Iterator<Item = String>) -> ApiResult {
+    let page = match query_param(&call.url, "page") {
+        None => 1,
+        Some(p) => match p.parse::<usize>() {
+            Ok(n) if n >= 1 => n,
+            _ => {
+                return Err(ApiError::validation(
+                    "page",
+                    "A valid page number (1 or more) is required.",
+                ));
+            }
+        },
+    };
+    let size = s.page_size.max(1);
+    let all: Vec<String> = items.collect();
+    let skip = (page - 1).saturating_mul(size);
+    let uris: Vec<String> = all
+        .iter()
+        .skip(skip)
+        .take(size)
+        .map(|r| s.path(r))
+        .collect();
+    let link = |n: usize| s.path(&format!("{list_path}?page={n}"));
+    let next = (skip.saturating_add(size) < all.len()).then(|| link(page + 1));
+    let prev = (page > 1).then(|| link(page - 1));
+    ok(json!({ "uris": uris, "next": next, "prev": prev }))
+}
+
+/// The value of `name` in the URL's query, if present (no percent-decoding: paging numbers).
+fn query_param<'u>(url: &'u str, name: &str) -> Option<&'u str> {
+    let (_, query) = url.split_once('?')?;
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
 }
 
 fn valid_uri(f: &mut Fields<'_>, name: &str) -> Option<String> {
@@ -178,7 +215,14 @@ fn user_fields(f: &mut Fields<'_>, obj: &Map<String, Value>, user: &mut User) {
         }
     }
     if let Some(n) = f.opt_str("netmask", 50) {
-        user.netmask = Some(n);
+        if Netmask::parse(&n).is_some() {
+            user.netmask = Some(n);
+        } else {
+            f.error(
+                "netmask",
+                "Enter a valid IPv4 or IPv6 netmask, for example 192.168.1.0/24.",
+            );
+        }
     }
     if let Some(secret) = f.opt_str("secret", 64) {
         if secret.len() < 8 {
@@ -290,7 +334,12 @@ async fn pos_create(AxState(sim): Sim, call: Call) -> ApiResult {
 async fn pos_list(AxState(sim): Sim, call: Call) -> ApiResult {
     sim.with(|s, _| {
         auth::authenticate(s, &call, Level::Secret, ADMIN)?;
-        list(s, s.pos.keys().map(|id| format!("pos/{id}/")))
+        list(
+            s,
+            &call,
+            "pos/",
+            s.pos.keys().map(|id| format!("pos/{id}/")),
+        )
     })
 }
 
@@ -416,7 +465,7 @@ async fn pr_create(AxState(sim): Sim, call: Call) -> ApiResult {
         let shortlink = customer.as_deref().and_then(|c| shortlink_of(s, &mut f, c));
         let text = f.opt_str("text", 10_000);
         let callback_uri = valid_uri(&mut f, "callback_uri");
-        valid_uri(&mut f, "display_message_uri");
+        let display_message_uri = valid_uri(&mut f, "display_message_uri");
         let ledger = f.opt_str("ledger", 100);
         if let Some(l) = &ledger {
             match s.ledgers.get(l) {
@@ -454,6 +503,7 @@ async fn pr_create(AxState(sim): Sim, call: Call) -> ApiResult {
             text,
             ledger,
             callback_uri,
+            display_message_uri,
             created: now,
             modified: now,
             request_expires: now + time::Duration::seconds(expires_in),
@@ -550,7 +600,7 @@ async fn pr_update(AxState(sim): Sim, Path(tid): Path<String>, call: Call) -> Ap
             f.error("ledger", format!("No usable ledger {l} in {currency}."));
         }
         let callback_uri = valid_uri(&mut f, "callback_uri");
-        valid_uri(&mut f, "display_message_uri");
+        let display_message_uri = valid_uri(&mut f, "display_message_uri");
         let partial = match action.as_deref() {
             Some("capture") => part(&mut f, "capture_id", currency),
             Some("refund") => part(&mut f, "refund_id", currency),
@@ -576,6 +626,9 @@ async fn pr_update(AxState(sim): Sim, Path(tid): Path<String>, call: Call) -> Ap
             }
             if callback_uri.is_some() {
                 p.callback_uri = callback_uri;
+            }
+            if display_message_uri.is_some() {
+                p.display_message_uri = display_message_uri;
             }
         }
         match action.as_deref() {
@@ -633,7 +686,12 @@ async fn ledger_create(AxState(sim): Sim, call: Call) -> ApiResult {
 async fn ledger_list(AxState(sim): Sim, call: Call) -> ApiResult {
     sim.with(|s, _| {
         auth::authenticate(s, &call, Level::Secret, ALL)?;
-        list(s, s.ledgers.keys().map(|id| format!("ledger/{id}/")))
+        list(
+            s,
+            &call,
+            "ledger/",
+            s.ledgers.keys().map(|id| format!("ledger/{id}/")),
+        )
     })
 }
 
@@ -699,7 +757,7 @@ async fn report_list(AxState(sim): Sim, Path(id): Path<String>, call: Call) -> A
             .iter()
             .map(|r| format!("ledger/{id}/report/{r}/"))
             .collect();
-        list(s, uris.into_iter())
+        list(s, &call, &format!("ledger/{id}/report/"), uris.into_iter())
     })
 }
 
@@ -759,6 +817,8 @@ async fn settlement_list(AxState(sim): Sim, call: Call) -> ApiResult {
         auth::authenticate(s, &call, Level::Secret, ALL)?;
         list(
             s,
+            &call,
+            "settlement/",
             s.settlements
                 .iter()
                 .map(|x| format!("settlement/{}/", x.id)),
@@ -941,8 +1001,10 @@ async fn shortlink_create(AxState(sim): Sim, call: Call) -> ApiResult {
         auth::authenticate(s, &call, Level::Secret, ALL)?;
         let obj = call.json()?;
         let mut f = Fields::new(&obj);
+        s.shortlink_seq += 1;
         let mut l = Shortlink {
             id: new_id(5),
+            seq: s.shortlink_seq,
             callback_uri: None,
             serial_number: None,
             description: None,
@@ -958,7 +1020,13 @@ async fn shortlink_create(AxState(sim): Sim, call: Call) -> ApiResult {
 async fn shortlink_list(AxState(sim): Sim, call: Call) -> ApiResult {
     sim.with(|s, _| {
         auth::authenticate(s, &call, Level::Secret, ALL)?;
-        list(s, s.shortlinks.keys().map(|id| format!("shortlink/{id}/")))
+        let mut links: Vec<&Shortlink> = s.shortlinks.values().collect();
+        links.sort_by_key(|l| l.seq);
+        let paths: Vec<String> = links
+            .iter()
+            .map(|l| format!("shortlink/{}/", l.id))
+            .collect();
+        list(s, &call, "shortlink/", paths.into_iter())
     })
 }
 
@@ -991,7 +1059,8 @@ async fn shortlink_update(AxState(sim): Sim, Path(id): Path<String>, call: Call)
 async fn shortlink_delete(AxState(sim): Sim, Path(id): Path<String>, call: Call) -> ApiResult {
     sim.with(|s, _| {
         auth::authenticate(s, &call, Level::Secret, ALL)?;
-        s.shortlinks.remove(&id).ok_or_else(ApiError::not_found)?;
-        no_content()
+        // mCASH answers with a JSON body here (NOTES): the shortlink as it was.
+        let gone = s.shortlinks.remove(&id).ok_or_else(ApiError::not_found)?;
+        ok(shortlink_json(&gone))
     })
 }

@@ -5,13 +5,21 @@
 //! content digest over the exact body bytes, the RSA-SHA256 signature over the signing string,
 //! and a timestamp no further than [`TIMESTAMP_WINDOW`] from the real clock (the client signs
 //! with its wall clock, not with the simulator's shifted clock: a decision of this simulator).
+//!
+//! A bad signature is answered 401 with the string the simulator expected to be signed in
+//! `error_details.string_to_sign`, as mCASH's successor API does (NOTES): it names only the
+//! method, URL and `X-Mcash-*` headers, never a secret. A user with a `netmask` may call only
+//! from inside it; from outside the answer is 403 `permission_denied` (the credentials are
+//! right, the place is not: our decision, the document names no error for it).
 
+use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::providers::mcash::sign;
 
 use super::ApiError;
 use super::call::Call;
+use super::netmask::Netmask;
 use super::state::{State, User};
 
 /// How far `X-Mcash-Timestamp` may be from now, either way.
@@ -111,6 +119,7 @@ fn check(state: &State, call: &Call, required: Level, roles: &[&str]) -> Result<
             "this request requires the KEY auth level (RSA-SHA256 signature)",
         ));
     }
+    check_netmask(user, call)?;
     let allowed = if integrator {
         roles.contains(&"integrator")
     } else {
@@ -153,7 +162,43 @@ fn verify_key(user: &User, call: &Call) -> Result<(), ApiError> {
             pairs.iter().copied(),
             &call.body,
         )
-        .map_err(|e| ApiError::unauthorized(&format!("KEY authentication failed: {e}")))
+        .map_err(|e| {
+            let refused = ApiError::unauthorized(&format!("KEY authentication failed: {e}"));
+            match e {
+                sign::SignError::SignatureMismatch | sign::SignError::SignatureEncoding => {
+                    let expected = sign::signing_string(
+                        call.method.as_str(),
+                        &call.url,
+                        pairs.iter().copied(),
+                    );
+                    refused.with_details(json!({ "string_to_sign": expected }))
+                }
+                // The digest of the bytes that arrived: integrators digest other bytes (NOTES).
+                sign::SignError::DigestMismatch => refused
+                    .with_details(json!({ "content_digest": sign::content_digest(&call.body) })),
+                _ => refused,
+            }
+        })
+}
+
+/// Refuses a call from outside the user's netmask.
+fn check_netmask(user: &User, call: &Call) -> Result<(), ApiError> {
+    let Some(text) = user.netmask.as_deref() else {
+        return Ok(());
+    };
+    let Some(mask) = Netmask::parse(text) else {
+        // Stored masks were validated; an unreadable one admits nobody rather than everybody.
+        return Err(ApiError::forbidden("the user's netmask is unusable"));
+    };
+    match call.peer {
+        Some(peer) if mask.contains(peer) => Ok(()),
+        Some(peer) => Err(ApiError::forbidden(&format!(
+            "connections from {peer} are outside the user's netmask {text}"
+        ))),
+        None => Err(ApiError::forbidden(&format!(
+            "the user is limited to the netmask {text} and the client address is unknown"
+        ))),
+    }
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

@@ -1,8 +1,11 @@
 //! One API request as received: method, the URL the client used, headers and the exact body
-//! bytes (the KEY-level content digest is over these bytes, so nothing may re-encode them).
+//! bytes (the KEY-level content digest is over these bytes, so nothing may re-encode them),
+//! and the peer's address (a user's `netmask` is checked against it).
+
+use std::net::{IpAddr, SocketAddr};
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, OriginalUri, Request};
+use axum::extract::{ConnectInfo, FromRequest, OriginalUri, Request};
 use axum::http::{HeaderMap, Method, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
@@ -18,6 +21,8 @@ pub struct Call {
     pub url: String,
     pub headers: HeaderMap,
     pub body: Bytes,
+    /// The TCP peer, when the server was started with connect info (the simulator always is).
+    pub peer: Option<IpAddr>,
 }
 
 impl<S: Send + Sync> FromRequest<S> for Call {
@@ -30,6 +35,10 @@ impl<S: Send + Sync> FromRequest<S> for Call {
             .map(|o| o.0.clone())
             .unwrap_or_else(|| req.uri().clone());
         let (parts, body) = req.into_parts();
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
         let host = parts
             .headers
             .get(header::HOST)
@@ -46,6 +55,7 @@ impl<S: Send + Sync> FromRequest<S> for Call {
             url: format!("http://{host}{pq}"),
             headers: parts.headers,
             body,
+            peer,
         })
     }
 }

@@ -1,18 +1,23 @@
-//! Signed callbacks to `callback_uri`, sent from spawned tasks with a timeout so a slow or
-//! absent receiver never holds up the API.
+//! Signed callbacks to `callback_uri` and progress lines to `display_message_uri`, sent by one
+//! background task in the order the changes happened (a receiver sees "scanned" before
+//! "paid"), each with a timeout, so a slow or absent receiver never holds up the API.
 //!
 //! The body is `{"meta": {"id", "event", "uri", "timestamp"}, "object": {...}}`; over plain HTTP
-//! `object` is left out and the receiver fetches `meta.uri` (NOTES). The request is signed like
-//! a KEY-level request, with the simulator's own key ([`crate::providers::mcash::sign`]); the
-//! matching public key is [`CallbackKey::public_pem`] (control command `callback_key`).
+//! `object` is left out and the receiver fetches `meta.uri` (NOTES). A display message has the
+//! event `display_message` and always carries `object` `{"tid", "text"}`: the document says
+//! only that progress messages are POSTed, the envelope is our decision, and the text holds
+//! nothing private. Every request is signed like a KEY-level request, with the simulator's own
+//! key ([`crate::providers::mcash::sign`]); the matching public key is
+//! [`CallbackKey::public_pem`] (control command `callback_key`). Failed deliveries are logged,
+//! not retried.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
 use secrecy::SecretString;
 use serde_json::json;
-use tokio::sync::OnceCell;
+use tokio::sync::{OnceCell, mpsc};
 
 use crate::providers::mcash::sign::{self, Signer};
 
@@ -73,6 +78,8 @@ pub struct Callbacks {
     client: reqwest::Client,
     clock: SimClock,
     merchant_id: String,
+    /// The delivery task's queue, started on the first notice.
+    queue: Arc<Mutex<Option<mpsc::UnboundedSender<Notice>>>>,
 }
 
 impl Callbacks {
@@ -89,6 +96,7 @@ impl Callbacks {
                 .unwrap_or_default(),
             clock,
             merchant_id,
+            queue: Arc::new(Mutex::new(None)),
         }
     }
 
@@ -128,19 +136,35 @@ impl Callbacks {
         }
     }
 
-    /// Sends each notice from its own task. Needs a Tokio runtime.
+    /// Queues notices for the delivery task, in order. Needs a Tokio runtime.
     pub fn send(&self, notices: Vec<Notice>) {
+        if notices.is_empty() {
+            return;
+        }
         let Ok(rt) = tokio::runtime::Handle::try_current() else {
             return;
         };
-        for n in notices {
-            let this = self.clone();
-            rt.spawn(async move {
+        let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        let mut pending = notices;
+        if let Some(tx) = queue.as_ref() {
+            match send_all(tx, pending) {
+                Ok(()) => return,
+                // The task ended with its runtime (a test's): start another.
+                Err(rest) => pending = rest,
+            }
+        }
+        let (tx, mut rx) = mpsc::unbounded_channel::<Notice>();
+        let this = self.clone();
+        rt.spawn(async move {
+            while let Some(n) = rx.recv().await {
                 if let Err(e) = this.deliver(&n).await {
                     tracing::warn!(uri = %n.callback_uri, event = n.event, error = %e, "callback failed");
                 }
-            });
-        }
+            }
+        });
+        // A fresh channel whose receiver is alive takes everything.
+        let _ = send_all(&tx, pending);
+        *queue = Some(tx);
     }
 
     async fn deliver(&self, n: &Notice) -> Result<(), String> {
@@ -154,7 +178,7 @@ impl Callbacks {
                 "timestamp": datetime(self.clock.now()),
             }
         });
-        if secure {
+        if secure || n.object_over_http {
             body["object"] = n.object.clone();
         }
         let bytes = body.to_string().into_bytes();
@@ -185,4 +209,17 @@ impl Callbacks {
             Err(format!("receiver answered {}", resp.status()))
         }
     }
+}
+
+/// Sends in order; on a closed channel gives back what was not sent.
+fn send_all(tx: &mpsc::UnboundedSender<Notice>, notices: Vec<Notice>) -> Result<(), Vec<Notice>> {
+    let mut iter = notices.into_iter();
+    while let Some(n) = iter.next() {
+        if let Err(mpsc::error::SendError(n)) = tx.send(n) {
+            let mut rest = vec![n];
+            rest.extend(iter);
+            return Err(rest);
+        }
+    }
+    Ok(())
 }

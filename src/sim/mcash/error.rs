@@ -63,6 +63,12 @@ impl ApiError {
         }
     }
 
+    /// The same error with `error_details` replaced (debugging aids such as `string_to_sign`).
+    pub fn with_details(mut self, details: Value) -> ApiError {
+        self.details = details;
+        self
+    }
+
     pub fn forbidden(why: &str) -> ApiError {
         ApiError {
             status: StatusCode::FORBIDDEN,

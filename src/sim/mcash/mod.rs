@@ -29,10 +29,23 @@
 //!   endpoint needs no auth. Permission requests are answered with the control command
 //!   `permission` (`{"rid", "approve"}`).
 //! - Shortlink ids are 5 characters; the QR text is `http://mca.sh/s/<id>/`.
+//! - Every list (`pos`, `ledger`, reports, `settlement`, `shortlink`) is paged:
+//!   [`state::DEFAULT_PAGE_SIZE`] entries unless the control API sets another size, `?page=N`
+//!   (1-based) selects a page, `next`/`prev` are absolute paths to the neighbours or null, and
+//!   a bad page number is a `validation_error` on `page`. Shortlinks and reports are listed
+//!   oldest first, the rest by id.
+//! - `DELETE /shortlink/<id>/` answers 200 with the deleted shortlink as JSON (NOTES: mCASH's
+//!   answer has a JSON body); the other DELETEs answer 204 as documented.
+//! - Progress for the operator goes to a payment request's `display_message_uri` (created,
+//!   scanned, then each state change), the changes themselves to `callback_uri`, both signed,
+//!   in order (see [`callbacks`]).
+//! - A user's `netmask` is enforced against the TCP peer (403 `permission_denied` from outside,
+//!   see [`auth`]); a bad KEY signature is answered 401 with `error_details.string_to_sign`.
 //!
 //! Control commands (`POST /control/mcash/x/<command>`): `settlement` (generate one, answers
-//! `{"id"}`), `user` (register `{"id", "secret"?, "pubkey"?, "roles"?}`), `permission`,
-//! `callback_key` (answers `{"public_pem"}`). Counters (`GET /control/mcash/counters`):
+//! `{"id"}`), `user` (register `{"id", "secret"?, "pubkey"?, "roles"?, "netmask"?}`),
+//! `permission`, `page_size` (`{"size": n}`, n >= 1), `callback_key` (answers
+//! `{"public_pem"}`). Counters (`GET /control/mcash/counters`):
 //! `payment_requests_created` and `payment_request_posts`, each a map `"<pos_id>/<pos_tid>": n`,
 //! plus `unauthorized`.
 
@@ -42,7 +55,10 @@ mod call;
 mod callbacks;
 mod error;
 mod fields;
+mod netmask;
 mod state;
+#[cfg(test)]
+mod tests;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -163,15 +179,17 @@ impl McashSim {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Runs `f` on the state after applying expiry, then sends the callbacks it queued.
+    /// Runs `f` on the state after applying expiry, then sends the callbacks it queued. They
+    /// are queued for delivery before the state is unlocked, so receivers see changes in the
+    /// order they happened (queueing never waits for a receiver).
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut State, OffsetDateTime) -> R) -> R {
         let now = self.clock.now();
         let mut s = self.lock();
         s.sweep(now);
         let r = f(&mut s, now);
         let notices = std::mem::take(&mut s.outbox);
-        drop(s);
         self.callbacks.send(notices);
+        drop(s);
         r
     }
 
@@ -233,13 +251,23 @@ impl McashSim {
         self.with(|s, now| s.generate_settlement(now))
     }
 
+    /// Entries per list page from now on (at least 1).
+    pub fn set_page_size(&self, size: usize) {
+        self.with(|s, _| s.page_size = size.max(1));
+    }
+
     /// Registers (or replaces) a user.
     pub fn register_user(&self, u: McashUser) {
+        self.register_user_within(u, None);
+    }
+
+    /// Registers (or replaces) a user who may call only from inside `netmask`.
+    fn register_user_within(&self, u: McashUser, netmask: Option<String>) {
         self.with(|s, _| {
             let user = User {
                 id: u.id.clone(),
                 roles: u.roles,
-                netmask: None,
+                netmask,
                 secret: u.secret,
                 pubkey: u.pubkey_pem,
             };
@@ -369,13 +397,24 @@ impl ProviderSim for McashSim {
                             .collect()
                     })
                     .unwrap_or_else(|| vec!["superuser".to_string()]);
-                self.register_user(McashUser {
-                    id: id.to_string(),
-                    roles,
-                    secret: body["secret"].as_str().map(SecretString::from),
-                    pubkey_pem: body["pubkey"].as_str().map(str::to_string),
-                    integrator: body["integrator"].as_bool().unwrap_or(false),
-                });
+                let netmask = body["netmask"].as_str().map(str::to_string);
+                if let Some(n) = &netmask
+                    && netmask::Netmask::parse(n).is_none()
+                {
+                    return Err(ActionError::Invalid(format!(
+                        "netmask {n:?} is not an IPv4 or IPv6 netmask such as 192.168.1.0/24"
+                    )));
+                }
+                self.register_user_within(
+                    McashUser {
+                        id: id.to_string(),
+                        roles,
+                        secret: body["secret"].as_str().map(SecretString::from),
+                        pubkey_pem: body["pubkey"].as_str().map(str::to_string),
+                        integrator: body["integrator"].as_bool().unwrap_or(false),
+                    },
+                    netmask,
+                );
                 Ok(json!({ "id": id }))
             }
             "permission" => {
@@ -387,6 +426,17 @@ impl ProviderSim for McashSim {
                     .map_err(conflict)?;
                 Ok(json!({ "rid": rid }))
             }
+            "page_size" => {
+                let size = body["size"]
+                    .as_u64()
+                    .and_then(|n| usize::try_from(n).ok())
+                    .filter(|n| *n >= 1)
+                    .ok_or_else(|| {
+                        ActionError::Invalid("page_size needs a \"size\" of 1 or more".into())
+                    })?;
+                self.with(|s, _| s.page_size = size);
+                Ok(json!({ "size": size }))
+            }
             "callback_key" => {
                 // Generation takes a while: the first call starts it and may answer null.
                 let pem = self.callbacks.ready_public_pem();
@@ -396,7 +446,7 @@ impl ProviderSim for McashSim {
                 Ok(json!({ "public_pem": pem }))
             }
             other => Err(ActionError::NotFound(format!(
-                "unknown mCASH control command {other:?} (settlement, user, permission, callback_key)"
+                "unknown mCASH control command {other:?} (settlement, user, permission, page_size, callback_key)"
             ))),
         }
     }

@@ -102,6 +102,8 @@ pub struct Payment {
     pub text: Option<String>,
     pub ledger: Option<String>,
     pub callback_uri: Option<String>,
+    /// Where progress lines for the operator are POSTed.
+    pub display_message_uri: Option<String>,
     pub created: OffsetDateTime,
     pub modified: OffsetDateTime,
     pub request_expires: OffsetDateTime,
@@ -179,6 +181,8 @@ pub struct Report {
 #[derive(Clone, Debug)]
 pub struct Shortlink {
     pub id: String,
+    /// Creation order: lists show shortlinks oldest first.
+    pub seq: u64,
     pub callback_uri: Option<String>,
     pub serial_number: Option<String>,
     pub description: Option<String>,
@@ -212,6 +216,27 @@ pub struct Permission {
     pub code: Code,
 }
 
+/// `meta.event` of a message to `display_message_uri` (the document names no event for it).
+pub const DISPLAY_MESSAGE: &str = "display_message";
+
+const SCANNED: &str = "The customer scanned the QR code, waiting for the answer";
+
+/// The operator's line for a payment request event, in the words of a POS display.
+fn progress_text(event: &str) -> Option<&'static str> {
+    Some(match event {
+        "payment_authorized" => "Payment authorized, ready for capture",
+        "payment_captured" => "Payment received",
+        "payment_auth_released" => "Authorization released",
+        "payment_aborted_by_customer" => "The customer rejected the payment",
+        "payment_aborted_by_merchant" => "Payment aborted",
+        "payment_authorization_renewed" => "Authorization renewed",
+        "payment_authorization_expired" => "The authorization expired",
+        "payment_request_expired" => "The payment request expired",
+        "payment_refunded" => "Payment refunded",
+        _ => return None,
+    })
+}
+
 /// A callback to send after the lock is released.
 #[derive(Clone, Debug)]
 pub struct Notice {
@@ -219,8 +244,10 @@ pub struct Notice {
     pub event: &'static str,
     /// Absolute URL of the resource the receiver fetches (`meta.uri`).
     pub resource_uri: String,
-    /// Sent only over https (NOTES).
+    /// Sent only over https (NOTES), unless `object_over_http`.
     pub object: Value,
+    /// A display message: its text is for the POS operator and goes over plain HTTP too.
+    pub object_over_http: bool,
 }
 
 /// The counters tests read.
@@ -257,7 +284,14 @@ pub struct State {
     pub api_url: String,
     /// `/mcash/merchant/v1/`: list entries are absolute paths.
     pub api_path: String,
+    /// Entries per list page (control command `page_size`).
+    pub page_size: usize,
+    /// Last [`Shortlink::seq`] given out.
+    pub shortlink_seq: u64,
 }
+
+/// Entries per list page unless the control API sets another size (the document names none).
+pub const DEFAULT_PAGE_SIZE: usize = 20;
 
 pub const DEFAULT_LEDGER: &str = "default";
 
@@ -283,6 +317,8 @@ impl State {
             outbox: Vec::new(),
             api_url,
             api_path,
+            page_size: DEFAULT_PAGE_SIZE,
+            shortlink_seq: 0,
         };
         s.add_ledger(DEFAULT_LEDGER.to_string(), Currency::NOK, None);
         s
@@ -371,6 +407,7 @@ impl State {
                 event: "report_closed",
                 resource_uri: self.url(&path),
                 object,
+                object_over_http: false,
             });
         }
         true
@@ -449,6 +486,18 @@ impl State {
         let now = p.created;
         self.payments.insert(tid.clone(), p);
         self.log(&tid, "pending");
+        let waits = self
+            .payments
+            .get(&tid)
+            .is_some_and(Payment::waiting_for_scan);
+        self.progress(
+            &tid,
+            if waits {
+                "Waiting for the customer to scan the QR code"
+            } else {
+                "Waiting for the customer to accept"
+            },
+        );
         self.bind_recent_scan(&tid, now);
     }
 
@@ -472,6 +521,7 @@ impl State {
                 p.scan_token = Some(token);
                 p.modified = now;
             }
+            self.progress(tid, SCANNED);
         }
     }
 
@@ -497,6 +547,7 @@ impl State {
         {
             p.scan_token = Some(token.clone());
             p.modified = now;
+            self.progress(tid, SCANNED);
         }
         self.scans.push(Scan {
             token: token.clone(),
@@ -511,24 +562,49 @@ impl State {
                 event: "shortlink_scanned",
                 resource_uri: self.url(&format!("shortlink/{shortlink}/")),
                 object: json!({ "id": token, "argstring": argstring }),
+                object_over_http: false,
             });
         }
         Some(token)
     }
 
+    /// Announces a change of a payment request: the event to its `callback_uri` (the outcome
+    /// as `object`) and a line for the operator to its `display_message_uri`.
     fn notify(&mut self, tid: &str, event: &'static str) {
         let Some(p) = self.payments.get(tid) else {
             return;
         };
-        let Some(uri) = p.callback_uri.clone() else {
+        let uri = p.callback_uri.clone();
+        if let Some(uri) = uri {
+            let object = self.outcome_json(tid);
+            self.outbox.push(Notice {
+                callback_uri: uri,
+                event,
+                resource_uri: self.url(&format!("payment_request/{tid}/outcome/")),
+                object,
+                object_over_http: false,
+            });
+        }
+        if let Some(text) = progress_text(event) {
+            self.progress(tid, text);
+        }
+    }
+
+    /// POSTs a progress line to the payment request's `display_message_uri`, if it has one.
+    fn progress(&mut self, tid: &str, text: &str) {
+        let Some(uri) = self
+            .payments
+            .get(tid)
+            .and_then(|p| p.display_message_uri.clone())
+        else {
             return;
         };
-        let object = self.outcome_json(tid);
         self.outbox.push(Notice {
             callback_uri: uri,
-            event,
+            event: DISPLAY_MESSAGE,
             resource_uri: self.url(&format!("payment_request/{tid}/outcome/")),
-            object,
+            object: json!({ "tid": tid, "text": text }),
+            object_over_http: true,
         });
     }
 
@@ -931,6 +1007,7 @@ impl State {
             o.insert("uri".into(), json!(self.checkout_uri(p)));
             o.insert("ledger".into(), json!(p.ledger));
             o.insert("callback_uri".into(), json!(p.callback_uri));
+            o.insert("display_message_uri".into(), json!(p.display_message_uri));
             o.insert("date_expires".into(), json!(datetime(p.request_expires)));
         }
         v
@@ -1050,6 +1127,7 @@ impl State {
                 event: "permission_request_answered",
                 resource_uri,
                 object,
+                object_over_http: false,
             });
         }
         Ok(())
