@@ -24,6 +24,10 @@
 //!   tid (or 201 if the first never arrived, which is then the one and only request).
 
 pub mod client;
+#[cfg(all(test, feature = "sim"))]
+pub mod codes;
+#[cfg(all(test, feature = "sim"))]
+pub mod conformance;
 pub mod sign;
 pub mod wire;
 
