@@ -101,15 +101,18 @@ pub async fn server_errors_and_timeouts<S: ConformanceSubject>() {
         ),
         Ok(r) => panic!("a timed-out start read {r:?}"),
     }
-    // The slow simulator still carries the start out after the client gave up.
+    // Whether the simulator got to carry the start out (the client hung up while the request
+    // was held), recovery leaves that one payment, or none.
     tokio::time::sleep(Duration::from_millis(LATENCY_MS + 300)).await;
     env.control.faults(FaultSettings::default()).await;
-    assert_eq!(
-        env.payments().await,
-        before + 1,
-        "the timed-out start was made once"
-    );
+    let made = env.payments().await - before;
+    assert!(made <= 1, "one timed-out start made {made} payments");
     recover_once::<S>(&env, &sale).await;
+    let made = env.payments().await - before;
+    assert!(
+        made <= 1,
+        "a timed-out start and its recovery made {made} payments"
+    );
 }
 
 /// Recovers `sale` and checks it left exactly one payment for it (made now or before).
