@@ -7,7 +7,7 @@ use proptest::test_runner::{Config as ProptestConfig, TestCaseError, TestRunner}
 
 use super::scripted::{Scripted, inject, sale};
 use super::{ConformanceSubject, Maps, StatusKind};
-use crate::core::provider::{Failure, FailureKind, Operation, PaymentStatus, Reply};
+use crate::core::provider::{Failure, Operation, PaymentStatus, Reply};
 use crate::money::{Currency, Money};
 
 fn amount<S: ConformanceSubject>() -> Money {
@@ -179,9 +179,4 @@ pub fn unknown_codes_never_paid<S: ConformanceSubject>() {
     if let Err(e) = result {
         panic!("{e}");
     }
-}
-
-/// The kinds a failure may have when nothing is known of it but that it is not an approval.
-pub fn is_retry_or_doubt(kind: FailureKind) -> bool {
-    matches!(kind, FailureKind::Transient | FailureKind::InDoubt)
 }
