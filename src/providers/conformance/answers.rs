@@ -13,13 +13,12 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, TestCaseError, TestRunner};
 use serde_json::{Value, json};
 
-use super::scripted::{Scripted, inject, sale};
+use super::scripted::{Scripted, amount, inject, sale};
 use super::{ConformanceSubject, Maps, Script, StatusKind};
 use crate::core::provider::{
     Failure, FailureKind, Operation, PaymentHandle, PaymentStatus, ProviderInfo, Reply,
 };
 use crate::core::sale::SaleKey;
-use crate::money::{Currency, Money};
 use crate::providers::http::HttpConfig;
 use crate::providers::test_server::{Answer, Request};
 
@@ -78,14 +77,6 @@ impl Op {
             },
         }
     }
-}
-
-fn amount<S: ConformanceSubject>() -> Money {
-    let currency = S::sim_currencies()
-        .first()
-        .copied()
-        .unwrap_or(Currency::NOK);
-    Money::from_minor(1250, currency)
 }
 
 /// A script that keeps a copy of every answer it gives, in order.

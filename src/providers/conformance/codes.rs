@@ -5,18 +5,9 @@
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, TestCaseError, TestRunner};
 
-use super::scripted::{Scripted, inject, sale};
+use super::scripted::{Scripted, amount, inject, sale};
 use super::{ConformanceSubject, Maps, StatusKind};
 use crate::core::provider::{Failure, Operation, PaymentStatus, Reply};
-use crate::money::{Currency, Money};
-
-fn amount<S: ConformanceSubject>() -> Money {
-    let currency = S::sim_currencies()
-        .first()
-        .copied()
-        .unwrap_or(Currency::NOK);
-    Money::from_minor(1250, currency)
-}
 
 /// Starts the kit's sale at a scripted provider whose status answers carry `code`, then asks
 /// the status.

@@ -83,3 +83,12 @@ pub fn sale<S: ConformanceSubject>(amount: Money) -> SaleRequest {
         capture: Capture::Sale,
     }
 }
+
+/// The kit's amount against a scripted server, in the subject's first currency.
+pub fn amount<S: ConformanceSubject>() -> Money {
+    let currency = S::sim_currencies()
+        .first()
+        .copied()
+        .unwrap_or(crate::money::Currency::NOK);
+    Money::from_minor(1250, currency)
+}

@@ -67,7 +67,7 @@ impl ConformanceSubject for McashSubject {
             "[providers.mcash]\nbase_url = \"{base_url}\"\nmerchant_id = \"{merchant}\"\n\
              user_id = \"{USER}\"\nsecret = \"{secret}\"\nprivate_key_file = \"{KEY_FILE}\"\n\
              testbed_token_file = \"{TESTBED_FILE}\"\npos_id = \"{POS}\"\npos_name = \"Kit till\"\n",
-            merchant = crate::config::demo::MCASH_MERCHANT_ID,
+            merchant = crate::sim::mcash::DEMO_MERCHANT_ID,
             secret = canaries.secret,
         )
     }
