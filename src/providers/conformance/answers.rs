@@ -60,6 +60,12 @@ impl Op {
         ops
     }
 
+    /// Whether it can move money, by the core's own definition.
+    fn moves_money<S: ConformanceSubject>(self) -> bool {
+        self.operation::<S>(Some(PaymentHandle("kit".into())))
+            .moves_money()
+    }
+
     fn operation<S: ConformanceSubject>(self, handle: Option<PaymentHandle>) -> Operation {
         let amount = amount::<S>();
         let handle = || handle.clone().expect("a handle from the first start");
@@ -347,14 +353,9 @@ pub fn bad_answers<S: ConformanceSubject>() {
         let index = good.first + pick.index(own);
         let answer = broken.apply(&good.answers[index]);
         let op = good.op;
-        let (got, moves_money) = rt.block_on(async {
-            let (got, _, s) = run::<S>(op, inject(S::script(pending), index, answer)).await;
-            let handle = Some(PaymentHandle("kit".into()));
-            let moves = op.operation::<S>(handle).moves_money();
-            drop(s);
-            (got, moves)
-        });
-        check(good, index, &broken, &got, moves_money)
+        let (got, _, _server) =
+            rt.block_on(run::<S>(op, inject(S::script(pending), index, answer)));
+        check(good, index, &broken, &got, op.moves_money::<S>())
             .map_err(|e| TestCaseError::fail(format!("{op:?}, request {index}: {e}")))
     });
     if let Err(e) = result {

@@ -12,8 +12,8 @@ use crate::providers::http::HttpConfig;
 use crate::sim::FaultSettings;
 
 /// The client timeout of the short-timeout build, and the latency that overruns it.
-const TIMEOUT: Duration = Duration::from_millis(800);
-const LATENCY_MS: u64 = 1_500;
+const TIMEOUT: Duration = Duration::from_millis(1_500);
+const LATENCY_MS: u64 = 3_000;
 
 fn fail_next(n: u32) -> FaultSettings {
     FaultSettings {
