@@ -6,6 +6,8 @@ use std::pin::Pin;
 
 use crate::core::provider::{Failure, FailureKind, Operation, ProviderInfo, Reply};
 
+#[cfg(all(test, feature = "sim"))]
+pub mod conformance;
 pub mod ezcash;
 #[cfg(test)]
 pub mod fake;

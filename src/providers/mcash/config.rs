@@ -161,6 +161,15 @@ pub(crate) fn build(
         .as_any()
         .downcast_ref::<McashSettings>()
         .ok_or("the settings are not mCASH's")?;
+    Ok(Arc::new(provider(m, config, HttpConfig::default())?))
+}
+
+/// The provider itself, with the HTTP settings given (the conformance kit shortens timeouts).
+pub(crate) fn provider(
+    m: &McashSettings,
+    config: &Config,
+    http: HttpConfig,
+) -> Result<McashProvider, String> {
     let private_key = m
         .private_key_pem
         .as_ref()
@@ -175,7 +184,7 @@ pub(crate) fn build(
             secret: m.secret.clone(),
             private_key,
             testbed_token: m.testbed_token.clone(),
-            http: HttpConfig::default(),
+            http,
         },
         system_clock(),
     )
@@ -185,7 +194,7 @@ pub(crate) fn build(
         Mode::Kiosk => PosType::Poster,
         Mode::Vending => PosType::Vending,
     };
-    Ok(Arc::new(McashProvider::new(
+    Ok(McashProvider::new(
         client,
         McashProviderConfig {
             pos_id: m.pos_id.clone(),
@@ -198,5 +207,5 @@ pub(crate) fn build(
             text: None,
         },
         system_clock(),
-    )))
+    ))
 }

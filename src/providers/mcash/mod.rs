@@ -37,6 +37,10 @@
 pub mod client;
 pub mod config;
 pub mod day_report;
+#[cfg(all(test, feature = "sim"))]
+pub mod codes;
+#[cfg(all(test, feature = "sim"))]
+pub mod conformance;
 pub mod sign;
 pub mod wire;
 
