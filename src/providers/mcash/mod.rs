@@ -35,12 +35,12 @@
 //!   compare it with what the client signed. It holds no secret (method, URL, `X-Mcash-*`).
 
 pub mod client;
-pub mod config;
-pub mod day_report;
 #[cfg(all(test, feature = "sim"))]
 pub mod codes;
+pub mod config;
 #[cfg(all(test, feature = "sim"))]
 pub mod conformance;
+pub mod day_report;
 pub mod sign;
 pub mod wire;
 

@@ -103,8 +103,7 @@ fn updates_carry_ids_and_amounts() {
                "capture_id": "T1-000001", "currency": "NOK"})
     );
     assert_eq!(cap.amount(), Ok(Some(nok(1000))));
-    let abort =
-        serde_json::to_value(PaymentRequestUpdate::action(UpdateAction::Abort)).unwrap();
+    let abort = serde_json::to_value(PaymentRequestUpdate::action(UpdateAction::Abort)).unwrap();
     assert_eq!(abort, json!({"action": "abort"}));
     let refund = PaymentRequestUpdate::refund("R-1", nok(500), None);
     assert_eq!(
@@ -216,8 +215,7 @@ fn other_endpoints_round_trip() {
     .unwrap();
     assert!(ledger.open_report_uri.unwrap().ends_with("/r1/"));
     let report: Report =
-        serde_json::from_value(json!({"status": "closing", "payment_capture_count": 3}))
-            .unwrap();
+        serde_json::from_value(json!({"status": "closing", "payment_capture_count": 3})).unwrap();
     assert_eq!(report.status, Some(ReportStatus::Closing));
     assert_eq!(report.payment_capture_count, Some(3));
 
