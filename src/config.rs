@@ -1022,7 +1022,7 @@ impl<'a> Reader<'a> {
         let terminal = self.terminal(&mut root);
         let currency = terminal.as_ref().map(|t| t.currency);
         let providers = self.providers(&mut root, terminal.as_ref());
-        let hardware = self.hardware(&mut root, terminal.as_ref().map(|t| t.mode));
+        let hardware = self.hardware(&mut root, terminal.as_ref().map(|t| t.mode), &providers);
         let storage = self.storage(&mut root);
         let outbox = self.outbox(&mut root, currency);
         self.finish(root);
@@ -1465,7 +1465,12 @@ impl<'a> Reader<'a> {
         })
     }
 
-    fn hardware(&mut self, root: &mut Table, mode: Option<Mode>) -> HardwareConfig {
+    fn hardware(
+        &mut self,
+        root: &mut Table,
+        mode: Option<Mode>,
+        providers: &ProvidersConfig,
+    ) -> HardwareConfig {
         let mut hw = HardwareConfig::default();
         let Some(mut t) = self.table(root, "hardware", true) else {
             return hw;
@@ -1509,6 +1514,11 @@ impl<'a> Reader<'a> {
                 ],
             )
             .unwrap_or(CustomerDisplay::None);
+        // The panel must show the providers' QR codes readably (src/hw/display/fit.rs).
+        if let Err(e) = crate::hw::display::check_config(hw.customer_display, providers) {
+            let span = t.table.get("customer_display").map(|v| v.span());
+            self.problem(span.as_ref(), t.key("customer_display"), e.to_string());
+        }
 
         // Every pin drives one thing.
         let mut used: Vec<(u8, String, Range<usize>)> = Vec::new();
