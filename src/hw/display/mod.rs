@@ -22,7 +22,7 @@ mod tests;
 
 pub use fit::{PanelKind, QrFit, TooDense, check_config, longest_qr_payload, qr_fit};
 pub use framebuffer::Framebuffer;
-pub use panel::{Driver, Panel, follow, open};
+pub use panel::{Driver, Panel, follow, open, start};
 pub use screen::CustomerScreen;
 
 use thiserror::Error;

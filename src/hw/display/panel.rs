@@ -325,3 +325,21 @@ pub fn follow(
         }
     })
 }
+
+/// What `kassa run` calls once the runtime is up (inside its tokio context): opens the
+/// configured panel and follows `views`. The display is optional: a panel that cannot be
+/// opened is logged (naming the setting) and the terminal sells without it.
+pub fn start(
+    config: &crate::config::Config,
+    views: tokio::sync::watch::Receiver<View>,
+) -> Option<tokio::task::JoinHandle<()>> {
+    // No merchant name in the config yet: the idle panel stays blank.
+    match open(&config.hardware, None) {
+        Ok(Some(driver)) => Some(follow(views, driver)),
+        Ok(None) => None,
+        Err(e) => {
+            tracing::error!(error = %e, "customer display not started");
+            None
+        }
+    }
+}

@@ -482,3 +482,40 @@ fn every_screen_writes_a_png() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn follow_shows_each_new_view_and_stops_with_the_runtime() {
+    let panel = SimulatedPanel::new(PanelKind::Ssd1306_128x64);
+    let first = view(Screen::Amount {
+        amount: nok(700),
+        error: None,
+        vending_idle: false,
+    });
+    let (tx, rx) = tokio::sync::watch::channel(first);
+    let task = follow(rx, Driver::new(Box::new(panel.clone()), None));
+    let wait_for = |n: usize| {
+        let panel = panel.clone();
+        async move {
+            for _ in 0..500 {
+                if panel.shown().len() >= n {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+            panic!("panel showed {:?}, wanted {n} screens", panel.shown());
+        }
+    };
+    wait_for(1).await;
+    tx.send(qr_view("https://mca.sh/s/KSDEMO/demo-42")).unwrap();
+    wait_for(2).await;
+    tx.send(result(Outcome::Expired)).unwrap();
+    wait_for(3).await;
+    drop(tx);
+    tokio::time::timeout(std::time::Duration::from_secs(5), task)
+        .await
+        .expect("follow ends when the views end")
+        .unwrap();
+    let shown = panel.shown();
+    assert!(matches!(shown[1], CustomerScreen::Qr { .. }));
+    assert!(matches!(shown[2], CustomerScreen::NotPaid { .. }));
+}
