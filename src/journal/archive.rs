@@ -182,7 +182,7 @@ impl Journal {
     }
 
     /// The sale's archived records, searched newest day first. Only for the rare sale that got
-    /// a record after it was archived, so the cost of reading files here is acceptable.
+    /// a record after it was archived (a late refund), so reading files here is acceptable.
     pub(crate) fn find_archived(
         &self,
         key: &SaleKey,
@@ -198,12 +198,15 @@ impl Journal {
             if !self.archive_path(day).exists() {
                 continue;
             }
-            if let Some(s) = self
-                .archived_sales(day)?
-                .into_iter()
-                .find(|s| &s.key == key)
-            {
-                return Ok(Some(s));
+            // A damaged day is reported when that day is read; it must not stop this search
+            // (which runs at start-up for a sale with an unconfirmed late refund).
+            match self.archived_sales(day) {
+                Ok(sales) => {
+                    if let Some(s) = sales.into_iter().find(|s| &s.key == key) {
+                        return Ok(Some(s));
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "archive skipped while looking for {key}"),
             }
         }
         Ok(None)

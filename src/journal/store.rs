@@ -568,6 +568,7 @@ impl Journal {
         let live = self.fold_live(&mut state)?;
         if live > 0
             && state.request.is_none()
+            && state.damaged.is_empty()
             && let Some(archived) = self.find_archived(key)?
         {
             state = archived.state();
@@ -699,7 +700,8 @@ impl Journal {
     }
 
     /// Every stored value that fails its checksum, version or decoding, in every tree. Reads
-    /// the whole database: the runtime runs it once at start and shows the result to a person.
+    /// the whole live database (not the archive of closed days, which is checked when written
+    /// and when read): the runtime runs it once at start and shows the result to a person.
     pub fn damaged(&self) -> Result<Vec<Damage>, JournalError> {
         let mut out = Vec::new();
         let mut check = |tree: &'static str,

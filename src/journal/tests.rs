@@ -1322,3 +1322,31 @@ fn a_sale_both_archived_and_live_after_a_cut_is_listed_once() {
     assert_eq!(j.sale_history(D).unwrap(), rows);
     assert_eq!(j.archived_sales(D).unwrap().len(), 3);
 }
+
+#[test]
+fn a_damaged_day_file_does_not_stop_finding_an_archived_sale_in_another() {
+    let dir = Dir::new("archive-search");
+    let j = dir.open();
+    a_mixed_day(&j);
+    j.close_day(D, t(D + 1, 5)).unwrap();
+    j.close_day(D + 1, t(D + 2, 5)).unwrap();
+    assert_eq!(j.archived_sales(D + 1).unwrap().len(), 1);
+    // The newest day's file, searched first, is ruined.
+    std::fs::write(j.archive_path(D + 1), b"noise").unwrap();
+    j.append(&entry(
+        t(D + 2, 50),
+        1,
+        Record::RefundIntent {
+            amount: nok(1250),
+            key: key(1001),
+        },
+    ))
+    .unwrap();
+    let unfinished = j.unfinished().unwrap();
+    let u = unfinished.iter().find(|u| u.request.key == key(1)).unwrap();
+    assert_eq!(u.pending.len(), 1);
+    assert!(matches!(
+        j.day_report(D + 1),
+        Err(JournalError::Damaged { .. })
+    ));
+}
