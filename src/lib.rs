@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod console;
 pub mod core;
+pub mod hw;
 pub mod journal;
 pub mod money;
 pub mod pay;

@@ -3,6 +3,7 @@
 
 use std::ops::{Range, RangeInclusive};
 
+use super::ProvidersConfig;
 use super::reader::{Reader, Table};
 use crate::core::Mode;
 
@@ -56,7 +57,12 @@ impl Default for HardwareConfig {
 pub(crate) const GPIO: RangeInclusive<i64> = 0..=27;
 
 impl Reader<'_> {
-    pub(super) fn hardware(&mut self, root: &mut Table, mode: Option<Mode>) -> HardwareConfig {
+    pub(super) fn hardware(
+        &mut self,
+        root: &mut Table,
+        mode: Option<Mode>,
+        providers: &ProvidersConfig,
+    ) -> HardwareConfig {
         let mut hw = HardwareConfig::default();
         let Some(mut t) = self.table(root, "hardware", true) else {
             return hw;
@@ -100,6 +106,11 @@ impl Reader<'_> {
                 ],
             )
             .unwrap_or(CustomerDisplay::None);
+        // The panel must show the providers' QR codes readably (src/hw/display/fit.rs).
+        if let Err(e) = crate::hw::display::check_config(hw.customer_display, providers) {
+            let span = t.table.get("customer_display").map(|v| v.span());
+            self.problem(span.as_ref(), t.key("customer_display"), e.to_string());
+        }
 
         // Every pin drives one thing.
         let mut used: Vec<(u8, String, Range<usize>)> = Vec::new();

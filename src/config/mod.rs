@@ -280,7 +280,7 @@ impl Reader<'_> {
         let terminal = self.terminal(&mut root);
         let currency = terminal.as_ref().map(|t| t.currency);
         let providers = self.providers(&mut root, terminal.as_ref());
-        let hardware = self.hardware(&mut root, terminal.as_ref().map(|t| t.mode));
+        let hardware = self.hardware(&mut root, terminal.as_ref().map(|t| t.mode), &providers);
         let storage = self.storage(&mut root);
         let outbox = self.outbox(&mut root, currency);
         self.finish(root);

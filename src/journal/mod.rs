@@ -22,12 +22,16 @@
 //! - `closed_days`: `day (u64 BE)` -> framed [`ClosedDay`].
 //! - `meta`: the next sale sequence number and a count of committed writes.
 //!
+//! Settled sales of closed days move out of sled to `archive/YYYY-MM-DD.kja` ([`archive`]), so
+//! the trees above hold open work and recent days, not years of history.
+//!
 //! Beside sled's files, `kassa-journal.mark` holds that count too. sled treats a truncated or
 //! overwritten log as a torn write and opens whatever it can recover (even nothing), which would
 //! make sale numbers repeat; comparing the two counts at open turns that into an error.
 //!
 //! [`JournalEntry`]: crate::core::record::JournalEntry
 
+pub mod archive;
 pub mod envelope;
 pub mod outbox;
 pub mod report;
@@ -40,6 +44,7 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
+pub use archive::{ARCHIVE_DIR, Archived, ArchivedSale};
 pub use outbox::{
     LimitError, OutboxItem, OutboxListing, OutboxOp, OutboxState, QueueLimits, Settle, backoff,
     check_queue_limits,

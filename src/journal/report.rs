@@ -122,6 +122,7 @@ impl Journal {
 
     /// Closes `day`: its report is stored as it stands and no new sale can start on it. Closing
     /// the current day stops sales until midnight UTC; the caller should say so before asking.
+    /// Then the settled sales of every closed day move to the archive.
     pub fn close_day(&self, day: u64, now: Millis) -> Result<ClosedDay, JournalError> {
         if self.is_closed(day)? {
             return Err(JournalError::AlreadyClosed {
@@ -144,6 +145,11 @@ impl Journal {
             day.to_be_bytes(),
             Journal::encode(&closed)?,
         )])?;
+        // The day is closed either way; a move that fails leaves its sales live (still correct,
+        // just not lighter) and the next close tries again.
+        if let Err(e) = self.archive_closed() {
+            tracing::warn!(day = %day_string(day), error = %e, "closed day not archived");
+        }
         Ok(closed)
     }
 

@@ -150,7 +150,7 @@ pub struct SaleState {
 }
 
 impl SaleState {
-    fn new(key: SaleKey) -> SaleState {
+    pub(super) fn new(key: SaleKey) -> SaleState {
         SaleState {
             key,
             provider: None,
@@ -168,7 +168,7 @@ impl SaleState {
         }
     }
 
-    fn apply(&mut self, entry: &JournalEntry) {
+    pub(super) fn apply(&mut self, entry: &JournalEntry) {
         self.provider.get_or_insert_with(|| entry.provider.clone());
         match &entry.record {
             Record::StartIntent(request) => {
@@ -284,12 +284,12 @@ impl std::fmt::Debug for Journal {
 }
 
 pub(crate) fn entry_key(sale: &SaleKey, seq: u64) -> Vec<u8> {
-    let mut k = sale_prefix(sale);
+    let mut k = entry_key_prefix(sale);
     k.extend_from_slice(&seq.to_be_bytes());
     k
 }
 
-fn sale_prefix(sale: &SaleKey) -> Vec<u8> {
+pub(crate) fn entry_key_prefix(sale: &SaleKey) -> Vec<u8> {
     let mut k = sale.as_str().as_bytes().to_vec();
     k.push(0);
     k
@@ -304,7 +304,7 @@ pub(crate) fn sale_of_entry_key(key: &[u8]) -> Option<SaleKey> {
     SaleKey::parse(std::str::from_utf8(&key[..cut]).ok()?).ok()
 }
 
-fn index_key(day: u64, at: Millis, sale: &SaleKey) -> Vec<u8> {
+pub(crate) fn index_key(day: u64, at: Millis, sale: &SaleKey) -> Vec<u8> {
     let mut k = day.to_be_bytes().to_vec();
     k.extend_from_slice(&at.0.to_be_bytes());
     k.extend_from_slice(sale.as_str().as_bytes());
@@ -560,13 +560,32 @@ impl Journal {
         Ok(ops)
     }
 
-    /// One sale, folded from its records. Damaged records are listed in `damaged`.
+    /// One sale, folded from its records. Damaged records are listed in `damaged`. A sale with
+    /// live records but no start among them was archived and written to since: its archived
+    /// records come first.
     pub fn sale(&self, key: &SaleKey) -> Result<SaleState, JournalError> {
         let mut state = SaleState::new(key.clone());
-        for item in self.entries.scan_prefix(sale_prefix(key)) {
+        let live = self.fold_live(&mut state)?;
+        if live > 0
+            && state.request.is_none()
+            && state.damaged.is_empty()
+            && let Some(archived) = self.find_archived(key)?
+        {
+            state = archived.state();
+            state.listed = None;
+            self.fold_live(&mut state)?;
+        }
+        Ok(state)
+    }
+
+    /// Applies the sale's live records to `state`; returns how many there were.
+    pub(super) fn fold_live(&self, state: &mut SaleState) -> Result<usize, JournalError> {
+        let mut n = 0;
+        for item in self.entries.scan_prefix(entry_key_prefix(&state.key)) {
             let (_, v) = item.map_err(|e| self.err(e))?;
+            n += 1;
             match envelope::decode::<JournalEntry>(&v) {
-                Ok(entry) if &entry.sale == key => state.apply(&entry),
+                Ok(entry) if entry.sale == state.key => state.apply(&entry),
                 Ok(entry) => state.damaged.push(format!(
                     "a record filed under this sale names sale {}",
                     entry.sale
@@ -574,12 +593,34 @@ impl Journal {
                 Err(bad) => state.damaged.push(bad.to_string()),
             }
         }
-        Ok(state)
+        Ok(n)
+    }
+
+    /// The sale's live records, decoded, in written order (for the archive: only called on a
+    /// sale without damage).
+    pub(super) fn live_entries(&self, key: &SaleKey) -> Result<Vec<JournalEntry>, JournalError> {
+        let mut out = Vec::new();
+        for item in self.entries.scan_prefix(entry_key_prefix(key)) {
+            let (k, v) = item.map_err(|e| self.err(e))?;
+            out.push(
+                envelope::decode::<JournalEntry>(&v).map_err(|bad| {
+                    self.damaged_err(format!("record {k:?} of sale {key}: {bad}"))
+                })?,
+            );
+        }
+        Ok(out)
     }
 
     /// Every sale that started on `day` (days since the epoch, UTC), in the order they started,
-    /// with what the day index says about each.
+    /// with what the day index says about each: the live ones and, for a closed day, the
+    /// archived ones.
     pub fn sales_on(&self, day: u64) -> Result<Vec<SaleState>, JournalError> {
+        let live = self.live_sales_on(day)?;
+        self.with_archived(day, live)
+    }
+
+    /// The sales of `day` still in the live database, each with its start time.
+    pub(super) fn live_sales_on(&self, day: u64) -> Result<Vec<(Millis, SaleState)>, JournalError> {
         let mut out = Vec::new();
         for item in self.sales.scan_prefix(day.to_be_bytes()) {
             let (k, v) = item.map_err(|e| self.err(e))?;
@@ -587,7 +628,8 @@ impl Journal {
                 // Reported by `damaged()`; nothing here can name the sale.
                 continue;
             };
-            let mut state = self.sale(&key)?;
+            let mut state = SaleState::new(key.clone());
+            self.fold_live(&mut state)?;
             match envelope::decode::<IndexValue>(&v) {
                 Ok(ix) => {
                     state.listed = Some(Listed {
@@ -598,7 +640,7 @@ impl Journal {
                 }
                 Err(bad) => state.damaged.push(format!("day index: {bad}")),
             }
-            out.push(state);
+            out.push((at, state));
         }
         Ok(out)
     }
@@ -658,7 +700,8 @@ impl Journal {
     }
 
     /// Every stored value that fails its checksum, version or decoding, in every tree. Reads
-    /// the whole database: the runtime runs it once at start and shows the result to a person.
+    /// the whole live database (not the archive of closed days, which is checked when written
+    /// and when read): the runtime runs it once at start and shows the result to a person.
     pub fn damaged(&self) -> Result<Vec<Damage>, JournalError> {
         let mut out = Vec::new();
         let mut check = |tree: &'static str,

@@ -1065,3 +1065,288 @@ fn a_dropped_refund_is_never_queued_again_at_start_up() {
     assert!(sale.needs_person());
     assert!(sale.refunded.is_none());
 }
+
+/// Day `D` with one of each kind of sale: approved, declined, refunded, in doubt, unfinished.
+fn a_mixed_day(j: &Journal) {
+    start(j, t(D, 1_000), 1, 1250);
+    j.append(&entry(
+        t(D, 1_100),
+        1,
+        Record::Started {
+            handle: handle("h1"),
+        },
+    ))
+    .unwrap();
+    outcome(j, t(D, 2_000), 1, approved("r1"));
+    start(j, t(D, 3_000), 2, 990);
+    outcome(
+        j,
+        t(D, 4_000),
+        2,
+        Outcome::Declined {
+            reason: "no funds".into(),
+        },
+    );
+    start(j, t(D, 5_000), 3, 500);
+    outcome(j, t(D, 6_000), 3, approved("r3"));
+    j.append(&entry(
+        t(D, 7_000),
+        3,
+        Record::RefundIntent {
+            amount: nok(500),
+            key: key(1003),
+        },
+    ))
+    .unwrap();
+    j.append(&entry(
+        t(D, 7_500),
+        3,
+        Record::Refunded {
+            reference: "rf3".into(),
+        },
+    ))
+    .unwrap();
+    start(j, t(D, 8_000), 4, 700);
+    outcome(
+        j,
+        t(D, 9_000),
+        4,
+        Outcome::InDoubt {
+            reason: "timeout".into(),
+        },
+    );
+    start(j, t(D, 10_000), 5, 300); // cut off after its intent
+    // A sale of the next day, which stays open.
+    start(j, t(D + 1, 1_000), 6, 100);
+    outcome(j, t(D + 1, 2_000), 6, approved("r6"));
+}
+
+/// Everything a person can read about `day`: the printed report, the CSV and the history.
+fn day_as_read(j: &Journal, day: u64) -> (String, String, Vec<crate::core::view::SaleRow>) {
+    let report = crate::cli::report::render(j, day).unwrap();
+    let mut csv = Vec::new();
+    j.write_csv(day, &mut csv).unwrap();
+    (
+        report,
+        String::from_utf8(csv).unwrap(),
+        j.sale_history(day).unwrap(),
+    )
+}
+
+fn live_records_of(j: &Journal, n: u64) -> usize {
+    j.entries
+        .scan_prefix(store::entry_key_prefix(&key(n)))
+        .count()
+}
+
+#[test]
+fn a_closed_day_moves_its_settled_sales_to_the_archive_and_reads_the_same() {
+    let dir = Dir::new("archive");
+    let j = dir.open();
+    a_mixed_day(&j);
+    // Close without archiving first, to read the closed day as it was before the move.
+    let closed = ClosedDay {
+        day: D,
+        closed_at: t(D + 1, 5),
+        report: j.day_report(D).unwrap(),
+        needing_person: 2,
+    };
+    j.commit(&[store::Op::put(
+        store::TreeId::ClosedDays,
+        D.to_be_bytes(),
+        Journal::encode(&closed).unwrap(),
+    )])
+    .unwrap();
+    let before = day_as_read(&j, D);
+    assert_eq!(before.2.len(), 5);
+    assert!(!j.archive_path(D).exists());
+
+    let done = j.archive_closed().unwrap();
+    assert_eq!(
+        done,
+        Archived {
+            days: 1,
+            sales: 3,
+            kept: 2
+        },
+        "approved, declined and refunded move; in doubt and unfinished stay"
+    );
+    assert!(j.archive_path(D).exists());
+    for n in [1, 2, 3] {
+        assert_eq!(live_records_of(&j, n), 0, "sale {n} still live");
+    }
+    for n in [4, 5, 6] {
+        assert!(
+            live_records_of(&j, n) > 0,
+            "sale {n} left the live database"
+        );
+    }
+    assert_eq!(j.sales.scan_prefix(D.to_be_bytes()).count(), 2);
+    assert_eq!(day_as_read(&j, D), before);
+    assert_eq!(j.archived_sales(D).unwrap().len(), 3);
+    // Repeating moves nothing and changes nothing.
+    assert_eq!(j.archive_closed().unwrap().sales, 0);
+    assert_eq!(day_as_read(&j, D), before);
+
+    // The unfinished sale settles; the next pass moves it too, into the same day's file.
+    outcome(&j, t(D + 1, 100), 5, approved("r5"));
+    let after_late = day_as_read(&j, D);
+    assert_ne!(after_late, before);
+    assert_eq!(j.archive_closed().unwrap().sales, 1);
+    assert_eq!(live_records_of(&j, 5), 0);
+    assert_eq!(j.archived_sales(D).unwrap().len(), 4);
+    assert_eq!(day_as_read(&j, D), after_late);
+    drop(j);
+    // And after a restart.
+    let j = dir.open();
+    assert_eq!(day_as_read(&j, D), after_late);
+    assert_eq!(day_as_read(&j, D + 1).2.len(), 1);
+}
+
+#[test]
+fn close_day_archives_at_once() {
+    let dir = Dir::new("close-archives");
+    let j = dir.open();
+    a_mixed_day(&j);
+    let rows = j.sale_history(D).unwrap();
+    j.close_day(D, t(D + 1, 5)).unwrap();
+    assert_eq!(j.archived_sales(D).unwrap().len(), 3);
+    assert_eq!(live_records_of(&j, 1), 0);
+    assert_eq!(j.sale_history(D).unwrap(), rows);
+}
+
+#[test]
+fn start_up_does_not_read_archived_records() {
+    let dir = Dir::new("archive-startup");
+    {
+        let j = dir.open();
+        a_mixed_day(&j);
+        j.close_day(D, t(D + 1, 5)).unwrap();
+    }
+    // Ruin the archive file: a start-up that read it would fail or report damage.
+    let path = dir.path().join(ARCHIVE_DIR).join("2024-10-04.kja");
+    std::fs::write(&path, b"not an archive at all, just noise").unwrap();
+    let j = dir.open();
+    let found = crate::boot::read(&j, t(D + 5, 0)).unwrap();
+    assert_eq!(found.damaged, 0);
+    assert!(j.damaged().unwrap().is_empty());
+    // Recovery still finds the unfinished sale, which never moved.
+    assert_eq!(found.resume.len(), 1);
+    assert_eq!(found.resume[0].request.key, key(5));
+    // Reading the day does read the file, and says it is damaged, naming it.
+    let err = j.day_report(D).unwrap_err();
+    assert!(matches!(err, JournalError::Damaged { .. }), "{err}");
+    assert!(err.to_string().contains("2024-10-04.kja"), "{err}");
+}
+
+#[test]
+fn a_refund_of_an_archived_sale_folds_its_archived_records_first() {
+    let dir = Dir::new("archive-refund");
+    let j = dir.open();
+    a_mixed_day(&j);
+    j.close_day(D, t(D + 1, 5)).unwrap();
+    assert_eq!(live_records_of(&j, 1), 0);
+    j.append(&entry(
+        t(D + 1, 50),
+        1,
+        Record::RefundIntent {
+            amount: nok(1250),
+            key: key(1001),
+        },
+    ))
+    .unwrap();
+    let s = j.sale(&key(1)).unwrap();
+    assert_eq!(s.request, Some(request(1, 1250)));
+    assert_eq!(s.outcome, Some(approved("r1")));
+    assert_eq!(s.pending.len(), 1);
+    // The unconfirmed refund is recovered at start-up like any other.
+    assert!(
+        j.unfinished()
+            .unwrap()
+            .iter()
+            .any(|u| u.request.key == key(1))
+    );
+    j.append(&entry(
+        t(D + 1, 60),
+        1,
+        Record::Refunded {
+            reference: "rf1".into(),
+        },
+    ))
+    .unwrap();
+    assert!(
+        j.unfinished()
+            .unwrap()
+            .iter()
+            .all(|u| u.request.key != key(1))
+    );
+    let row = j
+        .sale_history(D)
+        .unwrap()
+        .into_iter()
+        .find(|r| r.key == key(1))
+        .unwrap();
+    assert_eq!(row.refunded.as_deref(), Some("rf1"));
+}
+
+#[test]
+fn a_sale_both_archived_and_live_after_a_cut_is_listed_once() {
+    let dir = Dir::new("archive-cut");
+    let j = dir.open();
+    a_mixed_day(&j);
+    let rows = j.sale_history(D).unwrap();
+    j.commit(&[store::Op::put(
+        store::TreeId::ClosedDays,
+        D.to_be_bytes(),
+        Journal::encode(&ClosedDay {
+            day: D,
+            closed_at: t(D + 1, 5),
+            report: j.day_report(D).unwrap(),
+            needing_person: 2,
+        })
+        .unwrap(),
+    )])
+    .unwrap();
+    // As if power went after the file was written and before sled let go of the sales.
+    let sale1 = j.sales_on(D).unwrap().remove(0);
+    let copy = ArchivedSale {
+        key: key(1),
+        started_at: t(D, 1_000),
+        provider: ProviderId::new("mcash"),
+        amount: nok(1250),
+        entries: j.live_entries(&sale1.key).unwrap(),
+    };
+    j.write_archive(D, &[copy]).unwrap();
+    assert_eq!(j.sale_history(D).unwrap(), rows);
+    assert_eq!(j.archive_closed().unwrap().sales, 3);
+    assert_eq!(j.sale_history(D).unwrap(), rows);
+    assert_eq!(j.archived_sales(D).unwrap().len(), 3);
+}
+
+#[test]
+fn a_damaged_day_file_does_not_stop_finding_an_archived_sale_in_another() {
+    let dir = Dir::new("archive-search");
+    let j = dir.open();
+    a_mixed_day(&j);
+    j.close_day(D, t(D + 1, 5)).unwrap();
+    j.close_day(D + 1, t(D + 2, 5)).unwrap();
+    assert_eq!(j.archived_sales(D + 1).unwrap().len(), 1);
+    // The newest day's file, searched first, is ruined.
+    std::fs::write(j.archive_path(D + 1), b"noise").unwrap();
+    j.append(&entry(
+        t(D + 2, 50),
+        1,
+        Record::RefundIntent {
+            amount: nok(1250),
+            key: key(1001),
+        },
+    ))
+    .unwrap();
+    let unfinished = j.unfinished().unwrap();
+    let u = unfinished.iter().find(|u| u.request.key == key(1)).unwrap();
+    assert_eq!(u.pending.len(), 1);
+    assert!(matches!(
+        j.day_report(D + 1),
+        Err(JournalError::Damaged { .. })
+    ));
+}

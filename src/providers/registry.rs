@@ -31,16 +31,27 @@ pub static PROVIDERS: &[ProviderEntry] = &[
 /// not print secrets (`SecretString` fields take care of that).
 pub trait ProviderSettings: fmt::Debug + Send + Sync + 'static {
     fn as_any(&self) -> &dyn Any;
+    /// See [`Settings::longest_qr_payload`].
+    fn longest_qr_payload(&self) -> Option<String>;
 }
 
 /// The mark of a provider's settings type (`impl Settings for McashSettings {}`). A marker
 /// rather than a blanket impl over every type, so that `Arc<dyn ProviderSettings>` is not
 /// itself taken for settings.
-pub trait Settings: fmt::Debug + Send + Sync + 'static {}
+pub trait Settings: fmt::Debug + Send + Sync + 'static {
+    /// The longest QR payload these settings will show, so the config check can refuse a
+    /// customer display too small to show it readably; `None`: the provider shows no QR code.
+    fn longest_qr_payload(&self) -> Option<String> {
+        None
+    }
+}
 
 impl<T: Settings> ProviderSettings for T {
     fn as_any(&self) -> &dyn Any {
         self
+    }
+    fn longest_qr_payload(&self) -> Option<String> {
+        Settings::longest_qr_payload(self)
     }
 }
 

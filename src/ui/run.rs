@@ -311,6 +311,9 @@ pub fn run(config: Option<&Path>) -> Result<(), RunError> {
         tracing::warn!("{w}");
     }
     let runtime = tokio.block_on(async { start_terminal(&config).await })?;
+    // The customer display, if configured: follows the same views on the tokio runtime.
+    let _display =
+        tokio.block_on(async { crate::hw::display::start(&config, runtime.handle.views()) });
     let clock = Clock::system();
     let _timer = attach(&app, &runtime.handle, clock);
     let result = app.run().map_err(|e| RunError::EventLoop(e.to_string()));
