@@ -211,12 +211,12 @@ impl Terminal {
             return self.refuse_method(amount, to_phone, error);
         }
         let form = match flows.first() {
-            // A QR-first provider shows its QR at once ("Send to phone" on it for a push). Asked
-            // for a phone, or while it cannot be reached (a QR cannot work then, but a push
-            // request can wait in the outbox), it asks for the phone first.
-            Some(FlowKind::Qr)
-                if flows.contains(&FlowKind::Push) && (to_phone || self.offline(&info.id)) =>
-            {
+            _ if to_phone && flows.contains(&FlowKind::Qr) => Some(FormKind::PhoneOrQr),
+            _ if to_phone => Some(FormKind::Phone),
+            // A QR-first provider shows its QR at once ("Send to phone" on it for a push). While
+            // it cannot be reached a QR cannot work, but a push request can wait in the outbox:
+            // it asks for the phone first.
+            Some(FlowKind::Qr) if flows.contains(&FlowKind::Push) && self.offline(&info.id) => {
                 Some(FormKind::PhoneOrQr)
             }
             Some(FlowKind::Qr) => None,
