@@ -172,6 +172,7 @@ mod tests {
                     expires_at: Millis(61_000),
                 },
                 cancelling: false,
+                send_to_phone: false,
             },
         };
         let line = status_line(&view, Millis(0)).unwrap();

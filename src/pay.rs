@@ -11,6 +11,7 @@ use thiserror::Error;
 use crate::boot;
 use crate::config::Config;
 use crate::console;
+use crate::core::provider::FlowKind;
 use crate::core::record::Outcome;
 use crate::core::sale::Msisdn;
 use crate::core::view::{Screen, View, Waiting};
@@ -96,6 +97,12 @@ pub async fn pay(
             let names: Vec<&str> = infos.iter().map(|i| i.id.as_str()).collect();
             PayError::UnknownProvider(request.provider.clone(), names.join(", "))
         })?;
+    if phone.is_some() && !infos[index].capabilities.flows.contains(&FlowKind::Push) {
+        return Err(PayError::Phone(format!(
+            "{} does not push payment requests to phones",
+            request.provider
+        )));
+    }
     let rt = boot::start(config, providers, Clock::system())?;
     let result = drive(&rt, index, amount, phone, request, out, interrupt).await;
     // Stop the driver so the journal writer ends and releases the database.
@@ -121,17 +128,25 @@ async fn drive(
     for d in amount.minor().to_string().bytes() {
         h.send(Event::Key(Key::Digit(d - b'0')));
     }
-    h.send(Event::Key(Key::Enter));
-    h.send(Event::Key(Key::Digit(index as u8 + 1)));
-    let v = h
-        .wait_for(|v| {
-            !matches!(
-                v.screen,
-                Screen::Amount { error: None, .. } | Screen::Method { error: None, .. }
-            )
-        })
+    // Pay, or with a phone "Send to phone" (so no QR request is made first); with several
+    // providers, then the provider's tile.
+    let pay_key = if phone.is_some() {
+        Key::SendToPhone
+    } else {
+        Key::Enter
+    };
+    h.send(Event::Key(pay_key));
+    let mut v = h
+        .wait_for(|v| !matches!(v.screen, Screen::Amount { error: None, .. }))
         .await
         .ok_or(PayError::Stopped)?;
+    if matches!(v.screen, Screen::Method { error: None, .. }) {
+        h.send(Event::Select(index));
+        v = h
+            .wait_for(|v| !matches!(v.screen, Screen::Method { error: None, .. }))
+            .await
+            .ok_or(PayError::Stopped)?;
+    }
     match &v.screen {
         Screen::Amount { error: Some(e), .. } | Screen::Method { error: Some(e), .. } => {
             return Err(PayError::Refused(e.clone()));

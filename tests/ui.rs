@@ -393,18 +393,13 @@ mod interaction {
             }
             wait_until("12.50 typed", || sale.get_amount() == "12.50");
             assert_eq!(sale.get_currency(), "NOK");
-            nav.invoke_key(char::from(slint::platform::Key::Return).to_string().into());
-            wait_until("method choice", || nav.get_page() == Page::Method);
-            let tiles = sale.get_tiles();
-            assert_eq!(tiles.row_count(), 1);
-            assert_eq!(tiles.row_data(0).unwrap().name, "mCASH");
-            nav.invoke_select(0);
-            // mCASH offers a QR code or a push to a phone: Enter with no number shows the QR.
-            wait_until("customer input", || nav.get_page() == Page::Customer);
+            // One provider: Pay shows its QR at once, with "Send to phone" beside it.
             nav.invoke_key(char::from(slint::platform::Key::Return).to_string().into());
             wait_until("the QR code", || {
                 nav.get_page() == Page::Paying && sale.get_wait_kind() == kassa::ui::WaitKind::Qr
             });
+            assert_eq!(sale.get_provider(), "mCASH");
+            wait_until("Send to phone offered", || sale.get_send_to_phone());
 
             let payload = match &runtime.handle.views().borrow().screen {
                 Screen::Paying {
@@ -444,6 +439,101 @@ mod interaction {
             nav.invoke_key(char::from(slint::platform::Key::Return).to_string().into());
             wait_until("amount entry again", || nav.get_page() == Page::Amount);
             assert_eq!(sale.get_amount(), "0.00");
+
+            let dir = demo.stop(runtime);
+            let _ = std::fs::remove_dir_all(&dir);
+        });
+    }
+
+    /// A second provider for the window test: mCASH's client under another id and name, offering
+    /// QR codes only, so the terminal shows two tiles.
+    struct QrOnly(std::sync::Arc<dyn kassa::providers::PaymentProvider>);
+
+    impl kassa::providers::PaymentProvider for QrOnly {
+        fn info(&self) -> kassa::core::provider::ProviderInfo {
+            let mut info = self.0.info();
+            info.id = kassa::core::provider::ProviderId::new("qronly");
+            info.name = "QR only".into();
+            info.capabilities.flows = vec![kassa::core::provider::FlowKind::Qr];
+            info
+        }
+
+        fn call(
+            &self,
+            op: kassa::core::provider::Operation,
+        ) -> kassa::providers::BoxFuture<
+            '_,
+            Result<kassa::core::provider::Reply, kassa::core::provider::Failure>,
+        > {
+            self.0.call(op)
+        }
+    }
+
+    /// Two providers: Pay, then a tile; the QR is swapped for a push with "Send to phone",
+    /// which cancels the QR request at the provider before the phone is asked for.
+    #[test]
+    fn two_providers_pay_a_tile_then_send_to_phone_through_the_window() {
+        on_ui(|| {
+            let mut demo = Demo::new("phone");
+            demo.config.terminal.poll_interval_ms = 100;
+            let mut providers = kassa::providers::setup::from_config(&demo.config).unwrap();
+            let second = QrOnly(providers[0].clone());
+            providers.push(std::sync::Arc::new(second));
+            let runtime = demo
+                .rt
+                .block_on(async { kassa::boot::start(&demo.config, providers, Clock::system()) })
+                .unwrap();
+            let sim = &demo.sim;
+
+            let window = OffscreenWindow::new(800, 480).unwrap();
+            let _timer = kassa::ui::run::attach(&window.app, &runtime.handle, Clock::system());
+            let app = &window.app;
+            let nav = app.global::<Nav>();
+            let sale = app.global::<Sale>();
+            let key = |k: slint::platform::Key| nav.invoke_key(char::from(k).to_string().into());
+
+            wait_until("amount entry", || nav.get_page() == Page::Amount);
+            for k in ["3", "0", "0", "0"] {
+                nav.invoke_key(k.into());
+            }
+            wait_until("30.00 typed", || sale.get_amount() == "30.00");
+            key(slint::platform::Key::Return);
+            wait_until("method choice", || nav.get_page() == Page::Method);
+            let tiles = sale.get_tiles();
+            assert_eq!(tiles.row_count(), 2);
+            assert_eq!(tiles.row_data(0).unwrap().name, "mCASH");
+            assert_eq!(tiles.row_data(1).unwrap().name, "QR only");
+            nav.invoke_select(0);
+            wait_until("the QR code", || {
+                nav.get_page() == Page::Paying
+                    && sale.get_wait_kind() == kassa::ui::WaitKind::Qr
+                    && sale.get_send_to_phone()
+            });
+            let mcash = sim.mcash();
+            assert_eq!(mcash.open_requests().len(), 1);
+
+            // The "Send to phone" key sends F3: the QR request is cancelled first.
+            key(slint::platform::Key::F3);
+            wait_until("phone entry", || nav.get_page() == Page::Customer);
+            assert!(
+                mcash.open_requests().is_empty(),
+                "the QR request is still open: {:?}",
+                mcash.open_requests()
+            );
+            for d in "4791234567".chars() {
+                nav.invoke_key(d.to_string().into());
+            }
+            key(slint::platform::Key::Return);
+            wait_until("the push request", || {
+                nav.get_page() == Page::Paying && sale.get_wait_kind() == kassa::ui::WaitKind::Push
+            });
+            assert!(!sale.get_send_to_phone());
+            let open = mcash.open_requests();
+            assert_eq!(open.len(), 1, "{open:?}");
+            assert_eq!(open[0].amount, "30.00");
+            mcash.act(&open[0].id, CustomerAction::Pay).unwrap();
+            wait_until("the paid result", || nav.get_page() == Page::Result);
+            assert_eq!(sale.get_result_look(), ResultLook::Paid);
 
             let dir = demo.stop(runtime);
             let _ = std::fs::remove_dir_all(&dir);

@@ -21,6 +21,8 @@ pub enum Key {
     Enter,
     /// The supervisor menu (behind the supervisor PIN).
     Menu,
+    /// On a QR code: ask for the customer's phone and push the request there instead.
+    SendToPhone,
 }
 
 /// Identifies the provider call an answer belongs to.

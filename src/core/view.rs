@@ -188,6 +188,9 @@ pub enum Screen {
         provider: String,
         waiting: Waiting,
         cancelling: bool,
+        /// The "Send to phone" key is offered: the QR request is cancelled first, then the
+        /// customer's phone is asked for.
+        send_to_phone: bool,
     },
     Result {
         sale: SaleKey,

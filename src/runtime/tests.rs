@@ -31,7 +31,8 @@ fn type_sale(h: &RuntimeHandle, digits: &str) {
         h.send(Event::Key(Key::Digit(d - b'0')));
     }
     h.send(Event::Key(Key::Enter));
-    h.send(Event::Key(Key::Digit(1)));
+    // A tap on the first tile where tiles are shown; with one provider Pay already started.
+    h.send(Event::Select(0));
 }
 
 fn outcome(v: &View) -> Option<Outcome> {

@@ -144,6 +144,7 @@ impl Filler {
         sale.set_wait_text(s(&wait_text));
         sale.set_countdown(s(&m.countdown));
         sale.set_cancelling(m.cancelling);
+        sale.set_send_to_phone(m.send_to_phone);
         sale.set_result_look(match m.look {
             Look::Paid => ResultLook::Paid,
             Look::NotPaid => ResultLook::NotPaid,

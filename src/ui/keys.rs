@@ -5,8 +5,8 @@ use slint::platform::Key as SlintKey;
 
 use crate::core::Key;
 
-/// Digits, Enter, Backspace, Escape = Cancel, Delete = Clear, F2 or M = Menu. Anything else
-/// (letters, arrows, modifiers) is not a terminal key.
+/// Digits, Enter, Backspace, Escape = Cancel, Delete = Clear, F2 or M = Menu, F3 or P = Send to
+/// phone. Anything else (other letters, arrows, modifiers) is not a terminal key.
 pub fn key_for_text(text: &str) -> Option<Key> {
     let mut chars = text.chars();
     let c = chars.next()?;
@@ -27,6 +27,8 @@ pub fn key_for_text(text: &str) -> Option<Key> {
         Some(Key::Clear)
     } else if is(SlintKey::F2) || c == 'm' || c == 'M' {
         Some(Key::Menu)
+    } else if is(SlintKey::F3) || c == 'p' || c == 'P' {
+        Some(Key::SendToPhone)
     } else {
         None
     }
@@ -53,6 +55,9 @@ mod tests {
         assert_eq!(key_for_text(&text(SlintKey::F2)), Some(Key::Menu));
         assert_eq!(key_for_text("m"), Some(Key::Menu));
         assert_eq!(key_for_text("M"), Some(Key::Menu));
+        assert_eq!(key_for_text(&text(SlintKey::F3)), Some(Key::SendToPhone));
+        assert_eq!(key_for_text("p"), Some(Key::SendToPhone));
+        assert_eq!(key_for_text("P"), Some(Key::SendToPhone));
     }
 
     #[test]

@@ -114,6 +114,8 @@ pub struct UiModel {
     pub qr: Option<String>,
     pub countdown: String,
     pub cancelling: bool,
+    /// The QR page offers "Send to phone".
+    pub send_to_phone: bool,
     pub look: Look,
     pub result_title: String,
     pub result_detail: String,
@@ -170,6 +172,7 @@ impl UiModel {
             qr: None,
             countdown: String::new(),
             cancelling: false,
+            send_to_phone: false,
             look: Look::NotPaid,
             result_title: String::new(),
             result_detail: String::new(),
@@ -563,6 +566,7 @@ pub fn model(view: &View, now: Millis) -> UiModel {
             provider,
             waiting,
             cancelling,
+            send_to_phone,
             ..
         } => {
             m.page = PageKind::Paying;
@@ -570,6 +574,7 @@ pub fn model(view: &View, now: Millis) -> UiModel {
             m.provider = provider.clone();
             m.provider_color = color_of_name(provider);
             m.cancelling = *cancelling;
+            m.send_to_phone = *send_to_phone;
             paying(&mut m, provider, waiting, now);
         }
         Screen::Result {

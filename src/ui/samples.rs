@@ -99,6 +99,7 @@ fn paying(waiting: Waiting) -> Screen {
         sale: key(42),
         amount: nok(12_500),
         provider: "mCASH".into(),
+        send_to_phone: matches!(waiting, Waiting::Qr { .. }),
         waiting,
         cancelling: false,
     }

@@ -6,7 +6,8 @@ use super::recovery::resumed_delivery;
 use super::state::{ActiveSale, CallKind, CancelReason, Phase, State};
 use crate::core::event::{CallId, Effect, Signal, Timer, TimerKind};
 use crate::core::provider::{
-    Failure, FailureKind, Operation, PaymentHandle, PaymentStatus, Prompt, ProviderInfo, Reply,
+    Failure, FailureKind, FlowKind, Operation, PaymentHandle, PaymentStatus, Prompt, ProviderInfo,
+    Reply,
 };
 use crate::core::record::{Outcome, Record};
 use crate::core::sale::{Capture, Flow, SaleKey, SaleRequest};
@@ -47,7 +48,7 @@ impl Terminal {
             }
         };
         self.next_sequence += 1;
-        let offline = !self.online || self.reachable.get(&provider.id) == Some(&false);
+        let offline = self.offline(&provider.id);
         let queued_phone = match &flow {
             Flow::Push { phone } if offline && capture == Capture::Sale => Some(phone.clone()),
             _ => None,
@@ -459,19 +460,37 @@ impl Terminal {
                 op,
             });
         }
-        fx.push(Effect::Signal(if outcome.is_approved() {
-            Signal::Approved
-        } else {
-            Signal::NotApproved
-        }));
+        // Only a QR request the provider confirmed cancelled makes way for a push: paid,
+        // declined, expired or in doubt is shown as it is, and nothing else is sent.
+        let to_phone = a.cancel == Some(CancelReason::SendToPhone)
+            && outcome == Outcome::Cancelled
+            && a.resumed.is_none()
+            && matches!(self.state, State::Paying);
+        if !to_phone {
+            fx.push(Effect::Signal(if outcome.is_approved() {
+                Signal::Approved
+            } else {
+                Signal::NotApproved
+            }));
+        }
         if let Some(row) = self.row_mut(&key) {
             row.outcome = Some(outcome);
             row.late_approval = late;
         }
         if a.resumed.is_some() {
             self.next_resume(now, fx);
+        } else if to_phone {
+            self.state = self.phone_entry(a.request.amount, &a.provider.id);
         } else {
             self.show_result(now, key, fx);
+        }
+    }
+
+    /// "Send to phone" on a QR: the QR request is cancelled at the provider first (never two
+    /// payable requests for one sale); the phone is asked for once it is confirmed cancelled.
+    pub(super) fn send_to_phone(&mut self, now: Millis, fx: &mut Vec<Effect>) {
+        if self.active.as_ref().is_some_and(offers_phone) {
+            self.request_cancel(now, CancelReason::SendToPhone, fx);
         }
     }
 
@@ -559,4 +578,17 @@ impl Terminal {
             self.state = State::Result { sale };
         }
     }
+}
+
+/// Whether a sale in progress may swap its QR for a push to a phone: a cashier's sale showing
+/// its QR, nothing asked of it yet, at a provider that pushes and can cancel the QR request.
+pub(super) fn offers_phone(a: &ActiveSale) -> bool {
+    let caps = &a.provider.capabilities;
+    a.phase == Phase::Awaiting
+        && a.cancel.is_none()
+        && a.resumed.is_none()
+        && a.request.capture == Capture::Sale
+        && matches!(a.prompt, Some(Prompt::Qr { .. }))
+        && caps.cancel
+        && caps.flows.contains(&FlowKind::Push)
 }

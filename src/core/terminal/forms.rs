@@ -5,7 +5,7 @@ use super::Terminal;
 use super::state::{Form, FormKind, State};
 use crate::core::event::{Effect, Key, Signal};
 use crate::core::pin::{PinStep, pin_key};
-use crate::core::provider::FlowKind;
+use crate::core::provider::{FlowKind, ProviderId};
 use crate::core::sale::{Capture, CardNumber, Flow, InvoiceNumber, Msisdn, PaymentCode};
 use crate::core::settings::Mode;
 use crate::core::time::Millis;
@@ -33,7 +33,13 @@ impl Terminal {
         }
     }
 
-    pub(super) fn key_amount(&mut self, minor: i64, key: Key, fx: &mut Vec<Effect>) -> State {
+    pub(super) fn key_amount(
+        &mut self,
+        now: Millis,
+        minor: i64,
+        key: Key,
+        fx: &mut Vec<Effect>,
+    ) -> State {
         if self.settings.mode == Mode::Vending {
             // A vending machine takes its price from the vend controller; only the menu works.
             return match key {
@@ -72,7 +78,8 @@ impl Terminal {
                 error: None,
             },
             Key::Menu => self.open_supervisor(),
-            Key::Enter => {
+            // Enter is Pay; Send to phone is Pay to the customer's phone, with no QR first.
+            Key::Enter | Key::SendToPhone => {
                 let refuse = if minor <= 0 {
                     Some("Type an amount first".to_string())
                 } else if self.journal_failing {
@@ -90,10 +97,7 @@ impl Terminal {
                             error: Some(error),
                         }
                     }
-                    None => State::Method {
-                        amount: self.money(minor),
-                        error: None,
-                    },
+                    None => self.pay(now, self.money(minor), key == Key::SendToPhone, fx),
                 }
             }
         }
@@ -103,12 +107,17 @@ impl Terminal {
         &mut self,
         now: Millis,
         amount: Money,
+        to_phone: bool,
         key: Key,
         fx: &mut Vec<Effect>,
     ) -> State {
         match key {
-            Key::Digit(d) if d >= 1 => self.choose_method(now, amount, usize::from(d - 1), fx),
-            Key::Enter if self.providers.len() == 1 => self.choose_method(now, amount, 0, fx),
+            Key::Digit(d) if d >= 1 => {
+                self.choose_method(now, amount, usize::from(d - 1), to_phone, fx)
+            }
+            Key::Enter if self.providers.len() == 1 => {
+                self.choose_method(now, amount, 0, to_phone, fx)
+            }
             Key::Cancel | Key::Backspace => State::Amount {
                 minor: amount.minor(),
                 error: None,
@@ -116,7 +125,68 @@ impl Terminal {
             _ => State::Method {
                 amount,
                 error: None,
+                to_phone,
             },
+        }
+    }
+
+    /// Pay: with one provider, straight to its default flow; with several, their tiles.
+    fn pay(&mut self, now: Millis, amount: Money, to_phone: bool, fx: &mut Vec<Effect>) -> State {
+        if self.providers.len() == 1 {
+            self.choose_method(now, amount, 0, to_phone, fx)
+        } else {
+            State::Method {
+                amount,
+                error: None,
+                to_phone,
+            }
+        }
+    }
+
+    /// A choice that cannot be paid: said where it was made (the tiles, or with one provider,
+    /// the amount).
+    fn refuse_method(&self, amount: Money, to_phone: bool, error: String) -> State {
+        if self.providers.len() == 1 {
+            State::Amount {
+                minor: amount.minor(),
+                error: Some(error),
+            }
+        } else {
+            State::Method {
+                amount,
+                error: Some(error),
+                to_phone,
+            }
+        }
+    }
+
+    /// Where Cancel on the customer's details goes: the tiles, or with one provider (no tiles
+    /// were shown) the amount, kept.
+    fn back_from_customer(&self, amount: Money) -> State {
+        if self.providers.len() == 1 {
+            State::Amount {
+                minor: amount.minor(),
+                error: None,
+            }
+        } else {
+            State::Method {
+                amount,
+                error: None,
+                to_phone: false,
+            }
+        }
+    }
+
+    /// The customer's phone for a push from this provider, after its QR was cancelled.
+    pub(super) fn phone_entry(&self, amount: Money, provider: &ProviderId) -> State {
+        match self.providers.iter().position(|p| &p.id == provider) {
+            Some(i) => State::Customer {
+                amount,
+                provider: i,
+                form: Form::new(FormKind::PhoneOrQr),
+                error: None,
+            },
+            None => self.home(),
         }
     }
 
@@ -125,26 +195,37 @@ impl Terminal {
         now: Millis,
         amount: Money,
         i: usize,
+        to_phone: bool,
         fx: &mut Vec<Effect>,
     ) -> State {
         let Some(info) = self.providers.get(i).cloned() else {
             return State::Method {
                 amount,
                 error: Some(format!("Choose 1 to {}", self.providers.len())),
+                to_phone,
             };
         };
         let flows = &info.capabilities.flows;
+        if to_phone && !flows.contains(&FlowKind::Push) {
+            let error = format!("{} does not push payment requests to phones", info.name);
+            return self.refuse_method(amount, to_phone, error);
+        }
         let form = match flows.first() {
-            Some(FlowKind::Qr) if flows.contains(&FlowKind::Push) => Some(FormKind::PhoneOrQr),
+            _ if to_phone && flows.contains(&FlowKind::Qr) => Some(FormKind::PhoneOrQr),
+            _ if to_phone => Some(FormKind::Phone),
+            // A QR-first provider shows its QR at once ("Send to phone" on it for a push). While
+            // it cannot be reached a QR cannot work, but a push request can wait in the outbox:
+            // it asks for the phone first.
+            Some(FlowKind::Qr) if flows.contains(&FlowKind::Push) && self.offline(&info.id) => {
+                Some(FormKind::PhoneOrQr)
+            }
             Some(FlowKind::Qr) => None,
             Some(FlowKind::Push) => Some(FormKind::Phone),
             Some(FlowKind::CardAndCode) => Some(FormKind::CardAndCode),
             Some(FlowKind::Invoice) => Some(FormKind::Invoice),
             None => {
-                return State::Method {
-                    amount,
-                    error: Some(format!("{} offers no way to pay here", info.name)),
-                };
+                let error = format!("{} offers no way to pay here", info.name);
+                return self.refuse_method(amount, to_phone, error);
             }
         };
         match form {
@@ -184,13 +265,8 @@ impl Terminal {
                 }
             }
             Key::Clear => form.fields[form.active].clear(),
-            Key::Cancel => {
-                return State::Method {
-                    amount,
-                    error: None,
-                };
-            }
-            Key::Menu => {}
+            Key::Cancel => return self.back_from_customer(amount),
+            Key::Menu | Key::SendToPhone => {}
             Key::Enter => match self.submit_form(&form) {
                 Ok(Some(flow)) => {
                     let Some(info) = self.providers.get(provider).cloned() else {

@@ -216,8 +216,10 @@ impl Terminal {
         self.state = match state {
             State::Recovering => State::Recovering,
             State::Login { pin, .. } => self.key_login(now, pin, key),
-            State::Amount { minor, .. } => self.key_amount(minor, key, fx),
-            State::Method { amount, .. } => self.key_method(now, amount, key, fx),
+            State::Amount { minor, .. } => self.key_amount(now, minor, key, fx),
+            State::Method {
+                amount, to_phone, ..
+            } => self.key_method(now, amount, to_phone, key, fx),
             State::Customer {
                 amount,
                 provider,
@@ -225,8 +227,10 @@ impl Terminal {
                 ..
             } => self.key_customer(now, amount, provider, form, key, fx),
             State::Paying => {
-                if key == Key::Cancel {
-                    self.request_cancel(now, CancelReason::Cashier, fx);
+                match key {
+                    Key::Cancel => self.request_cancel(now, CancelReason::Cashier, fx),
+                    Key::SendToPhone => self.send_to_phone(now, fx),
+                    _ => {}
                 }
                 State::Paying
             }
@@ -293,7 +297,9 @@ impl Terminal {
     fn on_select(&mut self, now: Millis, i: usize, fx: &mut Vec<Effect>) {
         let state = std::mem::replace(&mut self.state, State::Recovering);
         self.state = match state {
-            State::Method { amount, .. } => self.choose_method(now, amount, i, fx),
+            State::Method {
+                amount, to_phone, ..
+            } => self.choose_method(now, amount, i, to_phone, fx),
             State::Menu { .. } => self.choose_menu(i),
             State::History => self.choose_history(i),
             State::Outbox { message } => self.choose_outbox(i, message),
@@ -307,6 +313,11 @@ impl Terminal {
 
     fn row_mut(&mut self, sale: &SaleKey) -> Option<&mut SaleRow> {
         self.history.iter_mut().rev().find(|r| &r.key == sale)
+    }
+
+    /// The network is down or this provider did not answer its last call.
+    fn offline(&self, provider: &ProviderId) -> bool {
+        !self.online || self.reachable.get(provider) == Some(&false)
     }
 
     fn provider_info(&self, id: &ProviderId) -> Option<&ProviderInfo> {

@@ -1,6 +1,7 @@
 //! Building the screen from the state: what the view shows, never deciding anything.
 
 use super::Terminal;
+use super::flow::offers_phone;
 use super::state::{ActiveSale, Form, FormKind, Phase, State};
 use crate::core::provider::Prompt;
 use crate::core::record::Outcome;
@@ -25,7 +26,7 @@ impl Terminal {
                 error: error.clone(),
                 vending_idle: self.settings.mode == Mode::Vending,
             },
-            State::Method { amount, error } => Screen::Method {
+            State::Method { amount, error, .. } => Screen::Method {
                 amount: *amount,
                 tiles: self
                     .providers
@@ -50,6 +51,7 @@ impl Terminal {
                     provider: a.provider.name.clone(),
                     waiting: waiting(a),
                     cancelling: a.cancel.is_some(),
+                    send_to_phone: offers_phone(a),
                 },
                 None => Screen::Recovering {
                     remaining: 0,

@@ -14,6 +14,9 @@ pub(super) enum CancelReason {
     Expiry,
     /// Found waiting for the customer after a restart: the screen that showed it is gone.
     Restart,
+    /// The cashier asked to push the request to a phone instead of the QR: once the provider
+    /// confirms the QR request cancelled, the phone is asked for and a new sale is pushed.
+    SendToPhone,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,7 +65,8 @@ pub(super) struct ActiveSale {
 /// What a customer input screen asks for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) enum FormKind {
-    /// Phone number; empty means show a QR instead.
+    /// Phone number; empty means show a QR instead. Reached with "Send to phone" on a QR, or
+    /// directly when the provider cannot be reached (a push can wait in the outbox, a QR not).
     PhoneOrQr,
     Phone,
     CardAndCode,
@@ -110,6 +114,8 @@ pub(super) enum State {
     Method {
         amount: Money,
         error: Option<String>,
+        /// Send to phone was pressed instead of Pay: the chosen provider asks for the phone.
+        to_phone: bool,
     },
     Customer {
         amount: Money,

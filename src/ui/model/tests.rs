@@ -114,6 +114,7 @@ fn qr_and_push_pages_carry_payload_phone_and_countdown() {
             provider: "mCASH".into(),
             waiting,
             cancelling: true,
+            send_to_phone: true,
         })
     };
     let m = model(
@@ -128,6 +129,7 @@ fn qr_and_push_pages_carry_payload_phone_and_countdown() {
     assert_eq!(m.qr.as_deref(), Some("https://mca.sh/s/X"));
     assert_eq!(m.countdown, "2:05");
     assert!(m.cancelling);
+    assert!(m.send_to_phone);
     assert!(m.wait_text.contains("mCASH"));
     let m = model(
         &paying(Waiting::Push {

@@ -27,6 +27,7 @@ mod property;
 mod recovery;
 mod sale;
 mod supervisor;
+mod taps;
 mod vending;
 
 fn provider(id: &str, flows: Vec<FlowKind>) -> ProviderInfo {
@@ -158,10 +159,17 @@ impl H {
         self.send(Event::Timer(timer));
     }
 
+    /// Pay, then the first tile where tiles are shown (several providers).
+    fn pay(&mut self) {
+        self.key(Key::Enter);
+        if matches!(self.view.screen, Screen::Method { .. }) {
+            self.key(Key::Digit(1));
+        }
+    }
+
     fn sale_to_qr(&mut self, amount: &str) -> SaleKey {
         self.digits(amount);
-        self.key(Key::Enter);
-        self.key(Key::Digit(1));
+        self.pay();
         let (call, op) = self.take("start");
         let Operation::Start(req) = op else {
             unreachable!()

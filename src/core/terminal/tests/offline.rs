@@ -9,8 +9,7 @@ fn offline_push(h: &mut H) -> SaleKey {
     h.key(Key::Enter);
     assert!(matches!(h.view.screen, Screen::Amount { .. }), "{failed}");
     h.digits("250");
-    h.key(Key::Enter);
-    h.key(Key::Digit(1));
+    h.key(Key::SendToPhone);
     h.digits("4712345678");
     h.key(Key::Enter);
     match &h.view.screen {
@@ -25,8 +24,7 @@ fn offline_push(h: &mut H) -> SaleKey {
 impl H {
     fn sale_to_qr_failing(&mut self) -> SaleKey {
         self.digits("100");
-        self.key(Key::Enter);
-        self.key(Key::Digit(1));
+        self.pay();
         if matches!(self.view.screen, Screen::Customer { .. }) {
             self.key(Key::Enter); // empty phone: a QR
         }
@@ -106,8 +104,7 @@ fn back_online_push_sales_are_sent_again() {
     h.key(Key::Enter);
     h.send(Event::Connectivity { online: true });
     h.digits("100");
-    h.key(Key::Enter);
-    h.key(Key::Digit(1));
+    h.key(Key::SendToPhone);
     h.digits("4712345678");
     h.key(Key::Enter);
     assert!(h.has("start"));
@@ -123,8 +120,7 @@ fn a_provider_down_at_start_up_takes_push_sales_again_once_it_answers() {
     });
     let push = |h: &mut H| {
         h.digits("100");
-        h.key(Key::Enter);
-        h.key(Key::Digit(1));
+        h.key(Key::SendToPhone);
         h.digits("4712345678");
         h.key(Key::Enter);
     };

@@ -21,7 +21,8 @@ fn step() -> impl Strategy<Value = Step> {
             Just(Key::Cancel),
             Just(Key::Clear),
             Just(Key::Backspace),
-            Just(Key::Menu)
+            Just(Key::Menu),
+            Just(Key::SendToPhone)
         ]
         .prop_map(Step::Key),
         (0usize..8).prop_map(Step::Select),
@@ -94,6 +95,7 @@ fn run_property(mode: Mode, steps: Vec<Step>) -> Result<(), TestCaseError> {
     let mut h = H::new(s, vec![qr(), mcash_like()]);
     let mut sale_of_call: HashMap<CallId, SaleKey> = HashMap::new();
     let mut approved_sales: Vec<SaleKey> = Vec::new();
+    let mut started: Vec<SaleKey> = Vec::new();
     for step in steps {
         match step {
             Step::Key(k) => h.key(k),
@@ -125,8 +127,20 @@ fn run_property(mode: Mode, steps: Vec<Step>) -> Result<(), TestCaseError> {
             _ => {}
         }
         for e in &h.effects {
-            if let Effect::Call { call, sale, .. } = e {
+            if let Effect::Call { call, sale, op, .. } = e {
                 sale_of_call.insert(*call, sale.clone());
+                if let Operation::Start(_) = op {
+                    // Never two payable requests at once: every sale started before this one
+                    // has its outcome journaled (a QR swapped for a push was cancelled first).
+                    for earlier in started.iter().filter(|s| *s != sale) {
+                        prop_assert!(
+                            h.journal.iter().any(|j| &j.sale == earlier
+                                && matches!(j.record, Record::Outcome { .. })),
+                            "{sale} started while {earlier} was still open"
+                        );
+                    }
+                    started.push(sale.clone());
+                }
             }
         }
         // Never approved without a provider approval for that sale.

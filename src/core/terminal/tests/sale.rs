@@ -4,7 +4,8 @@ use super::*;
 
 #[test]
 fn a_qr_sale_from_amount_to_approved_and_back() {
-    let mut h = H::cashier(vec![qr()]);
+    // Two providers: Pay shows their tiles (with one, Pay starts at once: see tests/taps.rs).
+    let mut h = H::cashier(vec![qr(), mcash_like()]);
     assert!(matches!(h.view.screen, Screen::Amount { .. }));
     h.digits("1250");
     assert!(matches!(&h.view.screen, Screen::Amount { amount, .. } if amount.minor() == 1250));
@@ -337,8 +338,8 @@ fn unreachable_provider_fails_the_sale_without_charging() {
 fn push_to_phone_validates_the_number_inline_and_empty_means_qr() {
     let mut h = H::cashier(vec![mcash_like()]);
     h.digits("100");
-    h.key(Key::Enter);
-    h.key(Key::Digit(1));
+    // Pay to a phone: the phone is asked for before any QR request is made.
+    h.key(Key::SendToPhone);
     assert!(matches!(h.view.screen, Screen::Customer { .. }));
     h.digits("123");
     h.key(Key::Enter);
@@ -359,8 +360,8 @@ fn push_to_phone_validates_the_number_inline_and_empty_means_qr() {
 
     let mut h = H::cashier(vec![mcash_like()]);
     h.digits("100");
-    h.key(Key::Enter);
-    h.key(Key::Digit(1));
+    // Pay to a phone: the phone is asked for before any QR request is made.
+    h.key(Key::SendToPhone);
     h.key(Key::Enter);
     let (_, op) = h.take("start");
     assert!(matches!(
@@ -411,7 +412,8 @@ fn kiosk_returns_to_the_start_by_itself() {
 
 #[test]
 fn a_failed_journal_write_stops_sales() {
-    let mut h = H::cashier(vec![qr()]);
+    // Two providers, so that Pay shows the tiles once sales are taken again.
+    let mut h = H::cashier(vec![qr(), mcash_like()]);
     h.digits("100");
     h.key(Key::Enter);
     h.key(Key::Digit(1));
