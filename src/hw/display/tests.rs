@@ -38,6 +38,7 @@ fn paying(waiting: Waiting) -> View {
         provider: "mCASH".into(),
         waiting,
         cancelling: false,
+        send_to_phone: false,
     })
 }
 
