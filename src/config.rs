@@ -2465,8 +2465,15 @@ password = "p"
         );
         let ps = problems(&bad);
         let line = MINIMAL.lines().count() + 4;
-        assert!(at(&ps, "hardware.key_beep_ms", line - 1).message.contains("between 0 and 1000"));
-        let layout: Vec<_> = ps.iter().filter(|p| p.key == "hardware.keypad_layout").collect();
+        assert!(
+            at(&ps, "hardware.key_beep_ms", line - 1)
+                .message
+                .contains("between 0 and 1000")
+        );
+        let layout: Vec<_> = ps
+            .iter()
+            .filter(|p| p.key == "hardware.keypad_layout")
+            .collect();
         assert_eq!(layout.len(), 2, "{ps:#?}");
         assert!(layout[0].message.contains("\"A\" is not a key"), "{ps:#?}");
         assert!(layout[1].message.contains("found 3"), "{ps:#?}");
