@@ -1,6 +1,7 @@
 //! Kassa: a payment terminal for mobile money.
 //!
-//! `core` is the terminal as a pure state machine; `runtime` carries out its effects;
+//! `core` is the terminal as a pure state machine; `runtime` carries out its effects; `hw` is
+//! the keypad, lights, buzzer and relay on the device;
 //! `providers` speak to the payment services; `money` and `config` are shared vocabulary.
 
 pub mod boot;

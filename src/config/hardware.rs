@@ -4,10 +4,13 @@
 use std::ops::{Range, RangeInclusive};
 
 use super::ProvidersConfig;
-use super::reader::{Reader, Table};
+use toml::de::DeValue;
+
+use super::reader::{Reader, Table, type_name};
 use crate::core::Mode;
 
 pub(crate) const DEFAULT_VEND_PULSE_MS: u64 = 500;
+const DEFAULT_KEY_BEEP_MS: u64 = 30;
 
 /// `[hardware]`: GPIO pins are BCM numbers.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,6 +24,10 @@ pub struct HardwareConfig {
     pub vend_relay_pin: Option<u8>,
     pub vend_pulse_ms: u64,
     pub customer_display: CustomerDisplay,
+    /// Which key each keypad position gives, row by row.
+    pub keypad_layout: crate::hw::keypad::KeypadLayout,
+    /// The buzzer's click on each key press; 0: silent keys.
+    pub key_beep_ms: u64,
 }
 
 /// The 4x4 matrix keypad: rows are driven, columns read.
@@ -49,6 +56,8 @@ impl Default for HardwareConfig {
             vend_relay_pin: None,
             vend_pulse_ms: DEFAULT_VEND_PULSE_MS,
             customer_display: CustomerDisplay::None,
+            keypad_layout: crate::hw::keypad::KeypadLayout::default(),
+            key_beep_ms: DEFAULT_KEY_BEEP_MS,
         }
     }
 }
@@ -106,6 +115,40 @@ impl Reader<'_> {
                 ],
             )
             .unwrap_or(CustomerDisplay::None);
+        hw.key_beep_ms = self.unsigned(&mut t, "key_beep_ms", 0..=1_000, DEFAULT_KEY_BEEP_MS);
+        if let Some(v) = t.get("keypad_layout") {
+            let key = t.key("keypad_layout");
+            match v.get_ref() {
+                DeValue::Array(rows) if rows.len() == 4 => {
+                    let mut layout = hw.keypad_layout;
+                    let mut ok = true;
+                    for (i, row) in rows.iter().enumerate() {
+                        let parsed = match row.get_ref() {
+                            DeValue::String(s) => crate::hw::keypad::KeypadLayout::parse_row(s),
+                            other => Err(format!(
+                                "expected a string of 4 keys, found {}",
+                                type_name(other)
+                            )),
+                        };
+                        match parsed {
+                            Ok(keys) => layout.keys[i] = keys,
+                            Err(e) => {
+                                ok = false;
+                                self.problem(Some(&row.span()), key.clone(), e);
+                            }
+                        }
+                    }
+                    if ok {
+                        hw.keypad_layout = layout;
+                    }
+                }
+                _ => self.problem(
+                    Some(&v.span()),
+                    key,
+                    "expected an array of 4 rows, each a string of 4 keys such as \"1 2 3 cancel\"",
+                ),
+            }
+        }
         // The panel must show the providers' QR codes readably (src/hw/display/fit.rs).
         if let Err(e) = crate::hw::display::check_config(hw.customer_display, providers) {
             let span = t.table.get("customer_display").map(|v| v.span());

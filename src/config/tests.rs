@@ -768,6 +768,40 @@ fn hardware_pins_are_in_range_and_used_once() {
 }
 
 #[test]
+fn keypad_layout_and_key_beep_are_read_and_checked() {
+    use crate::core::Key;
+    let text = format!(
+        "{MINIMAL}\n[hardware]\nkey_beep_ms = 0\nkeypad_layout = [\"1 2 3 enter\", \"4 5 6 clear\", \"7 8 9 cancel\", \"menu 0 backspace none\"]\n"
+    );
+    let c = load(&text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(c.hardware.key_beep_ms, 0);
+    assert_eq!(c.hardware.keypad_layout.key_at(0, 3), Some(Key::Enter));
+    assert_eq!(c.hardware.keypad_layout.key_at(3, 0), Some(Key::Menu));
+    assert_eq!(c.hardware.keypad_layout.key_at(3, 3), None);
+    assert_eq!(load(MINIMAL).unwrap().hardware.key_beep_ms, 30);
+
+    let bad = format!(
+        "{MINIMAL}\n[hardware]\nkey_beep_ms = 5000\nkeypad_layout = [\"1 2 3 A\", \"4 5 6\", \"7 8 9 cancel\", \"menu 0 enter none\"]\n"
+    );
+    let ps = problems(&bad);
+    let line = MINIMAL.lines().count() + 4;
+    assert!(
+        at(&ps, "hardware.key_beep_ms", line - 1)
+            .message
+            .contains("between 0 and 1000")
+    );
+    let layout: Vec<_> = ps
+        .iter()
+        .filter(|p| p.key == "hardware.keypad_layout")
+        .collect();
+    assert_eq!(layout.len(), 2, "{ps:#?}");
+    assert!(layout[0].message.contains("\"A\" is not a key"), "{ps:#?}");
+    assert!(layout[1].message.contains("found 3"), "{ps:#?}");
+    let rows3 = format!("{MINIMAL}\n[hardware]\nkeypad_layout = [\"1 2 3 A\"]\n");
+    assert!(problems(&rows3)[0].message.contains("an array of 4 rows"));
+}
+
+#[test]
 fn only_a_missing_file_falls_back_to_the_demo() {
     let dir = temp_dir("demo-fallback");
     let c = Config::load_or_demo(&dir.join("kassa.toml"), "http://127.0.0.1:9").unwrap();

@@ -5,6 +5,9 @@
 //! and the simulators run on a tokio runtime's worker threads. Views cross over on the
 //! runtime's `watch` channel, read by a future on the Slint event loop; keys and taps go back
 //! through [`RuntimeHandle::send`]. A 1 s [`slint::Timer`] moves the clock and countdowns.
+//! With `[hardware]`, the keypad's thread sends its keys through the same handle, and the core's
+//! signals and vend requests go to the outputs' thread ([`crate::hw`]). Under systemd, READY=1
+//! follows start-up and a timer on the event loop pings the watchdog ([`super::watchdog`]).
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -16,12 +19,15 @@ use thiserror::Error;
 
 use super::fill::Filler;
 use super::keys::key_for_text;
+use super::watchdog::{Systemd, Watchdog, ping_interval_from_env};
 use super::{AppWindow, Nav};
 use crate::boot;
 use crate::config::Config;
-use crate::core::Event;
+use crate::core::{Event, Key, Signal};
+use crate::hw::outputs::Command;
+use crate::hw::{Device, HwError};
 use crate::providers::setup::{self, SetupError};
-use crate::runtime::{Clock, Runtime, RuntimeHandle};
+use crate::runtime::{Clock, Output, Runtime, RuntimeHandle};
 
 /// What to tell someone who runs the terminal where there is no screen.
 pub const NO_DISPLAY_HELP: &str = "Run it on a machine with a display, pick a backend with \
@@ -60,6 +66,8 @@ pub enum RunError {
     Setup(#[from] SetupError),
     #[error(transparent)]
     Boot(#[from] crate::boot::BootError),
+    #[error("kassa run: {0}")]
+    Hardware(#[from] HwError),
     #[error("cannot start the terminal: {0}")]
     Start(String),
     #[error("the window stopped: {0}")]
@@ -252,10 +260,21 @@ open /dev/fb0 (add this user to the video group)"
 /// Connects a window to a running terminal: keys and taps go to the core, views come back.
 /// Must be called on the Slint event loop's thread. Returns the clock timer (keep it alive).
 pub fn attach(app: &AppWindow, handle: &RuntimeHandle, clock: Clock) -> slint::Timer {
+    attach_with(app, handle, clock, |_| {})
+}
+
+/// [`attach`], and `on_key` sees each terminal key typed or tapped (the buzzer's click).
+pub fn attach_with(
+    app: &AppWindow,
+    handle: &RuntimeHandle,
+    clock: Clock,
+    on_key: impl Fn(Key) + 'static,
+) -> slint::Timer {
     let nav = app.global::<Nav>();
     let h = handle.clone();
     nav.on_key(move |text| {
         if let Some(key) = key_for_text(&text) {
+            on_key(key);
             h.send(Event::Key(key));
         }
     });
@@ -310,15 +329,54 @@ pub fn run(config: Option<&Path>) -> Result<(), RunError> {
     for w in &config.warnings {
         tracing::warn!("{w}");
     }
-    let runtime = tokio.block_on(async { start_terminal(&config).await })?;
+    // The hardware before the journal: a wrong [hardware] stops here, with nothing started.
+    let device = Device::open(&config.hardware)?;
+    let Runtime {
+        handle,
+        outputs: mut from_core,
+        task,
+    } = tokio.block_on(async { start_terminal(&config).await })?;
+    let (keys, vends) = (handle.clone(), handle.clone());
+    let hw = device.start(
+        move |key| {
+            keys.send(Event::Key(key));
+        },
+        move |sale, delivered| {
+            vends.send(Event::VendResult { sale, delivered });
+        },
+    )?;
+    let outputs = hw.outputs.clone();
+    let forward = tokio.spawn(async move {
+        while let Some(output) = from_core.recv().await {
+            let command = match output {
+                Output::Signal(s) => Command::Signal(s),
+                Output::Vend(sale) => Command::Vend(sale),
+            };
+            if !outputs.send(command) {
+                break;
+            }
+        }
+    });
     // The customer display, if configured: follows the same views on the tokio runtime.
-    let _display =
-        tokio.block_on(async { crate::hw::display::start(&config, runtime.handle.views()) });
+    let _display = tokio.block_on(async { crate::hw::display::start(&config, handle.views()) });
     let clock = Clock::system();
-    let _timer = attach(&app, &runtime.handle, clock);
+    let beep = hw.outputs.clone();
+    let _timer = attach_with(&app, &handle, clock, move |_| {
+        beep.send(Command::Signal(Signal::KeyClick));
+    });
+    // Start-up is done (journal read, unfinished sales handed to the core, which resolves them
+    // on screen): systemd may count the terminal as started and watch its UI loop from now.
+    let watchdog = Watchdog::start(
+        Rc::new(Systemd),
+        "terminal started",
+        ping_interval_from_env(),
+    );
     let result = app.run().map_err(|e| RunError::EventLoop(e.to_string()));
-    runtime.task.abort();
-    let _ = tokio.block_on(runtime.task);
+    watchdog.stopping();
+    forward.abort();
+    hw.stop();
+    task.abort();
+    let _ = tokio.block_on(task);
     result
 }
 

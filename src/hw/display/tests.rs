@@ -429,6 +429,7 @@ fn an_unconfigured_display_opens_nothing_and_a_simulated_one_needs_no_bus() {
         vend_relay_pin: None,
         vend_pulse_ms: 200,
         customer_display: CustomerDisplay::None,
+        ..crate::config::HardwareConfig::default()
     };
     assert!(open(&hw, None).unwrap().is_none());
     hw.customer_display = CustomerDisplay::Ssd1306_128x64;
@@ -452,6 +453,7 @@ fn on_a_machine_without_the_bus_opening_the_panel_is_an_error_naming_the_setting
         vend_relay_pin: None,
         vend_pulse_ms: 200,
         customer_display: CustomerDisplay::Ssd1306_128x64,
+        ..crate::config::HardwareConfig::default()
     };
     for display in [
         CustomerDisplay::Ssd1306_128x64,
