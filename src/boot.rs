@@ -82,6 +82,8 @@ fn resumes(u: Unfinished) -> Vec<Resume> {
         Some(Left::Capture)
     } else if u.pending.contains(&Pending::Release) {
         Some(Left::Release)
+    } else if u.pending.contains(&Pending::Abort) {
+        Some(Left::Abort)
     } else if u.pending.contains(&Pending::Start) {
         Some(Left::Start)
     } else {

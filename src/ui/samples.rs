@@ -45,6 +45,7 @@ fn row(n: u64, provider: &str, minor: i64, minutes_ago: u64, outcome: Option<Out
         outcome,
         late_approval: false,
         refunded: None,
+        restart: None,
     }
 }
 

@@ -38,6 +38,7 @@ fn provider(id: &str, flows: Vec<FlowKind>) -> ProviderInfo {
             cancel: true,
             refund: true,
             auth_capture: true,
+            lookup: false,
         },
     }
 }
