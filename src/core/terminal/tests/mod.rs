@@ -25,6 +25,7 @@ mod offline;
 mod outbox;
 mod property;
 mod recovery;
+mod restart_abort;
 mod sale;
 mod supervisor;
 mod vending;
