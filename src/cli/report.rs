@@ -302,8 +302,16 @@ mod tests {
             );
         }
         let text = render(&j, crate::core::report::day_of(at)).unwrap();
-        let line = |k: &str| text.lines().find(|l| l.contains(k)).unwrap_or("").to_string();
-        assert!(line("T1-000001").contains("[resolved after restart]"), "{text}");
+        let line = |k: &str| {
+            text.lines()
+                .find(|l| l.contains(k))
+                .unwrap_or("")
+                .to_string()
+        };
+        assert!(
+            line("T1-000001").contains("[resolved after restart]"),
+            "{text}"
+        );
         assert!(!line("T1-000002").contains("restart"), "{text}");
         drop(j);
         let _ = std::fs::remove_dir_all(&dir);

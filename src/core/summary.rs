@@ -61,8 +61,7 @@ impl SummaryItem {
                 format!("PAID (reference {reference}): do not charge again")
             }
             Outcome::Cancelled if self.never_reached => {
-                "Cancelled: never reached the provider before the restart, nothing was charged"
-                    .into()
+                "Cancelled: never reached the provider before the restart".into()
             }
             Outcome::Cancelled => "Cancelled: aborted at the provider, nothing was charged".into(),
             Outcome::Declined { reason } => format!("Declined: {reason}"),
@@ -125,7 +124,10 @@ mod tests {
         assert!(i.decision().contains("r-9"), "{}", i.decision());
         assert!(i.decision().contains("do not charge again"));
         let h = i.heading();
-        assert!(h.contains("12.50") && h.contains("mCASH") && h.contains("22:13"), "{h}");
+        assert!(
+            h.contains("12.50") && h.contains("mCASH") && h.contains("22:13"),
+            "{h}"
+        );
     }
 
     #[test]

@@ -104,9 +104,14 @@ pub struct Damage {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Pending {
     Start,
-    Capture { amount: Money },
+    Capture {
+        amount: Money,
+    },
     Release,
-    Refund { amount: Money, key: SaleKey },
+    Refund {
+        amount: Money,
+        key: SaleKey,
+    },
     /// The recovery made the payment request itself and journaled its abort.
     Abort,
 }

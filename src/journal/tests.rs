@@ -1097,9 +1097,10 @@ fn a_sale_resolved_after_restart_is_marked_and_its_abort_stays_open_until_an_out
     j.write_csv(D, &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();
     assert!(
-        text.lines().nth(1).is_some_and(|l| l.contains(
-            "resolved after restart: never reached the provider before the restart"
-        )),
+        text.lines()
+            .nth(1)
+            .is_some_and(|l| l
+                .contains("resolved after restart: never reached the provider before the restart")),
         "{text}"
     );
     j.append(&entry(t(D, 3_600_500), 1, Record::Acknowledged))

@@ -164,7 +164,10 @@ impl PaymentProvider for FakeProvider {
     }
 
     fn looks_up_without_creating(&self) -> bool {
-        self.state.lock().map(|s| !s.recover_creates).unwrap_or(false)
+        self.state
+            .lock()
+            .map(|s| !s.recover_creates)
+            .unwrap_or(false)
     }
 
     fn call(&self, op: Operation) -> BoxFuture<'_, Result<Reply, Failure>> {

@@ -302,7 +302,9 @@ impl Terminal {
 /// product was delivered, release it otherwise. `None` for a sale that was not resumed.
 pub(super) fn resumed_delivery(a: &ActiveSale) -> Option<bool> {
     match &a.resumed {
-        Some(left @ (Left::Start | Left::Abort | Left::Capture | Left::Release)) => Some(*left == Left::Capture),
+        Some(left @ (Left::Start | Left::Abort | Left::Capture | Left::Release)) => {
+            Some(*left == Left::Capture)
+        }
         _ => None,
     }
 }

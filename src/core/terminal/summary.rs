@@ -58,12 +58,8 @@ impl Terminal {
 
     /// The supervisor menu's entry for an unacknowledged summary, if any.
     pub(super) fn summary_menu_item(&self) -> Option<String> {
-        (!self.summary.is_empty()).then(|| {
-            format!(
-                "Resolved after restart ({})",
-                self.summary.len()
-            )
-        })
+        (!self.summary.is_empty())
+            .then(|| format!("Resolved after restart ({})", self.summary.len()))
     }
 
     pub(super) fn key_summary(

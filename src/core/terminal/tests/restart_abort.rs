@@ -63,14 +63,25 @@ fn created_at_a_restart_recovery_is_aborted_with_the_abort_journaled_before_the_
     let cancel_at = h
         .effects
         .iter()
-        .position(|f| matches!(f, Effect::Call { op: Operation::Cancel(_), .. }))
+        .position(|f| {
+            matches!(
+                f,
+                Effect::Call {
+                    op: Operation::Cancel(_),
+                    ..
+                }
+            )
+        })
         .expect("cancel sent at once");
     assert!(abort_at < cancel_at && started_at < cancel_at);
     assert!(!h.has("status"), "no waiting for the customer first");
     let (call, op) = h.take("cancel");
     assert_eq!(op, Operation::Cancel(PaymentHandle("tid-7".into())));
     h.answer(call, Ok(Reply::Cancelled(PaymentStatus::Cancelled)));
-    assert!(h.starts.is_empty(), "a recovered sale is never started again");
+    assert!(
+        h.starts.is_empty(),
+        "a recovered sale is never started again"
+    );
     let recs = records(&h);
     assert!(recs.contains(&Record::ResolvedAfterRestart));
     assert!(recs.contains(&Record::Outcome {
@@ -305,6 +316,10 @@ fn a_kiosk_keeps_the_summary_behind_the_supervisor_pin() {
     let Screen::Menu { items, .. } = &h.view.screen else {
         panic!("{:?}", h.view.screen)
     };
-    assert!(!items.iter().any(|i| i.starts_with("Resolved after restart")));
+    assert!(
+        !items
+            .iter()
+            .any(|i| i.starts_with("Resolved after restart"))
+    );
     assert!(records(&h).contains(&Record::Acknowledged));
 }
