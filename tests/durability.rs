@@ -297,7 +297,10 @@ async fn holding_proxy(sim_base: &str) -> HoldingProxy {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("proxy bind");
-    let url = format!("http://{}{path}", listener.local_addr().expect("proxy addr"));
+    let url = format!(
+        "http://{}{path}",
+        listener.local_addr().expect("proxy addr")
+    );
     let rule: std::sync::Arc<std::sync::Mutex<Option<(&'static str, &'static str)>>> =
         Default::default();
     let (tx, held) = tokio::sync::mpsc::unbounded_channel();
@@ -392,7 +395,11 @@ async fn a_kill_between_the_recoverys_create_and_its_abort_is_finished_by_the_ne
     println!("run 2 held: {held:?}");
     second.start_kill().expect("SIGKILL");
     second.wait().await.expect("reap");
-    assert_eq!(sim.mcash().created_count(POS, &key), 1, "made by the recovery");
+    assert_eq!(
+        sim.mcash().created_count(POS, &key),
+        1,
+        "made by the recovery"
+    );
     let tid = sim.mcash().tid_for(POS, &key).expect("tid");
     let open = sim.mcash().outcome(&tid).expect("sim outcome");
     assert_eq!(open["status"], "pending", "payable until aborted: {open}");
@@ -415,14 +422,21 @@ async fn a_kill_between_the_recoverys_create_and_its_abort_is_finished_by_the_ne
     let at_sim = sim.mcash().outcome(&tid).expect("sim outcome");
     let s = &journal_sales(&data)[&key];
     let outcome = s.outcome.clone().expect("resolved");
-    assert_eq!(sim.mcash().created_count(POS, &key), 1, "never created twice");
+    assert_eq!(
+        sim.mcash().created_count(POS, &key),
+        1,
+        "never created twice"
+    );
     assert!(stdout.contains("Resolved after restart"), "{stdout}");
     assert!(stdout.contains(key.as_str()), "{stdout}");
     if at_sim["status"] == "ok" {
         assert!(outcome.is_approved(), "{outcome:?} {at_sim}");
         assert!(stdout.contains("PAID (reference"), "{stdout}");
     } else {
-        assert_eq!(at_sim["status"], "fail", "aborted at the simulator: {at_sim}");
+        assert_eq!(
+            at_sim["status"], "fail",
+            "aborted at the simulator: {at_sim}"
+        );
         assert_eq!(outcome, Outcome::Cancelled);
         assert!(
             stdout.contains("never reached the provider before the restart"),
