@@ -309,4 +309,30 @@ mod tests {
         drop(j);
         let _ = std::fs::remove_dir_all(&dir);
     }
+
+    #[test]
+    fn an_abort_journaled_by_the_recovery_resumes_as_an_abort_with_its_handle() {
+        let dir = std::env::temp_dir().join(format!("kassa-boot-abort-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let j = Journal::open(&dir, 1 << 20).unwrap();
+        write(
+            &j,
+            1,
+            Record::StartIntent(request(1, Flow::Qr, Capture::Sale)),
+        );
+        write(
+            &j,
+            1,
+            Record::Started {
+                handle: PaymentHandle("tid-1".into()),
+            },
+        );
+        write(&j, 1, Record::AbortIntent);
+        let found = read(&j, NOW).unwrap();
+        assert_eq!(found.resume.len(), 1);
+        assert_eq!(found.resume[0].left, Left::Abort);
+        assert_eq!(found.resume[0].handle, Some(PaymentHandle("tid-1".into())));
+        drop(j);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
