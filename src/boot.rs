@@ -82,6 +82,8 @@ fn resumes(u: Unfinished) -> Vec<Resume> {
         Some(Left::Capture)
     } else if u.pending.contains(&Pending::Release) {
         Some(Left::Release)
+    } else if u.pending.contains(&Pending::Abort) {
+        Some(Left::Abort)
     } else if u.pending.contains(&Pending::Start) {
         Some(Left::Start)
     } else {
@@ -304,6 +306,32 @@ mod tests {
                 .any(|(k, _, h)| *k == key(3) && *h == handle(3))
         );
         assert_eq!(found.damaged, 0);
+        drop(j);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn an_abort_journaled_by_the_recovery_resumes_as_an_abort_with_its_handle() {
+        let dir = std::env::temp_dir().join(format!("kassa-boot-abort-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let j = Journal::open(&dir, 1 << 20).unwrap();
+        write(
+            &j,
+            1,
+            Record::StartIntent(request(1, Flow::Qr, Capture::Sale)),
+        );
+        write(
+            &j,
+            1,
+            Record::Started {
+                handle: PaymentHandle("tid-1".into()),
+            },
+        );
+        write(&j, 1, Record::AbortIntent);
+        let found = read(&j, NOW).unwrap();
+        assert_eq!(found.resume.len(), 1);
+        assert_eq!(found.resume[0].left, Left::Abort);
+        assert_eq!(found.resume[0].handle, Some(PaymentHandle("tid-1".into())));
         drop(j);
         let _ = std::fs::remove_dir_all(&dir);
     }

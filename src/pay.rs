@@ -124,7 +124,19 @@ async fn drive(
     let h = rt.handle.clone();
 
     let ready = |v: &View| !matches!(v.screen, Screen::Recovering { .. });
-    h.wait_for(ready).await.ok_or(PayError::Stopped)?;
+    let v = h.wait_for(ready).await.ok_or(PayError::Stopped)?;
+    if let Screen::RecoverySummary { items, .. } = &v.screen {
+        // What the recovery decided about sales left unfinished, printed before this sale: the
+        // person running it has seen it, so it is acknowledged (journaled, not shown again).
+        for line in crate::core::summary::lines(items) {
+            let _ = writeln!(out, "{line}");
+        }
+        let _ = out.flush();
+        h.send(Event::Key(Key::Enter));
+        h.wait_for(|v| !matches!(v.screen, Screen::RecoverySummary { .. }))
+            .await
+            .ok_or(PayError::Stopped)?;
+    }
     for d in amount.minor().to_string().bytes() {
         h.send(Event::Key(Key::Digit(d - b'0')));
     }

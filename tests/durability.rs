@@ -229,6 +229,11 @@ async fn sigkill_at_random_points_loses_no_sale_and_charges_none_twice() {
                 at_sim["amount"].as_str(),
                 "{key}: the journal's amount differs from the payment request's"
             );
+            // No request, a recovery's own included, is left payable once a start completed.
+            assert!(
+                !matches!(at_sim["status"].as_str(), Some("pending" | "auth")),
+                "{key}: still payable at the simulator after the last start: {at_sim}"
+            );
             let sim_paid = at_sim["status"] == "ok";
             assert_eq!(
                 outcome.is_approved(),
@@ -268,6 +273,184 @@ async fn sigkill_at_random_points_loses_no_sale_and_charges_none_twice() {
             "too few kills landed {stage}: {stages:?}"
         );
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A loopback TCP proxy in front of the simulator that forwards everything until a request whose
+/// first line matches the rule arrives: that request is held (never forwarded) and the test is
+/// told, so it can kill `kassa pay` exactly there.
+struct HoldingProxy {
+    url: String,
+    rule: std::sync::Arc<std::sync::Mutex<Option<(&'static str, &'static str)>>>,
+    held: tokio::sync::mpsc::UnboundedReceiver<String>,
+}
+
+async fn holding_proxy(sim_base: &str) -> HoldingProxy {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let upstream = sim_base
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .expect("sim address")
+        .to_string();
+    let path = &sim_base["http://".len() + upstream.len()..];
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("proxy bind");
+    let url = format!(
+        "http://{}{path}",
+        listener.local_addr().expect("proxy addr")
+    );
+    let rule: std::sync::Arc<std::sync::Mutex<Option<(&'static str, &'static str)>>> =
+        Default::default();
+    let (tx, held) = tokio::sync::mpsc::unbounded_channel();
+    let r = rule.clone();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let Ok(server) = tokio::net::TcpStream::connect(&upstream).await else {
+                continue;
+            };
+            let (mut cr, mut cw) = client.into_split();
+            let (mut sr, mut sw) = server.into_split();
+            let (rule, tx) = (r.clone(), tx.clone());
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 64 * 1024];
+                loop {
+                    let n = match cr.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => n,
+                    };
+                    let text = String::from_utf8_lossy(&buf[..n]);
+                    let first = text.lines().next().unwrap_or("").to_string();
+                    let hold = rule
+                        .lock()
+                        .map(|g| g.is_some_and(|(m, p)| first.starts_with(m) && first.contains(p)))
+                        .unwrap_or(false);
+                    if hold {
+                        let _ = tx.send(first);
+                        // Held: never forwarded; the kill closes the connection.
+                        let mut sink = vec![0u8; 4096];
+                        while matches!(cr.read(&mut sink).await, Ok(n) if n > 0) {}
+                        return;
+                    }
+                    if sw.write_all(&buf[..n]).await.is_err() {
+                        return;
+                    }
+                }
+            });
+            tokio::spawn(async move {
+                let _ = tokio::io::copy(&mut sr, &mut cw).await;
+            });
+        }
+    });
+    HoldingProxy { url, rule, held }
+}
+
+/// The kill of issue 16: after the sale's intent, before mCASH has its create; then a start whose
+/// recovery re-POSTs the create (201: made now, payable) and is killed before its abort reaches
+/// mCASH; then a start that completes. The recovery's request must end aborted at the simulator
+/// (or paid, and then shown as paid), and that start tells the cashier what it decided.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kill_between_the_recoverys_create_and_its_abort_is_finished_by_the_next_start() {
+    // The customer pays 4 s after a request appears: the abort has time to land first.
+    let sim = simulator(4_000).await;
+    let mut proxy = holding_proxy(&sim.base_url("mcash").expect("mcash url")).await;
+    let dir = temp_dir("abort");
+    let config = write_config(&dir, &proxy.url);
+    let data = dir.join("data");
+    let pay = |amount: &str| {
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_kassa"))
+            .args(["pay", "--provider", "mcash", "--amount", amount, "--config"])
+            .arg(&config)
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start kassa pay")
+    };
+    let within = Duration::from_secs(60);
+
+    // 1: the create is held at the proxy, so mCASH never has it; killed there.
+    *proxy.rule.lock().expect("rule") = Some(("POST ", "/payment_request/"));
+    let mut first = pay("3.30");
+    let held = tokio::time::timeout(within, proxy.held.recv())
+        .await
+        .expect("the sale's create reaches the proxy");
+    println!("run 1 held: {held:?}");
+    first.start_kill().expect("SIGKILL");
+    first.wait().await.expect("reap");
+    let sales = journal_sales(&data);
+    let (key, s) = sales.iter().next().expect("the intent is journaled");
+    let key = key.clone();
+    assert!(s.outcome.is_none() && s.handle.is_none(), "{s:?}");
+    assert_eq!(sim.mcash().created_count(POS, &key), 0);
+
+    // 2: the recovery re-POSTs (201, created now); its abort is held; killed there.
+    *proxy.rule.lock().expect("rule") = Some(("PUT ", "/payment_request/"));
+    let mut second = pay("4.40");
+    let held = tokio::time::timeout(within, proxy.held.recv())
+        .await
+        .expect("the recovery's abort reaches the proxy");
+    println!("run 2 held: {held:?}");
+    second.start_kill().expect("SIGKILL");
+    second.wait().await.expect("reap");
+    assert_eq!(
+        sim.mcash().created_count(POS, &key),
+        1,
+        "made by the recovery"
+    );
+    let tid = sim.mcash().tid_for(POS, &key).expect("tid");
+    let open = sim.mcash().outcome(&tid).expect("sim outcome");
+    assert_eq!(open["status"], "pending", "payable until aborted: {open}");
+    let s = &journal_sales(&data)[&key];
+    assert!(s.never_reached && s.outcome.is_none(), "{s:?}");
+
+    // 3: completes; its recovery aborts by the journaled handle, then its own sale is paid.
+    *proxy.rule.lock().expect("rule") = None;
+    let third = tokio::time::timeout(within, pay("5.50").wait_with_output())
+        .await
+        .expect("the third run ends")
+        .expect("kassa pay");
+    let stdout = String::from_utf8_lossy(&third.stdout);
+    assert_eq!(
+        third.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&third.stderr)
+    );
+    let at_sim = sim.mcash().outcome(&tid).expect("sim outcome");
+    let s = &journal_sales(&data)[&key];
+    let outcome = s.outcome.clone().expect("resolved");
+    assert_eq!(
+        sim.mcash().created_count(POS, &key),
+        1,
+        "never created twice"
+    );
+    assert!(stdout.contains("Resolved after restart"), "{stdout}");
+    assert!(stdout.contains(key.as_str()), "{stdout}");
+    if at_sim["status"] == "ok" {
+        assert!(outcome.is_approved(), "{outcome:?} {at_sim}");
+        assert!(stdout.contains("PAID (reference"), "{stdout}");
+    } else {
+        assert_eq!(
+            at_sim["status"], "fail",
+            "aborted at the simulator: {at_sim}"
+        );
+        assert_eq!(outcome, Outcome::Cancelled);
+        assert!(
+            stdout.contains("never reached the provider before the restart"),
+            "{stdout}"
+        );
+    }
+    assert!(s.after_restart && s.acknowledged, "{s:?}");
+    // The summary is shown once: the next start prints none.
+    let fourth = tokio::time::timeout(within, pay("6.60").wait_with_output())
+        .await
+        .expect("the fourth run ends")
+        .expect("kassa pay");
+    let stdout = String::from_utf8_lossy(&fourth.stdout);
+    assert!(!stdout.contains("Resolved after restart"), "{stdout}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

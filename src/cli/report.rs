@@ -183,6 +183,9 @@ pub fn render(journal: &Journal, day: u64) -> Result<String, CliError> {
                 if let Some(reference) = &r.refunded {
                     line.push_str(&format!(", refunded (ref {reference})"));
                 }
+                if let Some(note) = r.restart_note() {
+                    line.push_str(&format!("  [{note}]"));
+                }
                 if s.needs_person() {
                     line.push_str("  [needs a person]");
                 }
@@ -250,4 +253,67 @@ async fn close_provider_reports(
         write(out, "Provider reports closed.\n")?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::Millis;
+    use crate::core::provider::ProviderId;
+    use crate::core::record::{JournalEntry, Outcome, Record};
+    use crate::core::sale::{Capture, Flow, SaleKey, SaleRequest};
+    use crate::money::{Currency, Money};
+
+    #[test]
+    fn the_text_report_marks_sales_resolved_after_restart() {
+        let dir = std::env::temp_dir().join(format!("kassa-cli-restart-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let j = Journal::open(&dir, 1 << 20).unwrap();
+        let at = Millis(1_728_000_000_000);
+        let key = |n| SaleKey::new("T1", n).unwrap();
+        let put = |n, record| {
+            j.append(&JournalEntry {
+                at,
+                sale: key(n),
+                provider: ProviderId::new("mcash"),
+                record,
+            })
+            .unwrap()
+        };
+        for n in [1, 2] {
+            put(
+                n,
+                Record::StartIntent(SaleRequest {
+                    key: key(n),
+                    amount: Money::from_minor(500, Currency::NOK),
+                    flow: Flow::Qr,
+                    capture: Capture::Sale,
+                }),
+            );
+        }
+        put(1, Record::ResolvedAfterRestart);
+        for n in [1, 2] {
+            put(
+                n,
+                Record::Outcome {
+                    outcome: Outcome::Cancelled,
+                    late: false,
+                },
+            );
+        }
+        let text = render(&j, crate::core::report::day_of(at)).unwrap();
+        let line = |k: &str| {
+            text.lines()
+                .find(|l| l.contains(k))
+                .unwrap_or("")
+                .to_string()
+        };
+        assert!(
+            line("T1-000001").contains("[resolved after restart]"),
+            "{text}"
+        );
+        assert!(!line("T1-000002").contains("restart"), "{text}");
+        drop(j);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

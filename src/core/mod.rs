@@ -11,6 +11,7 @@ pub mod report;
 pub mod resume;
 pub mod sale;
 pub mod settings;
+pub mod summary;
 mod terminal;
 pub mod time;
 pub mod view;

@@ -50,6 +50,11 @@ pub struct Capabilities {
     pub cancel: bool,
     pub refund: bool,
     pub auth_capture: bool,
+    /// The provider can look an operation up by the sale's key without creating it (MonCash
+    /// RetrieveOrderPayment, eZ Cash status by request id): its recovery never makes a payment
+    /// request. mCASH cannot (its only lookup is re-sending the identical create).
+    #[serde(default)]
+    pub lookup: bool,
 }
 
 /// A provider as the core knows it.
@@ -180,6 +185,12 @@ pub enum Reply {
     Found {
         handle: PaymentHandle,
         status: PaymentStatus,
+        prompt: Option<Prompt>,
+    },
+    /// Recovery found nothing and its re-sent create made the payment request just now (mCASH
+    /// 201): the first create never reached the provider. Open and payable until aborted.
+    Created {
+        handle: PaymentHandle,
         prompt: Option<Prompt>,
     },
 }

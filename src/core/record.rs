@@ -71,6 +71,32 @@ pub struct SaleRow {
     /// An approval that arrived after the cashier cancelled: money moved, offer a refund.
     pub late_approval: bool,
     pub refunded: Option<String>,
+    /// Resolved by the recovery at a start, not in front of the customer: listed once in the
+    /// recovery summary and marked in history and reports.
+    #[serde(default)]
+    pub restart: Option<Restart>,
+}
+
+/// How a sale was resolved after a restart.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Restart {
+    /// The sale's start never reached the provider before the restart; the recovery's own
+    /// request was aborted at once.
+    pub never_reached: bool,
+    /// A person acknowledged the recovery summary that listed it.
+    pub acknowledged: bool,
+}
+
+impl SaleRow {
+    /// What the summary, history and reports say about a sale resolved after a restart.
+    pub fn restart_note(&self) -> Option<&'static str> {
+        let r = self.restart?;
+        Some(if r.never_reached {
+            "resolved after restart: never reached the provider before the restart"
+        } else {
+            "resolved after restart"
+        })
+    }
 }
 
 /// One journal record about one sale.
@@ -116,4 +142,12 @@ pub enum Record {
         what: String,
         who: String,
     },
+    /// Recovery's re-sent create made the payment request just now: the sale never reached the
+    /// provider before the restart. Written and flushed before the abort (cancel) leaves, so a
+    /// kill in between is finished by the next start.
+    AbortIntent,
+    /// The sale was resolved by the recovery at a start (written before its outcome).
+    ResolvedAfterRestart,
+    /// A person acknowledged the recovery summary that listed this sale: not shown again.
+    Acknowledged,
 }

@@ -103,6 +103,7 @@ mod tests {
             outcome,
             late_approval: false,
             refunded: None,
+            restart: None,
         }
     }
 

@@ -25,6 +25,10 @@ pub enum Left {
     /// `Recover`; a payment still waiting for the customer is cancelled (the screen that showed
     /// it is gone), an authorization in vending is released (the vend did not happen).
     Start,
+    /// The recovery at an earlier start made the payment request itself (the sale never reached
+    /// the provider before that restart) and journaled its abort: abort it, by the handle when
+    /// it was journaled, else recover it first (mCASH's re-POST then answers 200, no new request).
+    Abort,
     /// Vending: the product was delivered and the capture journaled; capture it.
     Capture,
     /// Vending: the release was journaled; release it.

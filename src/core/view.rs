@@ -9,6 +9,7 @@ use super::record::Outcome;
 pub use super::record::SaleRow;
 use super::report::DayReport;
 use super::sale::{Msisdn, SaleKey};
+pub use super::summary::SummaryItem;
 use super::time::Millis;
 use crate::money::Money;
 
@@ -247,6 +248,12 @@ pub enum Screen {
     },
     Diagnostics {
         checks: Vec<Check>,
+    },
+    /// What the recovery at this start decided, per sale; Enter acknowledges it. In a kiosk
+    /// only behind the supervisor PIN (`from_menu`).
+    RecoverySummary {
+        items: Vec<SummaryItem>,
+        from_menu: bool,
     },
 }
 

@@ -164,7 +164,15 @@ impl Journal {
         for s in &sales {
             let line = match s.row() {
                 Some(r) => {
-                    let (outcome, detail) = outcome_columns(&r.outcome);
+                    let (outcome, mut detail) = outcome_columns(&r.outcome);
+                    // Resolved by the recovery at a start, not in front of the customer.
+                    if let Some(note) = r.restart_note() {
+                        detail = if detail.is_empty() {
+                            note.to_string()
+                        } else {
+                            format!("{detail}; {note}")
+                        };
+                    }
                     [
                         csv_field(r.key.as_str(), false),
                         timestamp(r.started_at),

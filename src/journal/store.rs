@@ -13,7 +13,7 @@ use super::envelope::{self, Bad};
 use super::{JournalError, day_string, from_sled, from_sled_open, io_error};
 use crate::core::Millis;
 use crate::core::provider::{PaymentHandle, ProviderId};
-use crate::core::record::{JournalEntry, Outcome, Record};
+use crate::core::record::{JournalEntry, Outcome, Record, Restart};
 use crate::core::report::day_of;
 use crate::core::sale::{SaleKey, SaleRequest};
 use crate::core::view::SaleRow;
@@ -104,9 +104,16 @@ pub struct Damage {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Pending {
     Start,
-    Capture { amount: Money },
+    Capture {
+        amount: Money,
+    },
     Release,
-    Refund { amount: Money, key: SaleKey },
+    Refund {
+        amount: Money,
+        key: SaleKey,
+    },
+    /// The recovery made the payment request itself and journaled its abort.
+    Abort,
 }
 
 /// A sale with something sent (or about to be sent) and no answer written: to be recovered
@@ -147,6 +154,12 @@ pub struct SaleState {
     /// Reasons why records of this sale could not be read.
     pub damaged: Vec<String>,
     pub listed: Option<Listed>,
+    /// Resolved by the recovery at a start (`ResolvedAfterRestart`).
+    pub after_restart: bool,
+    /// The recovery found the sale had never reached the provider (`AbortIntent`).
+    pub never_reached: bool,
+    /// The recovery summary listing it was acknowledged (`Acknowledged`).
+    pub acknowledged: bool,
 }
 
 impl SaleState {
@@ -165,6 +178,9 @@ impl SaleState {
             dropped: Vec::new(),
             damaged: Vec::new(),
             listed: None,
+            after_restart: false,
+            never_reached: false,
+            acknowledged: false,
         }
     }
 
@@ -215,6 +231,14 @@ impl SaleState {
                 self.dropped
                     .push(format!("{who} dropped {what} at {}", entry.at.0));
             }
+            Record::AbortIntent => {
+                self.never_reached = true;
+                if !self.pending.contains(&Pending::Abort) {
+                    self.pending.push(Pending::Abort);
+                }
+            }
+            Record::ResolvedAfterRestart => self.after_restart = true,
+            Record::Acknowledged => self.acknowledged = true,
         }
     }
 
@@ -258,6 +282,10 @@ impl SaleState {
             outcome,
             late_approval: self.late,
             refunded: self.refunded.clone(),
+            restart: (self.after_restart || self.never_reached).then_some(Restart {
+                never_reached: self.never_reached,
+                acknowledged: self.acknowledged,
+            }),
         })
     }
 }
@@ -544,7 +572,10 @@ impl Journal {
                     ));
                 }
             }
-            Record::CaptureIntent { .. } | Record::ReleaseIntent | Record::RefundIntent { .. } => {
+            Record::CaptureIntent { .. }
+            | Record::ReleaseIntent
+            | Record::RefundIntent { .. }
+            | Record::AbortIntent => {
                 ops.push(Op::put(TreeId::Open, sale, Vec::new()));
             }
             _ => {

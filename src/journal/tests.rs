@@ -1350,3 +1350,46 @@ fn a_damaged_day_file_does_not_stop_finding_an_archived_sale_in_another() {
         Err(JournalError::Damaged { .. })
     ));
 }
+
+#[test]
+fn a_sale_resolved_after_restart_is_marked_and_its_abort_stays_open_until_an_outcome() {
+    let dir = Dir::new("restart");
+    let j = dir.open();
+    start(&j, t(D, 3_600_000), 1, 1250);
+    j.append(&entry(
+        t(D, 3_600_100),
+        1,
+        Record::Started {
+            handle: PaymentHandle("tid-1".into()),
+        },
+    ))
+    .unwrap();
+    j.append(&entry(t(D, 3_600_200), 1, Record::AbortIntent))
+        .unwrap();
+    // Killed here: the next start must finish the abort, by its handle.
+    let open = j.unfinished().unwrap();
+    assert_eq!(open.len(), 1);
+    assert!(open[0].pending.contains(&Pending::Abort));
+    assert_eq!(open[0].handle, Some(PaymentHandle("tid-1".into())));
+    j.append(&entry(t(D, 3_600_300), 1, Record::ResolvedAfterRestart))
+        .unwrap();
+    outcome(&j, t(D, 3_600_400), 1, Outcome::Cancelled);
+    assert!(j.unfinished().unwrap().is_empty());
+    let row = j.sale_history(D).unwrap().remove(0);
+    let mark = row.restart.expect("marked");
+    assert!(mark.never_reached && !mark.acknowledged);
+    let mut out = Vec::new();
+    j.write_csv(D, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.lines()
+            .nth(1)
+            .is_some_and(|l| l
+                .contains("resolved after restart: never reached the provider before the restart")),
+        "{text}"
+    );
+    j.append(&entry(t(D, 3_600_500), 1, Record::Acknowledged))
+        .unwrap();
+    let row = j.sale_history(D).unwrap().remove(0);
+    assert!(row.restart.is_some_and(|m| m.acknowledged));
+}

@@ -27,6 +27,11 @@ pub struct FakeState {
     pub reports_closed: u32,
     /// The day each report close was for, in order.
     pub report_days: Vec<time::Date>,
+    /// Recovery re-sends the create like mCASH (a sale never seen is created now, answered
+    /// `Created`) instead of looking it up (`NotFound`, the default).
+    pub recover_creates: bool,
+    /// Payment requests made by a recovery, by sale key.
+    pub created_by_recovery: Vec<String>,
 }
 
 pub struct FakeProvider {
@@ -125,6 +130,18 @@ impl FakeProvider {
                     status: status.clone(),
                     prompt: None,
                 },
+                None if s.recover_creates => {
+                    s.payments
+                        .insert(req.key.to_string(), (PaymentStatus::Pending, 0));
+                    s.created_by_recovery.push(req.key.to_string());
+                    Reply::Created {
+                        handle: PaymentHandle(req.key.to_string()),
+                        prompt: Some(Prompt::Qr {
+                            payload: format!("fake://pay/{}", req.key),
+                            expires_at: self.clock.now() + 120_000,
+                        }),
+                    }
+                }
                 None => Reply::NotFound,
             }),
         }
@@ -141,8 +158,16 @@ impl PaymentProvider for FakeProvider {
                 cancel: true,
                 refund: true,
                 auth_capture: true,
+                lookup: self.looks_up_without_creating(),
             },
         }
+    }
+
+    fn looks_up_without_creating(&self) -> bool {
+        self.state
+            .lock()
+            .map(|s| !s.recover_creates)
+            .unwrap_or(false)
     }
 
     fn call(&self, op: Operation) -> BoxFuture<'_, Result<Reply, Failure>> {

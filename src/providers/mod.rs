@@ -34,6 +34,15 @@ pub trait PaymentProvider: Send + Sync {
     /// that is `FailureKind::InDoubt`, and the core recovers it.
     fn call(&self, op: Operation) -> BoxFuture<'_, Result<Reply, Failure>>;
 
+    /// Whether `recover` can look an operation up by the sale's key without creating it. Where
+    /// it cannot (mCASH: the only lookup is re-sending the identical create), a recovery may
+    /// make the sale's first payment request, answered `Reply::Created`, which the core aborts
+    /// after a restart. Where it can, recovery never creates: a sale the provider never saw is
+    /// `Reply::NotFound`.
+    fn looks_up_without_creating(&self) -> bool {
+        false
+    }
+
     /// Work done once when the terminal starts (mCASH registers its POS). Idempotent.
     fn start_up(&self) -> BoxFuture<'_, Result<(), Failure>> {
         Box::pin(async { Ok(()) })

@@ -387,6 +387,9 @@ pub(crate) fn state_word(record: &Record) -> &'static str {
         Record::Refunded { .. } => "refunded",
         Record::Flagged { .. } => "needs a person",
         Record::Dropped { .. } => "outbox call dropped",
+        Record::AbortIntent => "aborting: never reached the provider before the restart",
+        Record::ResolvedAfterRestart => "resolved after restart",
+        Record::Acknowledged => "recovery summary acknowledged",
     }
 }
 

@@ -668,9 +668,11 @@ impl OutboxWorker {
                     reason: NEVER_RECEIVED.to_string(),
                 })])
             }
+            // A recover that created the request now (the queued push never arrived before):
+            // it is the push the customer waits for, so it is watched as one just started.
             (
                 OutboxOp::Recover { .. } | OutboxOp::QueuedPush { .. },
-                Answer::Reply(Reply::Started { handle, .. }),
+                Answer::Reply(Reply::Started { handle, .. } | Reply::Created { handle, .. }),
             ) => status(
                 &PaymentStatus::Pending,
                 vec![Record::Started {

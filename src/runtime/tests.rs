@@ -190,3 +190,86 @@ async fn info_logs_one_line_per_state_change_however_many_polls() {
     let calls = debug.iter().filter(|l| l.contains("provider call")).count();
     assert!(calls > 60, "{calls} provider call lines at debug");
 }
+
+/// A sale left with only its intent, resumed through the runtime: a provider that looks up
+/// never creates (it answers not found), one that re-creates has its request aborted at once.
+async fn resume_one(recover_creates: bool) -> (Arc<FakeProvider>, MemoryJournal, View) {
+    use crate::core::resume::{Left, Resume};
+    use crate::core::sale::{Capture, Flow, SaleKey, SaleRequest};
+    let clock = Clock::starting_at(Millis(1_700_000_000_000));
+    let journal = MemoryJournal::default();
+    let fake = Arc::new(FakeProvider::new(1, clock, journal.clone()));
+    fake.state.lock().unwrap().recover_creates = recover_creates;
+    let info = fake.info();
+    assert_eq!(info.capabilities.lookup, !recover_creates);
+    let mut terminal = Terminal::new(Settings::demo("T1"), vec![info], 2, Vec::new());
+    let key = SaleKey::new("T1", 1).unwrap();
+    terminal.resume(vec![Resume {
+        request: SaleRequest {
+            key,
+            amount: crate::money::Money::from_minor(500, crate::money::Currency::NOK),
+            flow: Flow::Qr,
+            capture: Capture::Sale,
+        },
+        provider: fake.info().id,
+        handle: None,
+        started_at: Millis(1_699_999_990_000),
+        left: Left::Start,
+    }]);
+    let writer = JournalWriter::spawn(journal.clone()).unwrap();
+    let rt = Runtime::start(
+        terminal,
+        vec![fake.clone() as Arc<dyn PaymentProvider>],
+        writer,
+        clock,
+        RuntimeOptions::nothing_queues(crate::money::Currency::NOK),
+    );
+    rt.handle.send(Event::Ready);
+    let v = rt
+        .handle
+        .wait_for(|v| matches!(v.screen, Screen::RecoverySummary { .. }))
+        .await
+        .unwrap();
+    (fake, journal, v)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_lookup_first_provider_is_never_made_to_create_at_recovery() {
+    let (fake, journal, v) = resume_one(false).await;
+    let s = fake.state.lock().unwrap();
+    assert!(s.created_by_recovery.is_empty());
+    assert!(s.payments.is_empty(), "nothing exists at the provider");
+    assert_eq!(s.calls, vec!["recover"]);
+    drop(s);
+    assert!(
+        !journal
+            .entries()
+            .iter()
+            .any(|e| e.record == Record::AbortIntent)
+    );
+    assert!(matches!(&v.screen, Screen::RecoverySummary { items, .. } if items.len() == 1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_request_made_by_the_recovery_is_aborted_at_once_through_the_runtime() {
+    let (fake, journal, v) = resume_one(true).await;
+    let s = fake.state.lock().unwrap();
+    assert_eq!(s.created_by_recovery.len(), 1);
+    assert_eq!(s.calls, vec!["recover", "cancel"]);
+    assert!(
+        s.payments
+            .values()
+            .all(|(st, _)| *st == crate::core::provider::PaymentStatus::Cancelled)
+    );
+    drop(s);
+    let records: Vec<Record> = journal.entries().into_iter().map(|e| e.record).collect();
+    let abort = records.iter().position(|r| *r == Record::AbortIntent);
+    let done = records
+        .iter()
+        .position(|r| matches!(r, Record::Outcome { .. }));
+    assert!(abort.is_some() && abort < done, "{records:?}");
+    assert!(matches!(
+        &v.screen,
+        Screen::RecoverySummary { items, .. } if items[0].never_reached
+    ));
+}

@@ -58,6 +58,7 @@ fn page(p: PageKind) -> Page {
         PageKind::OutboxItem => Page::OutboxItem,
         PageKind::Settings => Page::Settings,
         PageKind::Diagnostics => Page::Diagnostics,
+        PageKind::RecoverySummary => Page::RecoverySummary,
     }
 }
 

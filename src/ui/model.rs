@@ -7,6 +7,7 @@
 use crate::core::Millis;
 use crate::core::record::Outcome;
 use crate::core::report::DayReport;
+use crate::core::summary::{SummaryItem, Verdict};
 use crate::core::view::{Field, Notice, SaleRow, Screen, Tone, View, Waiting};
 use crate::money::Money;
 
@@ -29,6 +30,7 @@ pub enum PageKind {
     OutboxItem,
     Settings,
     Diagnostics,
+    RecoverySummary,
 }
 
 /// What a payment in progress shows beside the amount.
@@ -271,6 +273,9 @@ fn sale_row(row: &SaleRow) -> RowModel {
     if let Some(r) = &row.refunded {
         detail = format!("{detail} · refunded ({r})");
     }
+    if row.restart.is_some() {
+        detail.push_str(" · resolved after restart");
+    }
     RowModel {
         left: format!("{} {}", clock_text(row.started_at), row.key),
         middle: row.provider.to_string(),
@@ -318,6 +323,9 @@ fn detail_rows(row: &SaleRow) -> Vec<RowModel> {
     }
     if let Some(r) = &row.refunded {
         rows.push(RowModel::pair("Refunded", r));
+    }
+    if let Some(note) = row.restart_note() {
+        rows.push(RowModel::pair("Note", note));
     }
     rows
 }
@@ -658,8 +666,39 @@ pub fn model(view: &View, now: Millis) -> UiModel {
                 })
                 .collect(),
         ),
+        Screen::RecoverySummary { items, from_menu } => summary(&mut m, items, *from_menu),
     }
     m
+}
+
+/// The recovery summary: one row per sale, its bar coloured by what the recovery decided
+/// (amber for money that moved, so it is never the approval green; red in doubt; grey not
+/// paid). One key acknowledges it.
+fn summary(m: &mut UiModel, items: &[SummaryItem], from_menu: bool) {
+    m.page = PageKind::RecoverySummary;
+    m.title = "Resolved after restart".into();
+    m.message = "The terminal stopped during these sales and settled them at start. Check \
+                 before selling again."
+        .into();
+    m.rows = items
+        .iter()
+        .map(|i| RowModel {
+            left: i.sale.to_string(),
+            middle: format!("{} · {}", i.provider, clock_text(i.started_at)),
+            right: format!("{} {}", i.amount.to_decimal_string(), i.amount.currency()),
+            detail: i.decision(),
+            color: match i.verdict() {
+                Verdict::Paid => AMBER,
+                Verdict::InDoubt => RED,
+                Verdict::NotPaid => GREY,
+            },
+        })
+        .collect();
+    m.action = if from_menu {
+        "Seen: do not show again".into()
+    } else {
+        "OK, seen".into()
+    };
 }
 
 mod outbox;

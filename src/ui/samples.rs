@@ -7,8 +7,8 @@ use crate::core::record::Outcome;
 use crate::core::report::DayReport;
 use crate::core::sale::{Msisdn, SaleKey};
 use crate::core::view::{
-    Check, Field, Notice, OutboxRow, OutboxSummary, SaleRow, Screen, StatusBar, Tile, Tone, View,
-    Waiting,
+    Check, Field, Notice, OutboxRow, OutboxSummary, SaleRow, Screen, StatusBar, SummaryItem, Tile,
+    Tone, View, Waiting,
 };
 use crate::money::{Currency, Money};
 
@@ -45,7 +45,42 @@ fn row(n: u64, provider: &str, minor: i64, minutes_ago: u64, outcome: Option<Out
         outcome,
         late_approval: false,
         refunded: None,
+        restart: None,
     }
+}
+
+/// Three sales a kill left unfinished, as the recovery settled them.
+fn recovery_items() -> Vec<SummaryItem> {
+    let item =
+        |n: u64, minor: i64, minutes_ago: u64, outcome: Outcome, never_reached: bool| SummaryItem {
+            sale: key(n),
+            provider: "mCASH".into(),
+            amount: nok(minor),
+            started_at: Millis(NOW.0 - minutes_ago * 60_000),
+            outcome,
+            never_reached,
+        };
+    vec![
+        item(
+            44,
+            12_500,
+            2,
+            Outcome::Approved {
+                reference: "MC-4HX2".into(),
+            },
+            false,
+        ),
+        item(45, 3_990, 1, Outcome::Cancelled, true),
+        item(
+            46,
+            7_000,
+            1,
+            Outcome::InDoubt {
+                reason: "no answer from mCASH after 5 checks".into(),
+            },
+            false,
+        ),
+    ]
 }
 
 fn approved(r: &str) -> Option<Outcome> {
@@ -386,6 +421,14 @@ pub fn all() -> Vec<(String, View)> {
                 row: history()[2].clone(),
                 can_refund: false,
                 message: Some(Notice::good("Refunded. Reference RF-19A")),
+            },
+        ),
+        // What the recovery decided at start, for the cashier to acknowledge.
+        (
+            "recovery-summary",
+            Screen::RecoverySummary {
+                items: recovery_items(),
+                from_menu: false,
             },
         ),
     ];

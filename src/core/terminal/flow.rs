@@ -67,6 +67,7 @@ impl Terminal {
             outcome: None,
             late_approval: false,
             refunded: None,
+            restart: None,
         });
         fx.push(self.journal(
             now,
@@ -139,7 +140,7 @@ impl Terminal {
     }
 
     /// Asks the provider to abort, or, where it cannot, keeps asking for the status.
-    fn send_cancel(&mut self, now: Millis, fx: &mut Vec<Effect>) {
+    pub(super) fn send_cancel(&mut self, now: Millis, fx: &mut Vec<Effect>) {
         let Some(a) = self.active.as_mut() else {
             return;
         };
@@ -435,6 +436,9 @@ impl Terminal {
         let Some(a) = self.active.take() else { return };
         let key = a.request.key.clone();
         let late = outcome.is_approved() && a.cancel == Some(CancelReason::Cashier);
+        if a.resumed.is_some() {
+            self.resolved_after_restart(now, &key, &a.provider.id, fx);
+        }
         fx.push(self.journal(
             now,
             &key,

@@ -18,6 +18,7 @@ mod recovery;
 mod refund;
 mod screen;
 mod state;
+mod summary;
 mod supervisor;
 #[cfg(test)]
 mod tests;
@@ -67,6 +68,8 @@ pub struct Terminal {
     storage: Option<(u64, usize)>,
     /// A supervisor's outbox command the worker has not answered yet.
     outbox_command: Option<OutboxCommand>,
+    /// Sales resolved after a restart whose recovery summary nobody acknowledged yet.
+    summary: Vec<SaleKey>,
 }
 
 impl Terminal {
@@ -79,6 +82,7 @@ impl Terminal {
         next_sequence: u64,
         history: Vec<SaleRow>,
     ) -> Terminal {
+        let summary = Terminal::unacknowledged(&history);
         let mut rows: VecDeque<SaleRow> = history.into_iter().collect();
         while rows.len() > HISTORY_LEN {
             rows.pop_front();
@@ -105,6 +109,7 @@ impl Terminal {
             ready: false,
             storage: None,
             outbox_command: None,
+            summary,
         }
     }
 
@@ -279,6 +284,7 @@ impl Terminal {
             // A refund in flight is waited on; its answer moves the screen.
             State::Refunding { sale } => State::Refunding { sale },
             State::Outbox { message } => self.key_outbox(message, key),
+            State::Summary { from_menu } => self.key_summary(now, from_menu, key, fx),
             State::OutboxItem {
                 id,
                 confirm_drop,

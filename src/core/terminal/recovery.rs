@@ -5,9 +5,12 @@
 use super::state::{ActiveSale, CallKind, CancelReason, Phase, State};
 use super::{Terminal, backoff_ms};
 use crate::core::event::{Effect, TimerKind};
-use crate::core::provider::{Failure, FailureKind, Operation, PaymentStatus, Reply};
-use crate::core::record::{Outcome, Record};
+use crate::core::provider::{
+    Failure, FailureKind, Operation, PaymentHandle, PaymentStatus, Prompt, ProviderId, Reply,
+};
+use crate::core::record::{Outcome, Record, Restart};
 use crate::core::resume::{Left, Resume};
+use crate::core::sale::SaleKey;
 use crate::core::time::Millis;
 use crate::core::view::SaleRow;
 
@@ -25,6 +28,7 @@ impl Terminal {
                     outcome: None,
                     late_approval: false,
                     refunded: None,
+                    restart: None,
                 });
             }
             if let Some(h) = &r.handle {
@@ -106,12 +110,90 @@ impl Terminal {
                     self.on_status(now, status, fx);
                 }
             }
+            // Resumed after a restart: the request the recovery just made is the sale's first
+            // and nobody is there to pay it. Abort it at once, the intent on disk first.
+            Ok(Reply::Created { handle, prompt })
+                if self.active.as_ref().is_some_and(|a| a.resumed.is_some()) =>
+            {
+                self.abort_created(now, handle, prompt, fx)
+            }
+            // Live (a lost start answer, the customer in front of the terminal): this is the
+            // only request; show it.
+            Ok(Reply::Created { handle, prompt }) => self.on_started(now, handle, prompt, fx),
             Ok(other) => self.begin_recover(
                 now,
                 &Failure::new(FailureKind::InDoubt, format!("unexpected answer {other:?}")),
                 fx,
             ),
             Err(f) => self.begin_recover(now, &f, fx),
+        }
+    }
+
+    /// The recovery's own create made the payment request just now: the sale never reached
+    /// the provider before the restart. Journals that (and the handle) before the cancel
+    /// leaves, so a kill in between leaves `Left::Abort` for the next start.
+    fn abort_created(
+        &mut self,
+        now: Millis,
+        handle: PaymentHandle,
+        prompt: Option<Prompt>,
+        fx: &mut Vec<Effect>,
+    ) {
+        let Some(a) = self.active.as_mut() else {
+            return;
+        };
+        let key = a.request.key.clone();
+        let provider = a.provider.id.clone();
+        let first = a.handle.as_ref() != Some(&handle);
+        a.handle = Some(handle.clone());
+        if prompt.is_some() {
+            a.prompt = prompt;
+        }
+        a.phase = Phase::Cancelling;
+        a.cancel = Some(CancelReason::Restart);
+        let expires = match &a.prompt {
+            Some(Prompt::Qr { expires_at, .. } | Prompt::PushSent { expires_at, .. }) => {
+                Some(*expires_at)
+            }
+            _ => None,
+        };
+        self.handles
+            .insert(key.clone(), (handle.clone(), provider.clone()));
+        if first {
+            fx.push(self.journal(now, &key, &provider, Record::Started { handle }));
+        }
+        fx.push(self.journal(now, &key, &provider, Record::AbortIntent));
+        self.mark_never_reached(&key);
+        // A provider that cannot cancel is watched until the request expires, then flagged.
+        if let Some(at) = expires {
+            self.arm(fx, TimerKind::Expiry, &key, at);
+        }
+        self.send_cancel(now, fx);
+    }
+
+    fn mark_never_reached(&mut self, key: &SaleKey) {
+        if let Some(row) = self.row_mut(key) {
+            let mark = row.restart.get_or_insert_with(Restart::default);
+            mark.never_reached = true;
+        }
+    }
+
+    /// Called as a resumed sale ends: journaled before its outcome, so history, reports and the
+    /// recovery summary know it was resolved at a start and not in front of the customer.
+    pub(super) fn resolved_after_restart(
+        &mut self,
+        now: Millis,
+        key: &SaleKey,
+        provider: &ProviderId,
+        fx: &mut Vec<Effect>,
+    ) {
+        fx.push(self.journal(now, key, provider, Record::ResolvedAfterRestart));
+        if let Some(row) = self.row_mut(key) {
+            let mark = row.restart.get_or_insert_with(Restart::default);
+            mark.acknowledged = false;
+        }
+        if !self.summary.contains(key) {
+            self.summary.push(key.clone());
         }
     }
 
@@ -171,9 +253,15 @@ impl Terminal {
                 continue;
             }
             let cancel = match r.left {
-                Left::Start => Some(CancelReason::Restart),
+                Left::Start | Left::Abort => Some(CancelReason::Restart),
                 _ => None,
             };
+            if r.left == Left::Abort {
+                self.mark_never_reached(&key);
+            }
+            // The abort was journaled with the handle: send it again without asking the
+            // provider first (no re-create at all).
+            let abort_by_handle = r.left == Left::Abort && r.handle.is_some();
             self.active = Some(ActiveSale {
                 request: r.request,
                 provider: info,
@@ -187,6 +275,13 @@ impl Terminal {
                 resumed: Some(r.left),
             });
             self.state = State::Recovering;
+            if abort_by_handle {
+                if let Some(a) = self.active.as_mut() {
+                    a.phase = Phase::Cancelling;
+                }
+                self.send_cancel(now, fx);
+                return;
+            }
             self.begin_recover(
                 now,
                 &Failure::new(
@@ -198,7 +293,7 @@ impl Terminal {
             return;
         }
         if matches!(self.state, State::Recovering) {
-            self.state = self.home();
+            self.state = self.after_recovery();
         }
     }
 }
@@ -207,7 +302,9 @@ impl Terminal {
 /// product was delivered, release it otherwise. `None` for a sale that was not resumed.
 pub(super) fn resumed_delivery(a: &ActiveSale) -> Option<bool> {
     match &a.resumed {
-        Some(left @ (Left::Start | Left::Capture | Left::Release)) => Some(*left == Left::Capture),
+        Some(left @ (Left::Start | Left::Abort | Left::Capture | Left::Release)) => {
+            Some(*left == Left::Capture)
+        }
         _ => None,
     }
 }

@@ -145,6 +145,7 @@ impl Terminal {
             State::Diagnostics => Screen::Diagnostics {
                 checks: self.diagnostics(),
             },
+            State::Summary { from_menu } => self.summary_screen(*from_menu),
         }
     }
 

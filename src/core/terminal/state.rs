@@ -162,4 +162,8 @@ pub(super) enum State {
     },
     SettingsScreen,
     Diagnostics,
+    /// The recovery summary; `from_menu` when a supervisor opened it (kiosk, vending).
+    Summary {
+        from_menu: bool,
+    },
 }

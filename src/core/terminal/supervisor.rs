@@ -54,7 +54,9 @@ impl Terminal {
         } else {
             MENU.len()
         };
-        MENU[..n].iter().map(|s| s.to_string()).collect()
+        let mut items: Vec<String> = MENU[..n].iter().map(|s| s.to_string()).collect();
+        items.extend(self.summary_menu_item());
+        items
     }
 
     pub(super) fn choose_menu(&mut self, i: usize) -> State {
@@ -78,6 +80,10 @@ impl Terminal {
             6 if !self.settings.cashiers.is_empty() => {
                 self.cashier = None;
                 self.home()
+            }
+            // Appended after the fixed entries while a recovery summary waits.
+            i if i + 1 == self.menu_items().len() && self.summary_menu_item().is_some() => {
+                State::Summary { from_menu: true }
             }
             _ => State::Menu { message: None },
         }

@@ -436,8 +436,14 @@ impl McashProvider {
         };
         let handle = PaymentHandle(answer.created.id);
         let status = match answer.creation {
-            // The first create never arrived; this one is the only request, just made.
-            Creation::New => PaymentStatus::Pending,
+            // The first create never arrived; this one is the only request, just made: the
+            // core decides whether to show it (a live sale) or abort it (after a restart).
+            Creation::New => {
+                return Ok(Reply::Created {
+                    handle,
+                    prompt: Some(self.prompt(&req, shortlink)),
+                });
+            }
             Creation::Identical => self.outcome_status(&handle.0).await?,
         };
         // The shortlink is the terminal's own, so the QR can be shown again while it waits.
@@ -557,6 +563,7 @@ impl PaymentProvider for McashProvider {
                 cancel: true,
                 refund: true,
                 auth_capture: true,
+                lookup: self.looks_up_without_creating(),
             },
         }
     }

@@ -25,6 +25,7 @@ mod offline;
 mod outbox;
 mod property;
 mod recovery;
+mod restart_abort;
 mod sale;
 mod supervisor;
 mod taps;
@@ -39,6 +40,7 @@ fn provider(id: &str, flows: Vec<FlowKind>) -> ProviderInfo {
             cancel: true,
             refund: true,
             auth_capture: true,
+            lookup: false,
         },
     }
 }

@@ -61,6 +61,9 @@ fn after_a_restart_a_payment_still_waiting_is_cancelled_and_never_started_again(
         h.starts.is_empty(),
         "a recovered sale is never started again"
     );
+    // The recovery summary lists what was decided; one key acknowledges it.
+    assert!(matches!(h.view.screen, Screen::RecoverySummary { .. }));
+    h.key(Key::Enter);
     assert!(matches!(h.view.screen, Screen::Amount { .. }));
 }
 
@@ -100,6 +103,9 @@ fn after_a_restart_each_unfinished_sale_is_resolved_in_turn_before_new_sales() {
         )
     );
     assert!(matches!(&got[1], (k, Outcome::Failed { .. }) if *k == kb));
+    // The recovery summary lists what was decided; one key acknowledges it.
+    assert!(matches!(h.view.screen, Screen::RecoverySummary { .. }));
+    h.key(Key::Enter);
     assert!(matches!(h.view.screen, Screen::Amount { .. }));
     // History knows both, so the approved one can be refunded from the menu.
     assert_eq!(h.t.history_rows().len(), 2);
@@ -123,6 +129,9 @@ fn after_a_restart_a_provider_that_never_answers_leaves_the_sale_in_doubt_for_th
         [(_, Operation::Status(PaymentHandle(t)))] if t == "tid-9"
     ));
     // The terminal opens: an unanswered provider does not keep the shop closed.
+    // The recovery summary lists what was decided; one key acknowledges it.
+    assert!(matches!(h.view.screen, Screen::RecoverySummary { .. }));
+    h.key(Key::Enter);
     assert!(matches!(h.view.screen, Screen::Amount { .. }));
 }
 
