@@ -70,6 +70,16 @@ pub enum OutboxOp {
     /// ever arrived (never resend it).
     Recover {
         request: SaleRequest,
+        /// A push queued while offline, which the customer waits for on the phone: a request
+        /// found open (or made by this recovery) is watched. Otherwise (a sale the terminal
+        /// gave up on as in doubt) nobody waits for it, so an open one is aborted.
+        #[serde(default)]
+        queued_push: bool,
+    },
+    /// Cancel a payment request that nobody waits for any more (one an in-doubt sale's late
+    /// recovery found open or made), so that it can never be paid unseen.
+    Abort {
+        handle: PaymentHandle,
     },
 }
 
@@ -90,7 +100,8 @@ impl OutboxOp {
                 key: key.clone(),
             },
             OutboxOp::QueuedPush { request } => Operation::Start(request.clone()),
-            OutboxOp::Recover { request } => Operation::Recover(request.clone()),
+            OutboxOp::Recover { request, .. } => Operation::Recover(request.clone()),
+            OutboxOp::Abort { handle } => Operation::Cancel(handle.clone()),
             OutboxOp::ReportClose { .. } => return None,
         })
     }
@@ -123,7 +134,8 @@ impl OutboxOp {
                 request.amount.to_decimal_string(),
                 request.amount.currency().code()
             ),
-            OutboxOp::Recover { request } => format!("recovery of sale {}", request.key),
+            OutboxOp::Recover { request, .. } => format!("recovery of sale {}", request.key),
+            OutboxOp::Abort { handle } => format!("abort of {handle:?}"),
         }
     }
 
@@ -143,6 +155,7 @@ impl OutboxOp {
                 format!("Send payment request of {}", money(&request.amount))
             }
             OutboxOp::Recover { .. } => "Find out what became of the sale".into(),
+            OutboxOp::Abort { .. } => "Cancel a payment request nobody waits for".into(),
         }
     }
 
@@ -151,6 +164,7 @@ impl OutboxOp {
     pub fn kind(&self) -> &'static str {
         match self {
             OutboxOp::StatusCheck { .. } | OutboxOp::Recover { .. } => "check",
+            OutboxOp::Abort { .. } => "abort",
             OutboxOp::Capture { .. } => "capture",
             OutboxOp::Release { .. } => "release",
             OutboxOp::Refund { .. } => "refund",

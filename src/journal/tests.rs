@@ -986,6 +986,7 @@ fn settle_writes_records_and_the_item_in_one_go() {
 fn recover_items_name_their_kind_and_describe_themselves() {
     let op = OutboxOp::Recover {
         request: request(7, 100),
+        queued_push: false,
     };
     assert_eq!(op.kind(), status_op("x").kind());
     assert!(op.describe().contains("T1-000007"), "{}", op.describe());

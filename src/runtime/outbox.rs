@@ -146,7 +146,10 @@ pub struct Progress<'a> {
 pub fn outbox_op(op: Operation) -> Result<OutboxOp, String> {
     Ok(match op {
         Operation::Status(handle) => OutboxOp::StatusCheck { handle },
-        Operation::Recover(request) => OutboxOp::Recover { request },
+        Operation::Recover(request) => OutboxOp::Recover {
+            request,
+            queued_push: false,
+        },
         Operation::Capture(handle, amount) => OutboxOp::Capture { handle, amount },
         Operation::Release(handle) => OutboxOp::Release { handle },
         Operation::Refund {
@@ -597,6 +600,7 @@ impl OutboxWorker {
                             settle: Settle::Replace {
                                 op: OutboxOp::Recover {
                                     request: request.clone(),
+                                    queued_push: true,
                                 },
                                 next_try: self.clock.now() + backoff(1, rand::random()),
                             },
@@ -651,6 +655,36 @@ impl OutboxWorker {
             (OutboxOp::StatusCheck { .. }, Answer::Reply(Reply::NotFound)) => {
                 dead("the provider does not know this payment".to_string(), true)
             }
+            // An in-doubt sale's late recovery: a request still open (or made just now by the
+            // recovery, as mCASH does when the start never arrived) is waited for by nobody,
+            // since the terminal said "in doubt" long ago. Abort it, so it is never paid unseen;
+            // the outbox item is the durable intent, replaced in the same write.
+            (
+                OutboxOp::Recover {
+                    queued_push: false, ..
+                },
+                Answer::Reply(
+                    Reply::Created { handle, .. }
+                    | Reply::Found {
+                        handle,
+                        status: PaymentStatus::Pending,
+                        ..
+                    },
+                ),
+            ) => Decision {
+                settle: Settle::Replace {
+                    op: OutboxOp::Abort {
+                        handle: handle.clone(),
+                    },
+                    next_try: self.clock.now(),
+                },
+                records: vec![Record::Started { handle }],
+                online: true,
+                tried: Tried::Continues,
+            },
+            (OutboxOp::Abort { handle }, Answer::Reply(Reply::Cancelled(s))) => {
+                status(&s, Vec::new(), handle)
+            }
             (
                 OutboxOp::Recover { .. } | OutboxOp::QueuedPush { .. },
                 Answer::Reply(Reply::Found {
@@ -668,8 +702,8 @@ impl OutboxWorker {
                     reason: NEVER_RECEIVED.to_string(),
                 })])
             }
-            // A recover that created the request now (the queued push never arrived before):
-            // it is the push the customer waits for, so it is watched as one just started.
+            // A queued push's recover that created the request now (the push never arrived
+            // before): it is the push the customer waits for, so it is watched as one started.
             (
                 OutboxOp::Recover { .. } | OutboxOp::QueuedPush { .. },
                 Answer::Reply(Reply::Started { handle, .. } | Reply::Created { handle, .. }),

@@ -836,3 +836,79 @@ async fn a_queued_push_the_provider_refuses_ends_not_paid_and_leaves_the_outbox(
         }
     )));
 }
+
+/// The core gave up on a sale as in doubt (its start answer lost, no handle) and left a recovery
+/// in the outbox. When the provider is back, nobody waits for that sale any more: a request the
+/// late recovery made (mCASH re-creates a start that never arrived) or found still open is
+/// aborted, never left payable.
+#[tokio::test(start_paused = true)]
+async fn an_in_doubt_sales_late_recovery_aborts_the_request_nobody_waits_for() {
+    let mut s = setup("late-recover", 100);
+    s.fake.state.lock().unwrap().recover_creates = true;
+    // Sale 6 never reached the provider; sale 7 did, and its request is still open.
+    for n in [6, 7] {
+        let request = push_request(n, 700);
+        s.start_intent(&request).await;
+        s.enqueue(
+            n,
+            OutboxOp::Recover {
+                request,
+                queued_push: false,
+            },
+        )
+        .await;
+    }
+    s.fake
+        .state
+        .lock()
+        .unwrap()
+        .payments
+        .insert(key(7).to_string(), (PaymentStatus::Pending, 0));
+    assert_eq!(s.round().await, vec![Tried::Continues, Tried::Continues]);
+    let items = s.items().await;
+    assert!(
+        items.iter().all(|i| matches!(i.op, OutboxOp::Abort { .. })),
+        "{items:?}"
+    );
+    assert_eq!(s.round().await, vec![Tried::Done, Tried::Done]);
+    assert_eq!(s.calls("cancel"), 2);
+    assert!(s.items().await.is_empty());
+    let state = s.fake.state.lock().unwrap().payments.clone();
+    for n in [6, 7] {
+        assert_eq!(
+            state.get(key(n).as_str()).map(|p| p.0.clone()),
+            Some(PaymentStatus::Cancelled),
+            "sale {n} must end aborted at the provider"
+        );
+        assert_eq!(outcomes(&s.sale(n).await), Some(Outcome::Cancelled));
+        assert_eq!(
+            s.sale(n).await.handle,
+            Some(PaymentHandle(key(n).to_string()))
+        );
+    }
+    assert_eq!(s.calls("start"), 0, "never a second start");
+}
+
+/// A queued push is the one case where a recovery's request is waited for: the customer holds
+/// the phone. It is watched, not aborted.
+#[tokio::test(start_paused = true)]
+async fn a_queued_push_created_by_its_recovery_is_watched_not_aborted() {
+    let mut s = setup("push-recover", 1);
+    s.fake.state.lock().unwrap().recover_creates = true;
+    let request = push_request(8, 800);
+    s.start_intent(&request).await;
+    s.enqueue(
+        8,
+        OutboxOp::Recover {
+            request,
+            queued_push: true,
+        },
+    )
+    .await;
+    assert_eq!(s.round().await, vec![Tried::Continues]);
+    assert!(matches!(
+        s.items().await[0].op,
+        OutboxOp::StatusCheck { .. }
+    ));
+    assert_eq!(s.calls("cancel"), 0);
+}
