@@ -35,6 +35,7 @@ pub mod archive;
 pub mod envelope;
 pub mod outbox;
 pub mod report;
+mod sale_state;
 pub mod store;
 
 #[cfg(test)]
