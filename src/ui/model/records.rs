@@ -1,0 +1,165 @@
+//! The pages about recorded sales: history rows, a sale's detail, the day's report and the
+//! recovery summary.
+
+use super::*;
+
+pub(super) fn date_text(day: u64) -> String {
+    let date = time::OffsetDateTime::UNIX_EPOCH + time::Duration::days(day as i64);
+    format!(
+        "{:04}-{:02}-{:02}",
+        date.year(),
+        u8::from(date.month()),
+        date.day()
+    )
+}
+
+/// What an outcome reads as in lists.
+pub(super) fn outcome_text(outcome: Option<&Outcome>) -> (String, Rgb) {
+    match outcome {
+        None => ("In progress".into(), AMBER),
+        Some(Outcome::Approved { reference }) => (format!("Paid · ref {reference}"), GREEN),
+        Some(Outcome::Declined { reason }) => (format!("Not paid · declined: {reason}"), RED),
+        Some(Outcome::Expired) => ("Not paid · expired".into(), RED),
+        Some(Outcome::Cancelled) => ("Not paid · cancelled".into(), RED),
+        Some(Outcome::Released) => ("Not paid · released".into(), RED),
+        Some(Outcome::Failed { reason }) => (format!("Not paid · {reason}"), RED),
+        Some(Outcome::InDoubt { reason }) => (format!("NOT CONFIRMED · {reason}"), AMBER),
+    }
+}
+
+pub(super) fn sale_row(row: &SaleRow) -> RowModel {
+    let (mut detail, color) = outcome_text(row.outcome.as_ref());
+    if row.late_approval {
+        detail.push_str(" · approved after cancel");
+    }
+    if let Some(r) = &row.refunded {
+        detail = format!("{detail} · refunded ({r})");
+    }
+    if row.restart.is_some() {
+        detail.push_str(" · resolved after restart");
+    }
+    RowModel {
+        left: format!("{} {}", clock_text(row.started_at), row.key),
+        middle: row.provider.to_string(),
+        right: format!(
+            "{} {}",
+            row.amount.to_decimal_string(),
+            row.amount.currency()
+        ),
+        detail,
+        color,
+    }
+}
+
+pub(super) fn detail_rows(row: &SaleRow) -> Vec<RowModel> {
+    let (outcome, color) = outcome_text(row.outcome.as_ref());
+    let mut rows = vec![
+        RowModel::pair("Sale", row.key.as_str()),
+        RowModel::pair(
+            "Amount",
+            &format!(
+                "{} {}",
+                row.amount.to_decimal_string(),
+                row.amount.currency()
+            ),
+        ),
+        RowModel::pair("Provider", row.provider.as_str()),
+        RowModel::pair(
+            "Started",
+            &format!(
+                "{} {}",
+                date_text(crate::core::report::day_of(row.started_at)),
+                clock_text(row.started_at)
+            ),
+        ),
+        RowModel {
+            color,
+            ..RowModel::pair("Outcome", &outcome)
+        },
+    ];
+    if row.late_approval {
+        rows.push(RowModel::pair(
+            "Note",
+            "Approved after the cashier cancelled: money moved",
+        ));
+    }
+    if let Some(r) = &row.refunded {
+        rows.push(RowModel::pair("Refunded", r));
+    }
+    if let Some(note) = row.restart_note() {
+        rows.push(RowModel::pair("Note", note));
+    }
+    rows
+}
+
+pub(super) fn report(m: &mut UiModel, r: &DayReport) {
+    // The bars count sales per UTC hour; the title says so once.
+    m.title = format!("Report {} (UTC)", date_text(r.day));
+    m.bars = r
+        .per_hour
+        .iter()
+        .enumerate()
+        .map(|(h, n)| {
+            let label = if h % 3 == 0 {
+                format!("{h:02}")
+            } else {
+                String::new()
+            };
+            (label, *n)
+        })
+        .collect();
+    m.totals = r
+        .rows
+        .iter()
+        .map(|row| {
+            let mut middle = format!(
+                "{} {}, {} paid, {} {} refunded",
+                row.count,
+                if row.count == 1 { "sale" } else { "sales" },
+                row.approved,
+                row.refunded_total.to_decimal_string(),
+                row.currency
+            );
+            if row.in_doubt > 0 {
+                middle.push_str(&format!(", {} NOT CONFIRMED", row.in_doubt));
+            }
+            RowModel {
+                left: row.provider.to_string(),
+                middle,
+                right: format!("{} {}", row.net.to_decimal_string(), row.currency),
+                detail: String::new(),
+                color: provider_color(row.provider.as_str()),
+            }
+        })
+        .collect();
+}
+
+/// The recovery summary: one row per sale, its bar coloured by what the recovery decided
+/// (amber for money that moved, so it is never the approval green; red in doubt; grey not
+/// paid). One key acknowledges it.
+pub(super) fn summary(m: &mut UiModel, items: &[SummaryItem], from_menu: bool) {
+    m.page = PageKind::RecoverySummary;
+    m.title = "Resolved after restart".into();
+    m.message = "The terminal stopped during these sales and settled them at start. Check \
+                 before selling again."
+        .into();
+    m.rows = items
+        .iter()
+        .map(|i| RowModel {
+            left: i.sale.to_string(),
+            middle: format!("{} · {}", i.provider, clock_text(i.started_at)),
+            right: format!("{} {}", i.amount.to_decimal_string(), i.amount.currency()),
+            detail: i.decision(),
+            color: match i.verdict() {
+                Verdict::Paid => AMBER,
+                Verdict::InDoubt => RED,
+                Verdict::NotPaid => GREY,
+            },
+        })
+        .collect();
+    m.action = if from_menu {
+        "Seen: do not show again".into()
+    } else {
+        "OK, seen".into()
+    };
+}
