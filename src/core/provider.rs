@@ -55,6 +55,76 @@ pub struct Capabilities {
     /// request. mCASH cannot (its only lookup is re-sending the identical create).
     #[serde(default)]
     pub lookup: bool,
+    /// The provider's own services in the supervisor menu (balance, statement, agent top-up,
+    /// voucher redemption), declared here so that neither the core nor the UI names a provider.
+    #[serde(default)]
+    pub services: Vec<ServiceSpec>,
+    /// The provider needs an operator's PIN (eZ Cash agent PIN) typed at the start of a shift and
+    /// handed to it with `PaymentProvider::unlock`; it holds it in memory only.
+    #[serde(default)]
+    pub agent_pin: bool,
+}
+
+/// Stable id of a provider service (`balance`, `topup`, `bill`), unique within its provider.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ServiceId(pub String);
+
+impl ServiceId {
+    pub fn new(id: &str) -> ServiceId {
+        ServiceId(id.to_string())
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// One service a provider offers besides sales. A service that moves money goes through the
+/// sale path (`Operation::Start` with `Flow::Service`: journaled first, keyed, recovered,
+/// reported apart from sales); one that does not is an `Operation::Query` answered with
+/// `Reply::Info`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceSpec {
+    pub id: ServiceId,
+    /// The menu line: "Agent balance", "Wallet top-up".
+    pub label: String,
+    /// What the operator types, in order; a money-moving service's amount is the request's
+    /// amount, typed on the amount screen, not one of these.
+    pub fields: Vec<FieldSpec>,
+    pub moves_money: bool,
+}
+
+/// One thing an operator types or picks for a service.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldSpec {
+    /// "Mobile number", "Account number", "Biller".
+    pub label: String,
+    pub input: FieldInput,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FieldInput {
+    /// Digits on the keypad, between `min` and `max` of them.
+    Digits { min: u8, max: u8 },
+    /// An amount in the terminal's currency.
+    Amount,
+    /// One of these, picked from a list.
+    Choice(Vec<String>),
+}
+
+/// What the operator gave for one field, in the order of `ServiceSpec::fields`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FieldValue {
+    Digits(String),
+    Amount(Money),
+    /// Index into the field's `Choice` list.
+    Choice(usize),
+}
+
+/// One line of a service's answer: "Balance" / "LKR 1,250.00", or a statement row.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InfoLine {
+    pub label: String,
+    pub value: String,
 }
 
 /// A provider as the core knows it.
@@ -107,6 +177,12 @@ pub enum Operation {
     },
     /// After a lost answer or a crash: what happened to the start sent with this request?
     Recover(SaleRequest),
+    /// A provider service that moves no money (balance, statement, voucher check): answered
+    /// with `Reply::Info`. Never journaled, never retried by the outbox.
+    Query {
+        service: ServiceId,
+        inputs: Vec<FieldValue>,
+    },
 }
 
 impl Operation {
@@ -130,6 +206,7 @@ impl Operation {
             Operation::Release(_) => "release",
             Operation::Refund { .. } => "refund",
             Operation::Recover(_) => "recover",
+            Operation::Query { .. } => "query",
         }
     }
 }
@@ -193,6 +270,8 @@ pub enum Reply {
         handle: PaymentHandle,
         prompt: Option<Prompt>,
     },
+    /// The answer to an `Operation::Query`, for a person.
+    Info(Vec<InfoLine>),
 }
 
 /// How a failure is to be treated; classified once, in `providers`.

@@ -6,6 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use super::provider::{FieldValue, ServiceId};
 use crate::money::Money;
 
 /// Why a customer input was refused; shown inline under the field.
@@ -185,6 +186,12 @@ pub enum Flow {
     },
     /// The customer pays an invoice by its number.
     Invoice { number: InvoiceNumber },
+    /// A provider service that moves money (agent wallet top-up, bill payment, voucher
+    /// redemption), with what the operator gave for its fields.
+    Service {
+        service: ServiceId,
+        inputs: Vec<FieldValue>,
+    },
 }
 
 /// The payment code is never written anywhere; a deserialized flow has none.

@@ -6,8 +6,8 @@ use std::sync::Mutex;
 
 use super::{BoxFuture, PaymentProvider};
 use crate::core::provider::{
-    Capabilities, Failure, FlowKind, Operation, PaymentHandle, PaymentStatus, Prompt, ProviderId,
-    ProviderInfo, Reply,
+    Capabilities, Failure, FlowKind, InfoLine, Operation, PaymentHandle, PaymentStatus, Prompt,
+    ProviderId, ProviderInfo, Reply,
 };
 use crate::core::record::Record;
 use crate::runtime::{Clock, MemoryJournal};
@@ -120,6 +120,10 @@ impl FakeProvider {
                 Ok(Reply::Cancelled(entry.0.clone()))
             }
             Operation::Capture(h, _) => Ok(Reply::Captured { reference: h.0 }),
+            Operation::Query { service, .. } => Ok(Reply::Info(vec![InfoLine {
+                label: "service".into(),
+                value: service.0,
+            }])),
             Operation::Release(_) => Ok(Reply::Released),
             Operation::Refund { key, .. } => Ok(Reply::Refunded {
                 reference: key.to_string(),
@@ -159,6 +163,8 @@ impl PaymentProvider for FakeProvider {
                 refund: true,
                 auth_capture: true,
                 lookup: self.looks_up_without_creating(),
+                services: Vec::new(),
+                agent_pin: false,
             },
         }
     }

@@ -43,6 +43,17 @@ pub trait PaymentProvider: Send + Sync {
         false
     }
 
+    /// The operator's PIN typed at the start of a shift (`Capabilities::agent_pin`): held in
+    /// memory only, never written, until `lock`. Checked with the provider where it can be.
+    fn unlock(&self, pin: secrecy::SecretString) -> BoxFuture<'_, Result<(), Failure>> {
+        let _ = pin;
+        Box::pin(async { Ok(()) })
+    }
+
+    /// Forgets the PIN given to `unlock` (zeroized): the shift ended, the terminal locked or
+    /// is stopping.
+    fn lock(&self) {}
+
     /// Work done once when the terminal starts (mCASH registers its POS). Idempotent.
     fn start_up(&self) -> BoxFuture<'_, Result<(), Failure>> {
         Box::pin(async { Ok(()) })

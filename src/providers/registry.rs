@@ -84,6 +84,9 @@ pub struct ProviderEntry {
 
 /// What the built-in demo needs of a provider.
 pub struct Demo {
+    /// The market `--demo <market>` picks it by: `no` (Norway), `ht`, `ly`, `lk`, `us`. The
+    /// demo terminal pays in the entry's first currency.
+    pub market: &'static str,
     /// Settings pointing at its simulator served under `sim_base_url` (`http://127.0.0.1:8700`),
     /// with `terminal_id` where the provider needs one. `None` when the URL does not parse.
     pub settings: fn(sim_base_url: &str, terminal_id: &str) -> Option<Arc<dyn ProviderSettings>>,

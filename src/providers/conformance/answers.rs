@@ -273,7 +273,11 @@ fn reads_paid(reply: &Reply) -> bool {
     match reply {
         Reply::Status(s) | Reply::Cancelled(s) | Reply::Found { status: s, .. } => paid(s),
         Reply::Captured { .. } | Reply::Refunded { .. } => true,
-        Reply::Started { .. } | Reply::Created { .. } | Reply::Released | Reply::NotFound => false,
+        Reply::Started { .. }
+        | Reply::Created { .. }
+        | Reply::Released
+        | Reply::NotFound
+        | Reply::Info(_) => false,
     }
 }
 

@@ -73,6 +73,7 @@ pub const ENTRY: ProviderEntry = ProviderEntry {
     read_config: config::read,
     build: Some(config::build),
     demo: Some(Demo {
+        market: "no",
         settings: config::demo_settings,
         credentials: &[
             ("mcash merchant id", config::demo::MERCHANT_ID),
@@ -564,6 +565,8 @@ impl PaymentProvider for McashProvider {
                 refund: true,
                 auth_capture: true,
                 lookup: self.looks_up_without_creating(),
+                services: Vec::new(),
+                agent_pin: false,
             },
         }
     }
@@ -584,6 +587,10 @@ impl PaymentProvider for McashProvider {
                     key,
                 } => self.refund(handle, amount, key).await,
                 Operation::Recover(req) => self.recover(req).await,
+                Operation::Query { service, .. } => Err(Failure::new(
+                    FailureKind::Rejected,
+                    format!("mCASH offers no service {}", service.as_str()),
+                )),
             }
         })
     }

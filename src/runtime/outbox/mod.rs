@@ -147,6 +147,7 @@ pub struct Progress<'a> {
 pub fn outbox_op(op: Operation) -> Result<OutboxOp, String> {
     Ok(match op {
         Operation::Status(handle) => OutboxOp::StatusCheck { handle },
+        Operation::Query { .. } => return Err("a query moves no money and is never queued".into()),
         Operation::Recover(request) => OutboxOp::Recover {
             request,
             queued_push: false,

@@ -41,6 +41,8 @@ fn provider(id: &str, flows: Vec<FlowKind>) -> ProviderInfo {
             refund: true,
             auth_capture: true,
             lookup: false,
+            services: Vec::new(),
+            agent_pin: false,
         },
     }
 }

@@ -72,6 +72,7 @@ fn reply_for(op: &Operation, r: u8) -> Result<Reply, Failure> {
                 status: status(r),
                 prompt: None,
             },
+            Operation::Query { .. } => Reply::Info(Vec::new()),
         }),
     }
 }
