@@ -373,15 +373,21 @@ impl MoncashClient {
             desc: desc.to_string(),
             reference: reference.to_string(),
         };
-        let a: TransferAnswer = self.post("v1/Transfert", &body).await?;
-        a.transfer.amount.to_money()?;
-        if !a.transfer.message.trim().eq_ignore_ascii_case("successful") {
+        let r = self.call(Method::POST, "v1/Transfert", Some(&body)).await?;
+        // Checks that the answer is JSON at all; the payout is read from the same bytes.
+        r.json::<serde::de::IgnoredAny>()?;
+        let transfer = parse_transfer(&r.body).map_err(|e| HttpError::Decode {
+            status: r.status,
+            message: e.to_string(),
+        })?;
+        transfer.amount.to_money()?;
+        if transfer.message.trim() != "successful" {
             return Err(MoncashError::NotSuccessful {
                 what: "Transfert",
-                message: a.transfer.message,
+                message: transfer.message,
             });
         }
-        Ok(a.transfer)
+        Ok(transfer)
     }
 
     /// `POST /v1/PrefundedTransactionStatus`: the payout's `transStatus`; `None` for 404

@@ -204,6 +204,15 @@ pub struct TransferAnswer {
     pub transfer: Transfer,
 }
 
+/// The Transfert answer's payout: under `transfer` (the document), or its fields at the top
+/// level (an older form a published SDK reads). The error is the documented form's.
+pub fn parse_transfer(body: &[u8]) -> Result<Transfer, serde_json::Error> {
+    match serde_json::from_slice::<TransferAnswer>(body) {
+        Ok(a) => Ok(a.transfer),
+        Err(e) => serde_json::from_slice::<Transfer>(body).map_err(|_| e),
+    }
+}
+
 /// `POST /v1/PrefundedTransactionStatus` body.
 #[derive(Debug, Serialize)]
 pub struct ReferenceQuery {

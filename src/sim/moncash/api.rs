@@ -381,7 +381,7 @@ async fn customer_status(AxState(sim): AxState<Sim>, headers: HeaderMap, body: B
     if let Err(r) = bearer(&sim, &headers) {
         return r;
     }
-    let account = text(&json_body(&body), "account").unwrap_or_default();
+    let account = super::state::phone(&text(&json_body(&body), "account").unwrap_or_default());
     let path = "/v1/CustomerStatus";
     sim.with(|s, now| match s.accounts.get(&account) {
         Some(a) => answer(
@@ -404,7 +404,7 @@ async fn transfert(AxState(sim): AxState<Sim>, headers: HeaderMap, body: Bytes) 
     }
     let v = json_body(&body);
     let path = "/Api/v1/Transfert";
-    let receiver = text(&v, "receiver").unwrap_or_default();
+    let receiver = super::state::phone(&text(&v, "receiver").unwrap_or_default());
     let desc = text(&v, "desc").unwrap_or_default();
     let reference = text(&v, "reference").filter(|r| !r.is_empty());
     let amount = amount(&body);
@@ -428,6 +428,11 @@ async fn transfert(AxState(sim): AxState<Sim>, headers: HeaderMap, body: Bytes) 
                         "message": "successful",
                         "desc": p.desc,
                     },
+                    // Flat copies, as an older answer had them (a published SDK reads these).
+                    "transaction_id": p.transaction_id,
+                    "receiver": p.receiver,
+                    "message": "successful",
+                    "desc": p.desc,
                     "timestamp": ms(now),
                     "status": 200,
                 }),

@@ -200,6 +200,7 @@ impl State {
             return Err(Refusal::Forbidden("this payment has expired".into()));
         }
         let amount = order.amount;
+        let phone = &self::phone(phone);
         let account = self
             .accounts
             .get_mut(phone)
@@ -290,6 +291,16 @@ impl State {
     /// A reference for a payout sent without one (the document's sample PHP omits it).
     pub fn generated_reference(&mut self) -> String {
         format!("auto-{}", self.transaction_id())
+    }
+}
+
+/// A MonCash account number: 8 digits are a Haitian number without the 509 country code.
+pub fn phone(text: &str) -> String {
+    let t = text.trim().trim_start_matches('+');
+    if t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit()) {
+        format!("509{t}")
+    } else {
+        t.to_string()
     }
 }
 
