@@ -213,8 +213,8 @@ async fn token(
     })
 }
 
-/// Checks the bearer token (the scheme in any case); `Err` is the 401 to answer.
-fn bearer(sim: &MoncashSim, headers: &HeaderMap) -> Result<(), Response> {
+/// Checks the bearer token (the scheme in any case); `Some` is the 401 to answer.
+fn bearer(sim: &MoncashSim, headers: &HeaderMap) -> Option<Response> {
     let value = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -231,7 +231,7 @@ fn bearer(sim: &MoncashSim, headers: &HeaderMap) -> Result<(), Response> {
                 "unauthorized",
                 "Full authentication is required to access this resource",
             ),
-            Some(t) if s.token_valid(t, now) => return Ok(()),
+            Some(t) if s.token_valid(t, now) => return None,
             Some(t) if s.tokens.contains_key(t) => oauth(
                 StatusCode::UNAUTHORIZED,
                 "invalid_token",
@@ -244,7 +244,7 @@ fn bearer(sim: &MoncashSim, headers: &HeaderMap) -> Result<(), Response> {
             ),
         };
         s.counters.unauthorized += 1;
-        Err(refused)
+        Some(refused)
     })
 }
 
@@ -284,7 +284,7 @@ fn money_moving(mut r: Response) -> Response {
 }
 
 async fn create_payment(AxState(sim): AxState<Sim>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(r) = bearer(&sim, &headers) {
+    if let Some(r) = bearer(&sim, &headers) {
         return r;
     }
     let v = json_body(&body);
@@ -355,7 +355,7 @@ fn payment_answer(
 }
 
 async fn retrieve_order(AxState(sim): AxState<Sim>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(r) = bearer(&sim, &headers) {
+    if let Some(r) = bearer(&sim, &headers) {
         return r;
     }
     let order = text(&json_body(&body), "orderId").unwrap_or_default();
@@ -367,7 +367,7 @@ async fn retrieve_transaction(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(r) = bearer(&sim, &headers) {
+    if let Some(r) = bearer(&sim, &headers) {
         return r;
     }
     let id = text(&json_body(&body), "transactionId").unwrap_or_default();
@@ -378,7 +378,7 @@ async fn retrieve_transaction(
 }
 
 async fn customer_status(AxState(sim): AxState<Sim>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(r) = bearer(&sim, &headers) {
+    if let Some(r) = bearer(&sim, &headers) {
         return r;
     }
     let account = super::state::phone(&text(&json_body(&body), "account").unwrap_or_default());
@@ -399,7 +399,7 @@ async fn customer_status(AxState(sim): AxState<Sim>, headers: HeaderMap, body: B
 }
 
 async fn transfert(AxState(sim): AxState<Sim>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(r) = bearer(&sim, &headers) {
+    if let Some(r) = bearer(&sim, &headers) {
         return r;
     }
     let v = json_body(&body);
@@ -448,7 +448,7 @@ async fn transaction_status(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(r) = bearer(&sim, &headers) {
+    if let Some(r) = bearer(&sim, &headers) {
         return r;
     }
     let reference = text(&json_body(&body), "reference").unwrap_or_default();
@@ -466,7 +466,7 @@ async fn transaction_status(
 }
 
 async fn balance(AxState(sim): AxState<Sim>, headers: HeaderMap) -> Response {
-    if let Err(r) = bearer(&sim, &headers) {
+    if let Some(r) = bearer(&sim, &headers) {
         return r;
     }
     sim.with(|s, now| {
