@@ -17,6 +17,7 @@ pub mod faults;
 #[cfg(test)]
 mod interop_tests;
 pub mod mcash;
+pub mod moncash;
 pub mod page;
 #[cfg(test)]
 mod tests;

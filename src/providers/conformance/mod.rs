@@ -265,3 +265,7 @@ macro_rules! conformance_suite {
 
 // One line per provider.
 conformance_suite!(mcash, crate::providers::mcash::conformance::McashSubject);
+conformance_suite!(
+    moncash,
+    crate::providers::moncash::conformance::MoncashSubject
+);
