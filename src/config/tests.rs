@@ -445,7 +445,6 @@ agent_alias = "IDEA_HUB"
 agent_pin = "1234"
 
 [providers.icg]
-base_url = "https://api.example.com/"
 auth_url = "https://auth.icheckdev.com/"
 process_base_url = "https://process.example.com/"
 client_id = "aud"
