@@ -76,6 +76,8 @@ pub const ENTRY: ProviderEntry = ProviderEntry {
         market: "us",
         settings: config::demo_settings,
         credentials: &[
+            ("icg auth_url", "<icg base url>auth/"),
+            ("icg process_base_url", "<icg base url>process/"),
             ("icg client id", config::demo::CLIENT_ID),
             ("icg username", config::demo::USERNAME),
             ("icg password", config::demo::PASSWORD),
