@@ -49,6 +49,8 @@ pub mod config;
 #[cfg(all(test, feature = "sim"))]
 pub mod conformance;
 #[cfg(all(test, feature = "sim"))]
+mod runtime_tests;
+#[cfg(all(test, feature = "sim"))]
 mod tests;
 pub mod wire;
 
