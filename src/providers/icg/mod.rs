@@ -41,6 +41,13 @@
 //! - A token is renewed a minute before the expiry its answer gives; a 401 renews it once; a
 //!   refused grant (400 or 401 at `Login`, OAuth's `invalid_grant`) is an auth failure.
 //! - The token endpoint is `Login` under the configured auth URL, as the document's curl shows.
+//!   The diagram's refresh token is not used (no refresh grant is documented): the password
+//!   grant is made again.
+//! - The amount due before the customer confirms: the documented API cannot tell it. With the
+//!   assumed lookup the terminal tells it twice: the supervisor menu's "Invoice balance", and a
+//!   refused start that names it ("USD 300.00 is more than the USD 150.00 due on invoice 1002").
+//!   A step in the sale itself (invoice number, then its amount due, then Enter to pay) is the
+//!   core's to add, for any provider with such a lookup; it is not there yet.
 
 pub mod client;
 #[cfg(all(test, feature = "sim"))]
