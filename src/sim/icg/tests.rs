@@ -411,3 +411,22 @@ async fn control_commands() {
     assert_eq!(v["expires_in"], 5);
     assert!(icg.control("nope", Value::Null).is_err());
 }
+
+#[tokio::test]
+async fn a_published_clients_full_process_request_is_served_unchanged() {
+    // NOTES (second look): clients also send CashBackAmount, DeviceSerialNumber, Metadata,
+    // Customer and Method objects, Invoices and IMetadata; none of them stops a pay.
+    let t = T::start().await;
+    let body = json!({
+        "Amount": 131.88, "Type": "V", "Laneid": "3", "CashBackAmount": 0.0,
+        "DeviceSerialNumber": "SN-1", "Description": "order 77", "Metadata": {"k": "v"},
+        "Customer": {"FirstName": "A", "LastName": "B"}, "Method": {"Token": "x"},
+        "Invoices": [{"Id": "1001"}], "IMetadata": [{"Key": "a", "Value": "b"}]
+    });
+    let (status, _, v) = t.pay("1001", body).await;
+    assert_eq!(
+        (status, v["Status"].as_str()),
+        (200, Some("Approved")),
+        "{v}"
+    );
+}
