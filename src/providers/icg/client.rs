@@ -69,9 +69,13 @@ impl fmt::Debug for IcgConfig {
 pub enum IcgError {
     #[error(transparent)]
     Http(#[from] HttpError),
-    /// The password grant was refused (HTTP 400/401 from the token endpoint).
-    #[error("iCG refused the credentials: {0}")]
-    Credentials(String),
+    /// The password grant was refused (HTTP 400/401 from the token endpoint), with OAuth's
+    /// error code (`invalid_grant`, `invalid_client`) when the answer has one.
+    #[error("iCG refused the credentials: {message}")]
+    Credentials {
+        code: Option<String>,
+        message: String,
+    },
     /// The token answer was not a bearer token.
     #[error("iCG's token answer cannot be read: {0}")]
     TokenAnswer(String),
@@ -83,7 +87,7 @@ impl IcgError {
     pub fn classify(&self, moves_money: bool) -> FailureKind {
         match self {
             IcgError::Http(e) => e.classify(moves_money),
-            IcgError::Credentials(_) => FailureKind::Auth,
+            IcgError::Credentials { .. } => FailureKind::Auth,
             IcgError::TokenAnswer(_) => FailureKind::Transient,
             IcgError::Url(_) => FailureKind::Rejected,
         }
@@ -92,8 +96,10 @@ impl IcgError {
     pub fn to_failure(&self, moves_money: bool) -> Failure {
         match self {
             IcgError::Http(e) => e.to_failure(moves_money),
-            IcgError::Credentials(_) => Failure::new(self.classify(moves_money), self.to_string())
-                .with_code("invalid_grant"),
+            IcgError::Credentials { code, .. } => {
+                let failure = Failure::new(self.classify(moves_money), self.to_string());
+                failure.with_code(code.clone().unwrap_or_else(|| "invalid_grant".to_string()))
+            }
             other => Failure::new(other.classify(moves_money), other.to_string()),
         }
     }
@@ -230,12 +236,15 @@ impl IcgClient {
         let asked_at = self.now();
         let response = http::send(request, self.config.http.max_body_bytes).await?;
         if matches!(response.status, 400 | 401) {
-            let e = self.error(&response, None);
-            let message = match &e {
-                IcgError::Http(HttpError::Status { message, .. }) => message.clone(),
-                other => other.to_string(),
-            };
-            return Err(IcgError::Credentials(message));
+            return Err(match self.error(&response, None) {
+                IcgError::Http(HttpError::Status { code, message, .. }) => {
+                    IcgError::Credentials { code, message }
+                }
+                other => IcgError::Credentials {
+                    code: None,
+                    message: other.to_string(),
+                },
+            });
         }
         if !response.is_success() {
             return Err(self.error(&response, None));

@@ -509,3 +509,17 @@ async fn capabilities_match_what_the_api_allows() {
     }
     assert_eq!(t.counter("pay_posts"), 1);
 }
+
+#[tokio::test]
+async fn an_unknown_client_id_is_auth_with_its_oauth_code() {
+    let t = T::start().await;
+    t.sim
+        .icg()
+        .control("user", json!({"client_id": "another-audience"}))
+        .unwrap();
+    let f = t.p.start_up().await.unwrap_err();
+    assert_eq!(
+        (f.kind, f.code.as_deref()),
+        (FailureKind::Auth, Some("invalid_client"))
+    );
+}
