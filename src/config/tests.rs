@@ -445,7 +445,6 @@ agent_pin = "1234"
 "#;
 const ICG: &str = r#"
 [providers.icg]
-base_url = "https://api.example.com/"
 auth_url = "https://auth.icheckdev.com/"
 process_base_url = "https://process.example.com/"
 client_id = "aud"
