@@ -434,6 +434,21 @@ pub fn all() -> Vec<(String, View)> {
                 from_menu: false,
             },
         ),
+        // Last, so that the numbers of the screens before it stay as docs/screens has them.
+        (
+            "customer-invoice",
+            Screen::Customer {
+                amount: Money::from_minor(13_188, Currency::USD),
+                provider: "iCheckGateway".into(),
+                fields: vec![Field {
+                    label: "Invoice number".into(),
+                    shown: "1001".into(),
+                    active: true,
+                }],
+                hint: "Type the invoice number and press Enter".into(),
+                error: None,
+            },
+        ),
     ];
     let mut out = Vec::new();
     for (i, (name, screen)) in screens.drain(..).enumerate() {
