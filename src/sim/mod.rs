@@ -14,6 +14,7 @@ pub mod autopilot;
 pub mod clock;
 pub mod control;
 pub mod faults;
+pub mod icash;
 #[cfg(test)]
 mod interop_tests;
 pub mod mcash;
