@@ -186,10 +186,11 @@ async fn a_qr_sale_is_paid_by_the_matching_credit_and_each_credit_pays_one_sale(
     let Prompt::Qr { payload, .. } = prompt else {
         panic!("{prompt:?}")
     };
-    assert_eq!(payload, h.0);
+    assert_eq!(h.0, qr::qr_id(&payload));
+    assert!(!h.0.contains(demo::CARD), "{h:?}");
     let open = rig.sim.icash().open_requests();
     assert_eq!(open.len(), 1);
-    assert_eq!(open[0].id, payload, "the QR shown is the one iCash made");
+    assert_eq!(open[0].id, h.0, "the QR shown is the one iCash made");
     assert_eq!(open[0].amount, "12.345");
     assert_eq!(status(&rig, &h).await, PaymentStatus::Pending);
     let op = rig

@@ -12,7 +12,8 @@
 //!   sale whose answer was lost cannot be repeated, only recovered.
 //! - The QR: `GeneratePaymentQR` takes only the amount and the shop, so the image is the same
 //!   for the same amount at the same shop; the terminal decodes the PNG (refusing one that holds
-//!   no QR code) and shows the payload with its own renderer. The payload is the sale's handle.
+//!   no QR code) and shows the payload with its own renderer. The sale's handle is a digest of
+//!   the payload ([`qr::qr_id`]), so handles and logs never carry the QR's text.
 //!   A QR sale is paid when the statement shows a credit of exactly the amount, posted after
 //!   the QR was shown (two minutes of clock skew allowed), not a voucher top-up (`opType` 15)
 //!   and not already taken by another sale of this terminal; the oldest such credit wins. The
@@ -256,9 +257,10 @@ impl IcashProvider {
             Flow::Qr => {
                 let since = self.now();
                 let payload = self.fetch_qr(req.amount, true).await?;
-                self.watch(&payload, req.amount, since);
+                let handle = qr::qr_id(&payload);
+                self.watch(&handle, req.amount, since);
                 Ok(Reply::Started {
-                    handle: PaymentHandle(payload.clone()),
+                    handle: PaymentHandle(handle),
                     prompt: self.qr_prompt(payload),
                 })
             }
@@ -380,8 +382,8 @@ impl IcashProvider {
                 let lifetime = time::Duration::seconds(i64::from(self.config.qr_expires_s));
                 let since = self.now() - lifetime;
                 let payload = self.fetch_qr(req.amount, false).await?;
-                self.watch(&payload, req.amount, since);
-                let handle = PaymentHandle(payload.clone());
+                let handle = PaymentHandle(qr::qr_id(&payload));
+                self.watch(&handle.0, req.amount, since);
                 let status = self.status(&handle).await?;
                 let prompt = (!status.is_final()).then(|| self.qr_prompt(payload));
                 Ok(Reply::Found {

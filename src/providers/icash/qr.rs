@@ -26,6 +26,16 @@ pub enum QrError {
     Empty,
 }
 
+/// A short, stable name for a payment QR (`qr-` and 16 hex digits of its text's SHA-256): the
+/// sale's handle, so that handles, logs and the journal never carry the QR's text (which holds
+/// the merchant's card number at the simulator, and who knows what at iCash).
+pub fn qr_id(payload: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(payload.as_bytes());
+    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("qr-{hex}")
+}
+
 /// The text of the one QR code in `png`.
 pub fn payload(png: &[u8]) -> Result<String, QrError> {
     let (w, h, luma) = greyscale(png)?;
@@ -127,6 +137,15 @@ mod tests {
             let png = qr_png(text, scale).unwrap();
             assert_eq!(payload(&png).unwrap(), text, "scale {scale}");
         }
+    }
+
+    #[test]
+    fn qr_ids_are_stable_short_and_tell_texts_apart() {
+        let a = qr_id("ICASH|7121234567|10|12.345");
+        assert_eq!(a, qr_id("ICASH|7121234567|10|12.345"));
+        assert_ne!(a, qr_id("ICASH|7121234567|10|12.346"));
+        assert_eq!(a.len(), 19);
+        assert!(!a.contains("7121234567"));
     }
 
     #[test]

@@ -14,7 +14,8 @@
 //!   [`state::CODE_MINUTES`] minutes and once; the demo customer's standing test code
 //!   ([`demo::CUSTOMER_CODE`]) pays any amount, again and again (a sandbox convenience).
 //! - `GeneratePaymentQR` answers the open QR for (shop, amount), made when there is none: the
-//!   image encodes `ICASH|<merchant card>|<shop>|<amount>`. A customer pays it from the
+//!   image encodes `ICASH|<merchant card>|<shop>|<amount>`; the open QR is listed by its id
+//!   (`qr-` and a digest of that text, the terminal's handle). A customer pays it from the
 //!   customer page or the control API; the merchant's statement then shows a credit
 //!   (`opType` 21). Unpaid QRs are forgotten after [`state::QR_MINUTES`] minutes.
 //! - `opType`s beyond the document's 15 (voucher top-up) and -1 (transfer sent) are ours:
@@ -216,7 +217,7 @@ impl ProviderSim for IcashSim {
                 .values()
                 .map(|i| OpenRequest {
                     provider: "icash",
-                    id: i.payload.clone(),
+                    id: state::qr_id(&i.payload),
                     amount: crate::money::Money::from_minor(i.amount, crate::money::Currency::LYD)
                         .to_decimal_string(),
                     currency: "LYD".to_string(),
@@ -243,10 +244,12 @@ impl ProviderSim for IcashSim {
                 .map(|_| ())
                 .map_err(ActionError::Conflict),
             CustomerAction::Reject => self.with(|s, _| {
-                s.invoices
-                    .remove(request_id)
-                    .map(|_| ())
-                    .ok_or_else(|| ActionError::NotFound(format!("no open QR {request_id}")))
+                let payload = s
+                    .open_qr(request_id)
+                    .map(|i| i.payload.clone())
+                    .ok_or_else(|| ActionError::NotFound(format!("no open QR {request_id}")))?;
+                s.invoices.remove(&payload);
+                Ok(())
             }),
         }
     }

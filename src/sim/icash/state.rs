@@ -8,6 +8,7 @@ use rand::distr::{Alphanumeric, SampleString};
 use time::OffsetDateTime;
 
 use crate::providers::icash::config::demo;
+pub use crate::providers::icash::qr::qr_id;
 use crate::providers::icash::wire::LIBYA;
 
 /// A token lives 14 days less a second (NOTES: `expires_in` 1209599).
@@ -564,7 +565,16 @@ impl State {
         Ok(payload)
     }
 
-    /// A customer scanned the QR `payload` and pays it from `card`.
+    /// The open QR whose text, or whose id ([`qr_id`]), is `payload`.
+    pub fn open_qr(&self, payload: &str) -> Option<&Invoice> {
+        self.invoices.get(payload).or_else(|| {
+            self.invoices
+                .values()
+                .find(|i| qr_id(&i.payload) == payload)
+        })
+    }
+
+    /// A customer scanned the QR `payload` (its text or its id) and pays it from `card`.
     pub fn pay_qr(
         &mut self,
         payload: &str,
@@ -572,10 +582,10 @@ impl State {
         now: OffsetDateTime,
     ) -> Result<u64, Refusal> {
         let inv = self
-            .invoices
-            .get(payload)
+            .open_qr(payload)
             .cloned()
             .ok_or_else(|| Refusal(404, "No such payment QR is open.".into()))?;
+        let payload = inv.payload.as_str();
         if self.account(card)?.balance < inv.amount {
             return Err(bad("Insufficient balance."));
         }
