@@ -14,6 +14,7 @@ pub mod autopilot;
 pub mod clock;
 pub mod control;
 pub mod faults;
+pub mod icash;
 pub mod icg;
 #[cfg(test)]
 mod interop_tests;

@@ -181,10 +181,15 @@ impl Terminal {
             .map(|(i, label)| {
                 let value = &form.fields[i];
                 let secret = form.kind == FormKind::CardAndCode && i == 1;
+                // A card number typed and left is shown by its last four digits only.
+                let card_done = form.kind == FormKind::CardAndCode && i == 0 && i != form.active;
                 Field {
                     label: label.to_string(),
                     shown: if secret {
                         "•".repeat(value.len())
+                    } else if card_done {
+                        let tail = value.len().saturating_sub(4);
+                        format!("{}{}", "•".repeat(tail), &value[tail..])
                     } else {
                         value.clone()
                     },

@@ -279,3 +279,4 @@ conformance_suite!(
     crate::providers::moncash::conformance::MoncashSubject
 );
 conformance_suite!(icg, crate::providers::icg::conformance::IcgSubject);
+conformance_suite!(icash, crate::providers::icash::conformance::IcashSubject);
