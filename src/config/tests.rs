@@ -475,6 +475,8 @@ password = "p"
             .get::<EzcashSettings>("ezcash")
             .unwrap()
             .agent_pin
+            .as_ref()
+            .unwrap()
             .expose_secret(),
         "1234"
     );

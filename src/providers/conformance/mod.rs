@@ -265,3 +265,4 @@ macro_rules! conformance_suite {
 
 // One line per provider.
 conformance_suite!(mcash, crate::providers::mcash::conformance::McashSubject);
+conformance_suite!(ezcash, crate::providers::ezcash::conformance::EzcashSubject);

@@ -1,0 +1,1 @@
+//! The eZ Cash provider against its simulator over loopback HTTP.

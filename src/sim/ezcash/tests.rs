@@ -1,0 +1,1 @@
+//! The eZ Cash simulator over HTTP.
