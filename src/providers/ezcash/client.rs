@@ -151,6 +151,9 @@ impl EzcashError {
                 failure.with_code(code)
             }
             EzcashError::TokenRefused { error, .. } => failure.with_code(error.clone()),
+            EzcashError::Throttled { fault, .. } => {
+                failure.with_code(fault.code.unwrap_or(900800).to_string())
+            }
             _ => failure,
         }
     }

@@ -675,4 +675,8 @@ mod tests {
 }
 
 #[cfg(all(test, feature = "sim"))]
+mod fault_tests;
+#[cfg(all(test, feature = "sim"))]
 mod flow_tests;
+#[cfg(all(test, feature = "sim"))]
+mod test_rig;
