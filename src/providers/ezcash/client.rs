@@ -227,7 +227,7 @@ impl EzcashClient {
         let body = wire::SubmitBody {
             agenttransactionrequest: request,
         };
-        let pins = [request.agent_pin.as_str()];
+        let pins = [request.agent_pin.expose_secret()];
         let v = self.post("submitTransactionRequest", &body, &pins).await?;
         wire::tx_answer(&v, "submitTransactionRequestResponse", currency).map_err(|source| {
             EzcashError::Wire {
@@ -297,13 +297,25 @@ impl EzcashClient {
             .api_base
             .join(endpoint)
             .map_err(|_| EzcashError::Url(endpoint.to_string()))?;
-        let bytes = serde_json::to_vec(body)
+        let mut bytes = serde_json::to_vec(body)
             .map_err(|e| HttpError::Build(format!("cannot encode the {endpoint} body: {e}")))?;
+        let answer = self.post_bytes(endpoint, url, &bytes, pins).await;
+        wire::wipe(&mut bytes);
+        answer
+    }
+
+    async fn post_bytes(
+        &self,
+        endpoint: &'static str,
+        url: reqwest::Url,
+        bytes: &[u8],
+        pins: &[&str],
+    ) -> Result<Value, EzcashError> {
         let mut bearer = self.tokens.bearer().await?;
         let mut renewed = false;
         let mut throttled = 0;
         loop {
-            let response = self.send(url.clone(), &bytes, &bearer.token).await?;
+            let response = self.send(url.clone(), bytes, &bearer.token).await?;
             if response.is_success() {
                 return Ok(response.json::<Value>()?);
             }

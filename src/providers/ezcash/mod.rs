@@ -32,7 +32,9 @@
 //!   that needs it is refused as an auth failure before anything is sent. A 37 (invalid PIN)
 //!   forgets a typed PIN, and a refused configured PIN is not sent again until restart: three
 //!   refusals would block the agent (55). An unreachable eZ Cash at unlock keeps the PIN (the
-//!   first call checks it).
+//!   first call checks it). The document puts the PIN in every call's JSON body: the client
+//!   wipes its encoded body after the call; the copy the HTTP stack makes to send it is not
+//!   reachable to wipe and lives for that one request.
 //! - The customer's number goes as eZ Cash writes it, nine digits (`777333015`): a leading `0`
 //!   or `94` typed by the cashier is dropped.
 //! - `txReference` is the sale key; notifications are asked for (`"true"`); channel `WEB`.
@@ -372,14 +374,13 @@ impl EzcashProvider {
         order: &Order,
         pin: &SecretString,
     ) -> AgentTransactionRequest {
-        use secrecy::ExposeSecret;
         let (domain, account) = match &order.bill {
             Some((d, a)) => (Some(d.to_string()), Some(a.clone())),
             None => (None, None),
         };
         AgentTransactionRequest {
             agent_alias: self.agent.alias.clone(),
-            agent_pin: pin.expose_secret().to_string(),
+            agent_pin: pin.clone(),
             agent_notification_send: "true".to_string(),
             channel: "WEB".to_string(),
             request_id: req.key.as_str().to_string(),

@@ -7,6 +7,7 @@
 //! interpreted here. Money is converted at this edge only: sent as an exact decimal string in
 //! the currency's decimals, read from a string or from a JSON number's exact text.
 
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -65,7 +66,8 @@ pub fn amount_text(amount: Money) -> String {
 #[serde(rename_all = "camelCase")]
 pub struct AgentTransactionRequest {
     pub agent_alias: String,
-    pub agent_pin: String,
+    #[serde(serialize_with = "expose")]
+    pub agent_pin: SecretString,
     #[serde(rename = "agentnotificationSend")]
     pub agent_notification_send: String,
     pub channel: String,
@@ -87,6 +89,18 @@ pub struct AgentTransactionRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tx_reference: Option<String>,
     pub tx_type: String,
+}
+
+/// The PIN goes in the body (the document's design): written out only there.
+fn expose<S: serde::Serializer>(pin: &SecretString, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(pin.expose_secret())
+}
+
+/// Overwrites an encoded request body that held a PIN, so this copy does not outlive the call
+/// (`black_box` keeps the writes to a buffer about to be freed from being optimised away).
+pub fn wipe(bytes: &mut [u8]) {
+    bytes.fill(0);
+    std::hint::black_box(bytes);
 }
 
 #[derive(Debug, Serialize)]
@@ -523,7 +537,7 @@ mod tests {
     fn requests_have_the_documents_field_names() {
         let r = AgentTransactionRequest {
             agent_alias: "IDEA_HUB".into(),
-            agent_pin: "1234".into(),
+            agent_pin: SecretString::from("1234"),
             agent_notification_send: "true".into(),
             channel: "WEB".into(),
             request_id: "T1-000001".into(),
