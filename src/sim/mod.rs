@@ -13,6 +13,7 @@
 pub mod autopilot;
 pub mod clock;
 pub mod control;
+pub mod ezcash;
 pub mod faults;
 pub mod icash;
 pub mod icg;

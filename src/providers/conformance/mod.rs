@@ -280,3 +280,4 @@ conformance_suite!(
 );
 conformance_suite!(icg, crate::providers::icg::conformance::IcgSubject);
 conformance_suite!(icash, crate::providers::icash::conformance::IcashSubject);
+conformance_suite!(ezcash, crate::providers::ezcash::conformance::EzcashSubject);
