@@ -154,9 +154,14 @@ pub fn render(journal: &Journal, day: u64) -> Result<String, CliError> {
         "provider", "cur", "count", "approved", "approved total", "refunded", "net", "in doubt"
     ));
     for r in &report.rows {
+        // A service that moved money has its own row, apart from the provider's sales.
+        let name = match &r.service {
+            Some(s) => format!("{} service {s}", r.provider),
+            None => r.provider.to_string(),
+        };
         text.push_str(&format!(
             "{:<10} {:<4} {:>6} {:>8} {:>14} {:>14} {:>14} {:>8}\n",
-            r.provider.as_str(),
+            name,
             r.currency.code(),
             r.count,
             r.approved,
@@ -182,6 +187,9 @@ pub fn render(journal: &Journal, day: u64) -> Result<String, CliError> {
                 );
                 if let Some(reference) = &r.refunded {
                     line.push_str(&format!(", refunded (ref {reference})"));
+                }
+                if let Some(service) = &r.service {
+                    line.push_str(&format!("  [service {service}, not a sale]"));
                 }
                 if let Some(note) = r.restart_note() {
                     line.push_str(&format!("  [{note}]"));

@@ -96,6 +96,11 @@ pub enum Event {
         provider: ProviderId,
         reachable: bool,
     },
+    /// The provider took (or refused) the agent PIN handed to it with `Effect::Unlock`.
+    Unlocked {
+        provider: ProviderId,
+        result: Result<(), Failure>,
+    },
     /// What the journal holds on disk, and how many of its stored values failed their checksum
     /// at start (their sales show in doubt): for the diagnostics screen.
     Storage {
@@ -164,4 +169,15 @@ pub enum Effect {
     },
     /// Hand a person's command to the outbox worker; it answers with `OutboxCommandDone`.
     Outbox(OutboxCommand),
+    /// Give this provider the agent PIN typed at the start of a shift
+    /// (`PaymentProvider::unlock`); the runtime answers with `Unlocked`. Never journaled.
+    Unlock {
+        provider: ProviderId,
+        pin: secrecy::SecretString,
+    },
+    /// Make this provider forget its agent PIN (`PaymentProvider::lock`): sign-out, the
+    /// supervisor locking the terminal.
+    Lock {
+        provider: ProviderId,
+    },
 }

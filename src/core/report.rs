@@ -1,4 +1,6 @@
-//! Daily totals per provider and currency, and sales per hour, computed from sale rows.
+//! Daily totals per provider and currency, and sales per hour, computed from sale rows. A
+//! provider service that moved money has rows of its own (one per service), never in a sales
+//! total.
 //! Days and hours are UTC: the terminal has no time zone setting yet.
 
 use std::collections::BTreeMap;
@@ -21,6 +23,10 @@ pub fn day_of(t: Millis) -> u64 {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportRow {
     pub provider: ProviderId,
+    /// A provider service that moves money (top-up, bill payment): totalled apart from the
+    /// provider's sales, one row per service. `None`: the provider's sales.
+    #[serde(default)]
+    pub service: Option<String>,
     pub currency: Currency,
     pub count: u32,
     pub approved: u32,
@@ -45,15 +51,16 @@ impl DayReport {
         day: u64,
         sales: impl IntoIterator<Item = &'a SaleRow>,
     ) -> Result<DayReport, MoneyError> {
-        let mut rows: BTreeMap<(ProviderId, Currency), ReportRow> = BTreeMap::new();
+        let mut rows: BTreeMap<(ProviderId, Option<String>, Currency), ReportRow> = BTreeMap::new();
         let mut per_hour = [0u32; 24];
         for sale in sales.into_iter().filter(|s| day_of(s.started_at) == day) {
             let currency = sale.amount.currency();
             let zero = Money::zero(currency);
             let row = rows
-                .entry((sale.provider.clone(), currency))
+                .entry((sale.provider.clone(), sale.service.clone(), currency))
                 .or_insert_with(|| ReportRow {
                     provider: sale.provider.clone(),
+                    service: sale.service.clone(),
                     currency,
                     count: 0,
                     approved: 0,
@@ -70,8 +77,11 @@ impl DayReport {
                     if sale.refunded.is_some() {
                         row.refunded_total = row.refunded_total.checked_add(sale.amount)?;
                     }
-                    let hour = ((sale.started_at.0 % DAY_MS) / HOUR_MS) as usize;
-                    per_hour[hour.min(23)] += 1;
+                    // The bars count sales; services are not sales.
+                    if sale.service.is_none() {
+                        let hour = ((sale.started_at.0 % DAY_MS) / HOUR_MS) as usize;
+                        per_hour[hour.min(23)] += 1;
+                    }
                 }
                 Some(super::record::Outcome::InDoubt { .. }) | None => row.in_doubt += 1,
                 Some(_) => {}
@@ -104,6 +114,7 @@ mod tests {
             late_approval: false,
             refunded: None,
             restart: None,
+            service: None,
         }
     }
 
@@ -140,5 +151,54 @@ mod tests {
         assert_eq!(m.net.minor(), 1250);
         assert_eq!(r.per_hour[1], 1);
         assert_eq!(r.per_hour[2], 1);
+    }
+}
+
+#[cfg(test)]
+mod service_tests {
+    use super::*;
+    use crate::core::record::Outcome;
+    use crate::core::sale::SaleKey;
+
+    #[test]
+    fn services_are_totalled_apart_from_sales_one_row_per_service() {
+        let approved = || {
+            Some(Outcome::Approved {
+                reference: "r".into(),
+            })
+        };
+        let row = |n: u64, minor: i64, service: Option<&str>| SaleRow {
+            key: SaleKey::new("T", n).unwrap(),
+            provider: ProviderId::new("ezcash"),
+            amount: Money::from_minor(minor, Currency::LKR),
+            started_at: Millis(DAY_MS + HOUR_MS),
+            outcome: approved(),
+            late_approval: false,
+            refunded: None,
+            restart: None,
+            service: service.map(str::to_string),
+        };
+        let sales = [
+            row(1, 1_000, None),
+            row(2, 5_000, Some("Wallet top-up")),
+            row(3, 7_000, Some("Wallet top-up")),
+            row(4, 300, Some("Bill payment")),
+            row(5, 2_000, None),
+        ];
+        let r = DayReport::build(1, &sales).unwrap();
+        let totals: Vec<(Option<&str>, u32, i64)> = r
+            .rows
+            .iter()
+            .map(|x| (x.service.as_deref(), x.count, x.approved_total.minor()))
+            .collect();
+        assert_eq!(
+            totals,
+            [
+                (None, 2, 3_000),
+                (Some("Bill payment"), 1, 300),
+                (Some("Wallet top-up"), 2, 12_000),
+            ]
+        );
+        assert_eq!(r.per_hour[1], 2, "only sales are counted per hour");
     }
 }

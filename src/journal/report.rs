@@ -165,6 +165,14 @@ impl Journal {
             let line = match s.row() {
                 Some(r) => {
                     let (outcome, mut detail) = outcome_columns(&r.outcome);
+                    // A provider service that moved money is not a sale: it says so first.
+                    if let Some(service) = &r.service {
+                        detail = if detail.is_empty() {
+                            format!("service {service}")
+                        } else {
+                            format!("service {service}; {detail}")
+                        };
+                    }
                     // Resolved by the recovery at a start, not in front of the customer.
                     if let Some(note) = r.restart_note() {
                         detail = if detail.is_empty() {

@@ -207,6 +207,10 @@ impl SaleState {
                 never_reached: self.never_reached,
                 acknowledged: self.acknowledged,
             }),
+            service: self.request.as_ref().and_then(|r| match &r.flow {
+                crate::core::sale::Flow::Service { service, .. } => Some(service.0.clone()),
+                _ => None,
+            }),
         })
     }
 }

@@ -191,6 +191,16 @@ impl Runtime {
     }
 }
 
+impl Drop for Driver {
+    /// At exit (the window closed, `kassa pay` done, the task aborted): every provider forgets
+    /// the agent PIN it holds.
+    fn drop(&mut self) {
+        for p in self.providers.values() {
+            p.lock();
+        }
+    }
+}
+
 impl Driver {
     async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Event>) {
         let mut startups = Vec::new();
@@ -317,6 +327,32 @@ impl Driver {
                 }
                 Effect::Vend { sale } => {
                     let _ = self.outputs.send(Output::Vend(sale));
+                }
+                Effect::Unlock { provider, pin } => {
+                    // The PIN goes to the provider and nowhere else: not logged, not journaled.
+                    tracing::info!(%provider, "agent PIN handed to the provider");
+                    let events = self.events.clone();
+                    match self.providers.get(&provider).cloned() {
+                        Some(p) => {
+                            tokio::spawn(async move {
+                                let result = p.unlock(pin).await;
+                                let _ = events.send(Event::Unlocked { provider, result });
+                            });
+                        }
+                        None => queue.push_back(Event::Unlocked {
+                            result: Err(Failure::new(
+                                FailureKind::Rejected,
+                                format!("provider {provider} is not configured"),
+                            )),
+                            provider,
+                        }),
+                    }
+                }
+                Effect::Lock { provider } => {
+                    tracing::info!(%provider, "provider locked");
+                    if let Some(p) = self.providers.get(&provider) {
+                        p.lock();
+                    }
                 }
                 Effect::Outbox(command) => match &self.outbox {
                     Some(outbox) => outbox.command(command),

@@ -550,6 +550,45 @@ pub fn model(view: &View, now: Millis) -> UiModel {
                 .collect(),
         ),
         Screen::RecoverySummary { items, from_menu } => summary(&mut m, items, *from_menu),
+        Screen::ServiceForm {
+            provider,
+            service,
+            fields,
+            choices,
+            hint,
+            error,
+        } => services::form(
+            &mut m,
+            services::Form {
+                provider,
+                service,
+                fields,
+                choices,
+                hint,
+                error: error.as_ref(),
+            },
+        ),
+        Screen::ServiceConfirm {
+            provider,
+            service,
+            amount,
+            lines,
+        } => services::confirm(&mut m, provider, service, amount, lines),
+        Screen::ServiceWaiting { provider, service } => {
+            services::waiting(&mut m, provider, service)
+        }
+        Screen::ServiceInfo {
+            provider,
+            service,
+            lines,
+            error,
+        } => services::info(&mut m, provider, service, lines, error.as_ref()),
+        Screen::AgentPin {
+            provider,
+            digits,
+            error,
+            checking,
+        } => services::agent_pin(&mut m, provider, *digits, error.as_ref(), *checking),
     }
     m
 }
@@ -566,5 +605,6 @@ fn flow_words(flow: FlowKind) -> &'static str {
 
 mod outbox;
 mod records;
+mod services;
 #[cfg(test)]
 mod tests;

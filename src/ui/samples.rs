@@ -2,7 +2,7 @@
 //! README's pictures. Built as the core would show them, with fixed times so pictures repeat.
 
 use crate::core::Millis;
-use crate::core::provider::{FlowKind, ProviderId};
+use crate::core::provider::{FlowKind, InfoLine, ProviderId};
 use crate::core::record::Outcome;
 use crate::core::report::DayReport;
 use crate::core::sale::{Msisdn, SaleKey};
@@ -46,6 +46,7 @@ fn row(n: u64, provider: &str, minor: i64, minutes_ago: u64, outcome: Option<Out
         late_approval: false,
         refunded: None,
         restart: None,
+        service: None,
     }
 }
 
@@ -79,6 +80,110 @@ fn recovery_items() -> Vec<SummaryItem> {
                 reason: "no answer from mCASH after 5 checks".into(),
             },
             false,
+        ),
+    ]
+}
+
+/// The provider services' pages and the agent PIN, after the others so their names stay put.
+fn services() -> Vec<(&'static str, Screen)> {
+    let field = |label: &str, shown: &str, active: bool| Field {
+        label: label.into(),
+        shown: shown.into(),
+        active,
+    };
+    let line = |label: &str, value: &str| InfoLine {
+        label: label.into(),
+        value: value.into(),
+    };
+    let bill_fields = vec![
+        field("Biller", "Electricity (CEB)", false),
+        field("Account number", "0712345", true),
+        field("Amount", "", false),
+    ];
+    vec![
+        (
+            "agent-pin",
+            Screen::AgentPin {
+                provider: "eZ Cash".into(),
+                digits: 3,
+                error: None,
+                checking: false,
+            },
+        ),
+        (
+            "service-choice",
+            Screen::ServiceForm {
+                provider: "eZ Cash".into(),
+                service: "Bill payment".into(),
+                fields: vec![
+                    field("Biller", "", true),
+                    field("Account number", "", false),
+                    field("Amount", "", false),
+                ],
+                choices: vec![
+                    "Electricity (CEB)".into(),
+                    "Water (NWSDB)".into(),
+                    "Telephone (SLT)".into(),
+                    "Dialog TV".into(),
+                ],
+                hint: "Tap one, or press its number".into(),
+                error: None,
+            },
+        ),
+        (
+            "service-form",
+            Screen::ServiceForm {
+                provider: "eZ Cash".into(),
+                service: "Bill payment".into(),
+                fields: bill_fields,
+                choices: Vec::new(),
+                hint: "Type the digits and press Enter".into(),
+                error: Some("Account number: 8 to 12 digits".into()),
+            },
+        ),
+        (
+            "service-confirm",
+            Screen::ServiceConfirm {
+                provider: "eZ Cash".into(),
+                service: "Bill payment".into(),
+                amount: Money::from_minor(250_000, Currency::LKR),
+                lines: vec![
+                    line("Biller", "Electricity (CEB)"),
+                    line("Account number", "07123456"),
+                ],
+            },
+        ),
+        (
+            "service-waiting",
+            Screen::ServiceWaiting {
+                provider: "MonCash".into(),
+                service: "Prefunded balance".into(),
+            },
+        ),
+        (
+            "service-info",
+            Screen::ServiceInfo {
+                provider: "iCash".into(),
+                service: "Statement of the day".into(),
+                lines: (0..14)
+                    .map(|i| {
+                        line(
+                            &format!("09:{:02} تحويل رصيد", i * 4),
+                            &format!("+{}.{:03} LYD", 10 + i, i * 125),
+                        )
+                    })
+                    .collect(),
+                error: None,
+            },
+        ),
+        (
+            "service-failed",
+            Screen::ServiceInfo {
+                provider: "MonCash".into(),
+                service: "Prefunded balance".into(),
+                lines: Vec::new(),
+                error: Some("It did not work: MonCash could not be reached (timeout)".into()),
+            },
         ),
     ]
 }
@@ -450,6 +555,7 @@ pub fn all() -> Vec<(String, View)> {
             },
         ),
     ];
+    screens.extend(services());
     let mut out = Vec::new();
     for (i, (name, screen)) in screens.drain(..).enumerate() {
         let mut status = status();

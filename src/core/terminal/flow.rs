@@ -53,6 +53,10 @@ impl Terminal {
             Flow::Push { phone } if offline && capture == Capture::Sale => Some(phone.clone()),
             _ => None,
         };
+        let service = match &flow {
+            Flow::Service { service, .. } => Some(self.service_label(&provider.id, service)),
+            _ => None,
+        };
         let request = SaleRequest {
             key: key.clone(),
             amount,
@@ -68,6 +72,7 @@ impl Terminal {
             late_approval: false,
             refunded: None,
             restart: None,
+            service,
         });
         fx.push(self.journal(
             now,
@@ -208,6 +213,10 @@ impl Terminal {
             self.on_watch_answer(now, pending.sale, result, fx);
             return;
         }
+        if pending.kind == CallKind::Query {
+            self.on_query_answer(call, result);
+            return;
+        }
         let is_active = self
             .active
             .as_ref()
@@ -235,7 +244,7 @@ impl Terminal {
                 _ => self.poll_soon(now, fx),
             },
             CallKind::Capture | CallKind::Release => self.on_settle_answer(now, result, fx),
-            CallKind::Refund => {}
+            CallKind::Refund | CallKind::Query => {}
         }
     }
 

@@ -10,7 +10,7 @@ use crate::core::provider::{
 };
 use crate::core::record::{Outcome, Record, Restart};
 use crate::core::resume::{Left, Resume};
-use crate::core::sale::SaleKey;
+use crate::core::sale::{Flow, SaleKey};
 use crate::core::time::Millis;
 use crate::core::view::SaleRow;
 
@@ -29,6 +29,12 @@ impl Terminal {
                     late_approval: false,
                     refunded: None,
                     restart: None,
+                    service: match &r.request.flow {
+                        Flow::Service { service, .. } => {
+                            Some(self.service_label(&r.provider, service))
+                        }
+                        _ => None,
+                    },
                 });
             }
             if let Some(h) = &r.handle {

@@ -17,6 +17,7 @@ impl Terminal {
         };
         row.outcome.as_ref().is_some_and(Outcome::is_approved)
             && row.refunded.is_none()
+            && row.service.is_none()
             && self.handles.contains_key(sale)
             && self
                 .provider_info(&row.provider)

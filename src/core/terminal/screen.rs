@@ -139,6 +139,14 @@ impl Terminal {
                 checks: self.diagnostics(),
             },
             State::Summary { from_menu } => self.summary_screen(*from_menu),
+            State::ServiceForm { .. }
+            | State::ServiceConfirm { .. }
+            | State::ServiceWaiting { .. }
+            | State::ServiceInfo { .. }
+            | State::AgentPin { .. } => self.service_screen().unwrap_or(Screen::Menu {
+                items: self.menu_items(),
+                message: None,
+            }),
         }
     }
 

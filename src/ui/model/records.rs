@@ -40,7 +40,11 @@ pub(super) fn sale_row(row: &SaleRow) -> RowModel {
     }
     RowModel {
         left: format!("{} {}", clock_text(row.started_at), row.key),
-        middle: row.provider.to_string(),
+        // A service is not a sale: its label stands beside the provider.
+        middle: match &row.service {
+            Some(s) => format!("{} · {s}", row.provider),
+            None => row.provider.to_string(),
+        },
         right: format!(
             "{} {}",
             row.amount.to_decimal_string(),
@@ -64,6 +68,13 @@ pub(super) fn detail_rows(row: &SaleRow) -> Vec<RowModel> {
             ),
         ),
         RowModel::pair("Provider", row.provider.as_str()),
+        RowModel::pair(
+            "Kind",
+            &match &row.service {
+                Some(s) => format!("service: {s}"),
+                None => "sale".to_string(),
+            },
+        ),
         RowModel::pair(
             "Started",
             &format!(
@@ -112,10 +123,15 @@ pub(super) fn report(m: &mut UiModel, r: &DayReport) {
         .rows
         .iter()
         .map(|row| {
+            let (one, many) = if row.service.is_some() {
+                ("service", "services")
+            } else {
+                ("sale", "sales")
+            };
             let mut middle = format!(
                 "{} {}, {} paid, {} {} refunded",
                 row.count,
-                if row.count == 1 { "sale" } else { "sales" },
+                if row.count == 1 { one } else { many },
                 row.approved,
                 row.refunded_total.to_decimal_string(),
                 row.currency
@@ -124,7 +140,10 @@ pub(super) fn report(m: &mut UiModel, r: &DayReport) {
                 middle.push_str(&format!(", {} NOT CONFIRMED", row.in_doubt));
             }
             RowModel {
-                left: row.provider.to_string(),
+                left: match &row.service {
+                    Some(s) => format!("{} · {s}", row.provider),
+                    None => row.provider.to_string(),
+                },
                 middle,
                 right: format!("{} {}", row.net.to_decimal_string(), row.currency),
                 detail: String::new(),

@@ -183,6 +183,7 @@ fn report_has_24_bars_and_a_row_per_provider() {
         late_approval: false,
         refunded: None,
         restart: None,
+        service: None,
     };
     let r = DayReport::build(day, [&row]).unwrap();
     let m = model(&view(Screen::Report(r)), Millis(0));

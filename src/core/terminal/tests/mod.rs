@@ -28,6 +28,7 @@ mod property;
 mod recovery;
 mod restart_abort;
 mod sale;
+mod services;
 mod supervisor;
 mod taps;
 mod vending;
@@ -69,6 +70,8 @@ struct H {
     vends: Vec<SaleKey>,
     deferred: Vec<(SaleKey, Operation)>,
     commands: Vec<OutboxCommand>,
+    unlocks: Vec<ProviderId>,
+    locks: Vec<ProviderId>,
 }
 
 impl H {
@@ -93,6 +96,8 @@ impl H {
             vends: Vec::new(),
             deferred: Vec::new(),
             commands: Vec::new(),
+            unlocks: Vec::new(),
+            locks: Vec::new(),
         };
         h.send(Event::Ready);
         h
@@ -119,6 +124,8 @@ impl H {
                 Effect::Signal(_) => {}
                 Effect::Defer { sale, op, .. } => self.deferred.push((sale.clone(), op.clone())),
                 Effect::Outbox(c) => self.commands.push(c.clone()),
+                Effect::Unlock { provider, .. } => self.unlocks.push(provider.clone()),
+                Effect::Lock { provider } => self.locks.push(provider.clone()),
             }
         }
         self.effects = fx;
