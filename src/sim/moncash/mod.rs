@@ -182,6 +182,13 @@ impl ProviderSim for MoncashSim {
         format!("{root}/moncash/Api/")
     }
 
+    fn other_urls(&self, root: &str) -> Vec<(&'static str, String)> {
+        vec![(
+            "gateway base url",
+            format!("{root}/moncash/Moncash-middleware/"),
+        )]
+    }
+
     fn open_requests(&self) -> Vec<OpenRequest> {
         self.with(|s, now| {
             s.orders
