@@ -106,7 +106,8 @@ impl MoncashSim {
         let mut state = State::new(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET);
         state.accounts.insert(
             DEMO_PAYER.to_string(),
-            wallet(DEMO_PAYER_PIN, 10_000_000, 15_000_000_000, "fullkyc"),
+            // HTG 10,000,000.00: enough for any demo, the autopilot pays from it.
+            wallet(DEMO_PAYER_PIN, 1_000_000_000, 100_000_000_000, "fullkyc"),
         );
         state.accounts.insert(
             FULL_WALLET.to_string(),
