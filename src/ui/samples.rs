@@ -468,7 +468,7 @@ pub fn all() -> Vec<(String, View)> {
         // A MonCash sale cancelled at the terminal, then paid on the page before its token
         // expired: caught by the watch, paid (late), the refund offered.
         (
-            "moncash-paid-late",
+            "moncash-late-paid",
             Screen::Result {
                 sale: key(43),
                 amount: Money::from_minor(25_000, Currency::HTG),
