@@ -360,6 +360,9 @@ async fn sim(bind: std::net::SocketAddr, autopilot: Option<u64>) -> anyhow::Resu
     for (name, url) in sim.base_urls() {
         println!("{name} base url: {url}");
     }
+    for (name, what, url) in sim.other_urls() {
+        println!("{name} {what}: {url}");
+    }
     for entry in kassa::providers::registry::PROVIDERS {
         for (label, value) in entry.demo.iter().flat_map(|d| d.credentials) {
             println!("{label}: {value}");

@@ -106,12 +106,8 @@ mod screens {
                         "{name} at {w}x{h} looks empty"
                     );
                     let codes = decode_qr(&frame);
-                    if name.ends_with("-qr") {
-                        assert_eq!(
-                            codes,
-                            vec![samples::QR_PAYLOAD.to_string()],
-                            "QR at {w}x{h}"
-                        );
+                    if let Some(payload) = samples::qr_payload_of(&name) {
+                        assert_eq!(codes, vec![payload.to_string()], "{name} QR at {w}x{h}");
                     } else {
                         assert!(codes.is_empty(), "{name} shows a QR code");
                     }

@@ -18,6 +18,21 @@ pub const NOW: Millis = Millis(1_741_955_696_000);
 /// The QR payload the sample QR screen shows (an mCASH shortlink).
 pub const QR_PAYLOAD: &str = "https://mca.sh/s/KSDEMO/demo-42";
 
+/// The MonCash sample's QR payload: the payment page of a payment token as long as the signed
+/// tokens integrators print (the simulator's are shorter).
+pub const MONCASH_QR_PAYLOAD: &str = "https://sandbox.moncashbutton.digicelgroup.com/Moncash-middleware/Payment/Redirect?token=eyJhbGciOiJIUzUxMiJ9.eyJzdWIiOiJkZW1vLTAwMDA0MyIsInJlZiI6IjI1MC4wMCIsImlhdCI6MTc0MTk1NTY5NiwiZXhwIjoxNzQxOTU2Mjk2fQ.k2Jd9xQwP0vX1mRt7YsLb3NcUe8ZaHf4GiVo6WpKq5TnS0yAlE";
+
+/// What a sample screen's QR code must read back as (`None`: it shows none).
+pub fn qr_payload_of(name: &str) -> Option<&'static str> {
+    if name.ends_with("-moncash-qr") {
+        Some(MONCASH_QR_PAYLOAD)
+    } else if name.ends_with("-qr") {
+        Some(QR_PAYLOAD)
+    } else {
+        None
+    }
+}
+
 fn status() -> StatusBar {
     StatusBar {
         terminal_id: "demo".into(),
@@ -552,6 +567,37 @@ pub fn all() -> Vec<(String, View)> {
                 }],
                 hint: "Type the invoice number and press Enter".into(),
                 error: None,
+            },
+        ),
+        // MonCash in HTG: the payment page as a QR code (no "Send to phone": MonCash has no
+        // push and no cancel).
+        (
+            "moncash-qr",
+            Screen::Paying {
+                sale: key(43),
+                amount: Money::from_minor(25_000, Currency::HTG),
+                provider: "MonCash".into(),
+                waiting: Waiting::Qr {
+                    payload: MONCASH_QR_PAYLOAD.into(),
+                    expires_at: NOW + 588_000,
+                },
+                cancelling: false,
+                send_to_phone: false,
+            },
+        ),
+        // A MonCash sale cancelled at the terminal, then paid on the page before its token
+        // expired: caught by the watch, paid (late), the refund offered.
+        (
+            "moncash-late-paid",
+            Screen::Result {
+                sale: key(43),
+                amount: Money::from_minor(25_000, Currency::HTG),
+                provider: "MonCash".into(),
+                outcome: Outcome::Approved {
+                    reference: "12874821".into(),
+                },
+                late_approval: true,
+                refund_offered: true,
             },
         ),
     ];
