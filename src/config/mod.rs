@@ -37,7 +37,7 @@ use std::path::{Path, PathBuf};
 use secrecy::SecretString;
 use toml::de::DeTable;
 
-use crate::core::{PinHash, Settings};
+use crate::core::{Local, PinHash, Settings};
 
 /// Where `kassa sim` listens by default, and the demo config's fallback.
 pub const DEFAULT_SIM_URL: &str = "http://127.0.0.1:8700";
@@ -208,6 +208,8 @@ impl Config {
                 result_hold_seconds: settings.result_hold_ms / 1000,
                 poll_interval_ms: settings.poll_interval_ms,
                 recover_attempts: settings.recover_attempts,
+                time_zone: settings.local.zone.clone(),
+                locale: settings.local.locale,
                 supervisor_pin_hash: PinHash::parse(SecretString::from(demo::SUPERVISOR_PIN_HASH))
                     .ok(),
                 cashiers: Vec::new(),
@@ -234,6 +236,7 @@ impl Config {
             result_hold_ms: t.result_hold_seconds.saturating_mul(1000),
             poll_interval_ms: t.poll_interval_ms,
             recover_attempts: t.recover_attempts,
+            local: Local::new(t.time_zone.clone(), t.locale),
             supervisor_pin: t.supervisor_pin_hash.clone(),
             cashiers: t.cashiers.clone(),
         }

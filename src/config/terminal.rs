@@ -1,12 +1,12 @@
-//! `[terminal]`: the terminal's id, mode, currency and limits, the supervisor PIN and the
-//! cashiers who sign in.
+//! `[terminal]`: the terminal's id, mode, currency and limits, its time zone and locale, the
+//! supervisor PIN and the cashiers who sign in.
 
 use secrecy::SecretString;
 use toml::de::DeValue;
 
 use super::reader::{Reader, Table, type_name};
 use crate::core::sale::SaleKey;
-use crate::core::{Cashier, Mode, PinHash};
+use crate::core::{Cashier, Locale, Mode, PinHash, Zone};
 use crate::money::{Currency, Money};
 
 /// `[terminal]`.
@@ -21,6 +21,10 @@ pub struct TerminalConfig {
     pub result_hold_seconds: u64,
     pub poll_interval_ms: u64,
     pub recover_attempts: u32,
+    /// `time_zone`: the IANA zone of the clock, report days and hours; default UTC.
+    pub time_zone: Zone,
+    /// `locale`: how numbers and money read; default `en`.
+    pub locale: Locale,
     pub supervisor_pin_hash: Option<PinHash>,
     /// `[[terminal.cashier]]`; empty: no sign-in.
     pub cashiers: Vec<Cashier>,
@@ -101,6 +105,24 @@ impl Reader<'_> {
         let result_hold_seconds = self.unsigned(&mut t, "result_hold_seconds", 1..=600, 8);
         let poll_interval_ms = self.unsigned(&mut t, "poll_interval_ms", 200..=60_000, 1_000);
         let recover_attempts = self.unsigned(&mut t, "recover_attempts", 1..=100, 5) as u32;
+        let time_zone = self.string(&mut t, "time_zone").map_or(Some(Zone::utc()), |z| {
+            match Zone::named(z.get_ref()) {
+                Ok(zone) => Some(zone),
+                Err(e) => {
+                    self.problem(Some(&z.span()), t.key("time_zone"), e.to_string());
+                    None
+                }
+            }
+        });
+        let locale = self.string(&mut t, "locale").map_or(Some(Locale::En), |l| {
+            match Locale::from_code(l.get_ref()) {
+                Ok(locale) => Some(locale),
+                Err(e) => {
+                    self.problem(Some(&l.span()), t.key("locale"), e.to_string());
+                    None
+                }
+            }
+        });
         let supervisor_pin_hash = self
             .secret(&mut t, "supervisor_pin_hash", "supervisor_pin_hash_file")
             .and_then(|phc| self.pin_hash(&mut t, "supervisor_pin_hash", phc));
@@ -125,6 +147,8 @@ impl Reader<'_> {
             result_hold_seconds,
             poll_interval_ms,
             recover_attempts,
+            time_zone: time_zone?,
+            locale: locale?,
             supervisor_pin_hash,
             cashiers,
         })

@@ -144,6 +144,17 @@ impl Locale {
         own.to_string()
     }
 
+    /// What follows a bare number where a page writes the unit after it: the locale's sign when
+    /// the locale puts it after the number (`kr`, `G`, `د.ل.`), otherwise the ISO code, so a
+    /// sign that goes first (`$`, `රු.`) is never shown behind the number.
+    pub fn unit(self, currency: Currency) -> String {
+        if self.style().symbol_after {
+            self.symbol(currency)
+        } else {
+            currency.code().to_string()
+        }
+    }
+
     /// The unsigned number, grouped, with its decimals; and whether it was negative.
     fn unsigned_number(self, amount: Money) -> (bool, String) {
         let style = self.style();
@@ -173,13 +184,17 @@ impl Locale {
     }
 
     /// The amount for a person, currency where the locale puts it: `1 234,50 kr` (nb),
-    /// `$1,234.50` (en USD), `NOK 1,234.50` (en NOK), `රු. 1,234.50` (si), `1.234,500 د.ل.` (ar).
+    /// `$1,234.50` (en USD), `1,234.50 NOK` (en NOK), `රු. 1,234.50` (si), `1.234,500 د.ل.` (ar).
     pub fn money(self, amount: Money) -> String {
         let style = self.style();
         let symbol = self.symbol(amount.currency());
         let (negative, number) = self.unsigned_number(amount);
         let sign = if negative { style.minus } else { "" };
-        if style.symbol_after {
+        if self == Locale::En && symbol == amount.currency().code() {
+            // Kassa's English form for a currency without an English sign, as on its receipts
+            // and screens so far: the ISO code after the number.
+            format!("{sign}{number} {symbol}")
+        } else if style.symbol_after {
             format!("{sign}{number}{NBSP}{symbol}")
         } else {
             // A letter or an abbreviation point is set off by a space ("LKR 5.00", "Rs. 5.00");

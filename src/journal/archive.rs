@@ -319,7 +319,7 @@ impl Journal {
                 }
                 ops.push(Op::remove(
                     TreeId::Sales,
-                    index_key(day, s.started_at, &s.key),
+                    index_key(s.started_at, &s.key),
                 ));
             }
             self.commit(&ops)?;

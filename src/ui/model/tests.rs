@@ -10,6 +10,7 @@ fn view(screen: Screen) -> View {
             outbox_pending: 3,
             cashier: Some("anna".into()),
             storage_failing: false,
+            local: Default::default(),
         },
         screen,
     }
@@ -183,7 +184,7 @@ fn report_has_24_bars_and_a_row_per_provider() {
         refunded: None,
         restart: None,
     };
-    let r = DayReport::build(day, [&row]).unwrap();
+    let r = DayReport::build(day, &crate::core::Zone::utc(), [&row]).unwrap();
     let m = model(&view(Screen::Report(r)), Millis(0));
     assert_eq!(m.bars.len(), 24);
     assert_eq!(m.bars[9].1, 1);
