@@ -70,11 +70,10 @@ pub(crate) fn open_journal(config: &Config) -> Result<Journal, CliError> {
     if !path.exists() {
         return Err(CliError::NoJournal(path.clone()));
     }
-    Ok(Journal::open(
-        path,
-        config.storage.cache_mb.saturating_mul(1024 * 1024),
-    )?
-    .with_zone(config.terminal.time_zone.clone()))
+    Ok(
+        Journal::open(path, config.storage.cache_mb.saturating_mul(1024 * 1024))?
+            .with_zone(config.terminal.time_zone.clone()),
+    )
 }
 
 /// Prints the error and turns it into exit code 1.

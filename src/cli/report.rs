@@ -327,4 +327,64 @@ mod tests {
         drop(j);
         let _ = std::fs::remove_dir_all(&dir);
     }
+
+    #[test]
+    fn the_text_report_reads_in_the_terminal_s_zone_and_locale() {
+        let dir = std::env::temp_dir().join(format!("kassa-cli-local-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let oslo = Zone::named("Europe/Oslo").unwrap();
+        let j = Journal::open(&dir, 1 << 20).unwrap().with_zone(oslo);
+        // 2024-10-03 22:30 UTC is 00:30 on the 4th in Oslo.
+        let at = Millis(1_727_994_600_000);
+        let key = SaleKey::new("T1", 1).unwrap();
+        let put = |record| {
+            j.append(&JournalEntry {
+                at,
+                sale: key.clone(),
+                provider: ProviderId::new("mcash"),
+                record,
+            })
+            .unwrap()
+        };
+        put(Record::StartIntent(SaleRequest {
+            key: key.clone(),
+            amount: Money::from_minor(123_450, Currency::NOK),
+            flow: Flow::Qr,
+            capture: Capture::Sale,
+        }));
+        put(Record::Outcome {
+            outcome: Outcome::Approved {
+                reference: "r1".into(),
+            },
+            late: false,
+        });
+        let day = parse_day("2024-10-04").unwrap();
+        let text = render(&j, Locale::Nb, day).unwrap();
+        assert!(
+            text.starts_with("Report for 2024-10-04 (Europe/Oslo), open\n"),
+            "{text}"
+        );
+        let totals = text.lines().find(|l| l.starts_with("mcash")).unwrap();
+        assert!(totals.contains(" 1\u{a0}234,50 "), "{text}");
+        let sale = text.lines().find(|l| l.contains("T1-000001")).unwrap();
+        assert!(sale.contains("  00:30:00  "), "{text}");
+        assert!(sale.contains("1\u{a0}234,50\u{a0}kr"), "{text}");
+        // In Oslo the 3rd has no sale; a terminal keeping UTC finds it there.
+        let before = render(&j, Locale::En, day - 1).unwrap();
+        assert!(
+            before.contains("Report for 2024-10-03 (Europe/Oslo)"),
+            "{before}"
+        );
+        assert!(before.contains("No sales."), "{before}");
+        drop(j);
+        let j = Journal::open(&dir, 1 << 20).unwrap();
+        let utc = render(&j, Locale::En, day - 1).unwrap();
+        assert!(utc.contains("Report for 2024-10-03 (UTC)"), "{utc}");
+        assert!(
+            utc.contains("22:30:00 UTC") && utc.contains("1,234.50 NOK"),
+            "{utc}"
+        );
+        drop(j);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

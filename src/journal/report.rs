@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 use super::JournalError;
 use super::envelope;
 use super::store::{Journal, Op, SaleState, TreeId};
-use crate::core::{Millis, Zone};
 use crate::core::record::Outcome;
 use crate::core::report::DayReport;
+use crate::core::{Millis, Zone};
 
 /// A day as it stood when it was closed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

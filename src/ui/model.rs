@@ -4,11 +4,11 @@
 //!
 //! The approved look (green, check mark) comes from [`View::shows_paid`] and nothing else.
 
-use crate::core::{Local, Millis};
 use crate::core::record::Outcome;
 use crate::core::report::DayReport;
 use crate::core::summary::{SummaryItem, Verdict};
 use crate::core::view::{Field, Notice, SaleRow, Screen, Tone, View, Waiting};
+use crate::core::{Local, Millis};
 use crate::money::Money;
 use records::{detail_rows, report, sale_row, summary};
 
