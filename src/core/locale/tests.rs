@@ -86,11 +86,11 @@ fn numbers_keep_every_decimal_and_group_only_the_whole_part() {
         "1\u{a0}000\u{a0}000,00"
     );
     assert_eq!(
-        Locale::Ta.number(m(1_000_000_00, Currency::LKR)),
+        Locale::Ta.number(m(100_000_000, Currency::LKR)),
         "10,00,000.00"
     );
     assert_eq!(
-        Locale::En.number(m(1_000_000_00, Currency::LKR)),
+        Locale::En.number(m(100_000_000, Currency::LKR)),
         "1,000,000.00"
     );
     assert_eq!(
@@ -111,9 +111,6 @@ fn locale_codes_parse_strictly() {
         Err(UnknownLocale("no".to_string()))
     );
     assert!(Locale::from_code("EN").is_err());
-    assert_eq!(Locale::for_currency(Currency::NOK), Locale::Nb);
-    assert_eq!(Locale::for_currency(Currency::LYD), Locale::Ar);
-    assert_eq!(Locale::for_currency(Currency::USD), Locale::En);
 }
 
 #[test]
@@ -122,7 +119,7 @@ fn every_demo_market_has_a_zone_and_a_locale() {
         ("no", "Europe/Oslo", Locale::Nb),
         ("ht", "America/Port-au-Prince", Locale::Fr),
         ("ly", "Africa/Tripoli", Locale::Ar),
-        ("lk", "Asia/Colombo", Locale::Si),
+        ("lk", "Asia/Colombo", Locale::En),
         ("us", "America/New_York", Locale::En),
     ] {
         let l = Local::for_market(market).unwrap();
