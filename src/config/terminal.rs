@@ -285,4 +285,13 @@ mod tests {
             "{e}"
         );
     }
+
+    #[test]
+    fn a_demo_market_reads_in_its_zone_and_locale_and_the_plain_demo_in_utc() {
+        let plain = Config::demo("http://127.0.0.1:8700");
+        assert_eq!(plain.settings().local, Local::default());
+        let norway = Config::demo_market("no", "http://127.0.0.1:8700").unwrap();
+        assert_eq!(norway.terminal.time_zone.name(), "Europe/Oslo");
+        assert_eq!(norway.terminal.locale, Locale::Nb);
+    }
 }

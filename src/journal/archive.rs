@@ -332,7 +332,7 @@ impl Journal {
         sales: &[ArchivedSale],
     ) -> Result<(), JournalError> {
         let dir = self.archive_dir();
-        std::fs::create_dir_all(&dir).map_err(|e| io_error(&dir, &e))?;
+        super::private::private_dir(&dir).map_err(|e| io_error(&dir, &e))?;
         let path = self.archive_path(day);
         let tmp = path.with_extension("kja.new");
         let bytes = encode_file(day, sales)?;
@@ -349,6 +349,7 @@ impl Journal {
             Err(reason) => return Err(self.damaged_err(format!("{}: {reason}", tmp.display()))),
         }
         std::fs::rename(&tmp, &path).map_err(|e| io_error(&path, &e))?;
+        super::private::private_tree(&dir).map_err(|e| io_error(&dir, &e))?;
         sync_dir(&dir).map_err(|e| io_error(&dir, &e))
     }
 }

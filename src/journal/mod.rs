@@ -34,6 +34,7 @@
 pub mod archive;
 pub mod envelope;
 pub mod outbox;
+pub mod private;
 pub mod report;
 mod sale_state;
 pub mod store;

@@ -186,6 +186,11 @@ impl Journal {
 
     fn open_once(path: &Path, cache_bytes: u64) -> Result<Journal, JournalError> {
         let path = path.to_path_buf();
+        // Private before sled creates a file in it (journal/private.rs).
+        super::private::private_dir(&path).map_err(|e| JournalError::Open {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
         let config = sled::Config::new()
             .path(&path)
             .cache_capacity(cache_bytes)
@@ -201,6 +206,7 @@ impl Journal {
                     reason: "its write counter is not 8 bytes".into(),
                 })?;
             let marker = check_marker(&path, writes)?;
+            super::private::private_tree(&path).map_err(|e| io_error(&path, &e))?;
             Ok(Journal {
                 entries: tree("entries")?,
                 sales: tree("sales")?,

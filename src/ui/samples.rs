@@ -2,7 +2,7 @@
 //! README's pictures. Built as the core would show them, with fixed times so pictures repeat.
 
 use crate::core::Millis;
-use crate::core::provider::ProviderId;
+use crate::core::provider::{FlowKind, ProviderId};
 use crate::core::record::Outcome;
 use crate::core::report::DayReport;
 use crate::core::sale::{Msisdn, SaleKey};
@@ -223,15 +223,18 @@ pub fn all() -> Vec<(String, View)> {
             Screen::Method {
                 amount: nok(12_500),
                 tiles: [
-                    ("mcash", "mCASH"),
-                    ("moncash", "MonCash"),
-                    ("ezcash", "eZ Cash"),
-                    ("icash", "iCash"),
+                    ("mcash", "mCASH", FlowKind::Qr),
+                    ("moncash", "MonCash", FlowKind::Qr),
+                    ("ezcash", "eZ Cash", FlowKind::Push),
+                    ("icash", "iCash", FlowKind::Qr),
+                    ("icash", "iCash", FlowKind::CardAndCode),
+                    ("icg", "iCheckGateway", FlowKind::Invoice),
                 ]
                 .iter()
-                .map(|(id, name)| Tile {
+                .map(|(id, name, flow)| Tile {
                     provider: ProviderId::new(id),
                     name: name.to_string(),
+                    flow: *flow,
                 })
                 .collect(),
                 error: None,
@@ -432,6 +435,21 @@ pub fn all() -> Vec<(String, View)> {
             Screen::RecoverySummary {
                 items: recovery_items(),
                 from_menu: false,
+            },
+        ),
+        // Last, so that the numbers of the screens before it stay as docs/screens has them.
+        (
+            "customer-invoice",
+            Screen::Customer {
+                amount: Money::from_minor(13_188, Currency::USD),
+                provider: "iCheckGateway".into(),
+                fields: vec![Field {
+                    label: "Invoice number".into(),
+                    shown: "1001".into(),
+                    active: true,
+                }],
+                hint: "Type the invoice number and press Enter".into(),
+                error: None,
             },
         ),
     ];

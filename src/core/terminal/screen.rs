@@ -28,14 +28,7 @@ impl Terminal {
             },
             State::Method { amount, error, .. } => Screen::Method {
                 amount: *amount,
-                tiles: self
-                    .providers
-                    .iter()
-                    .map(|p| Tile {
-                        provider: p.id.clone(),
-                        name: p.name.clone(),
-                    })
-                    .collect(),
+                tiles: self.tiles(),
                 error: error.clone(),
             },
             State::Customer {
@@ -150,6 +143,21 @@ impl Terminal {
         }
     }
 
+    /// One tile per way to pay (see [`Terminal::choices`]).
+    fn tiles(&self) -> Vec<Tile> {
+        self.choices()
+            .iter()
+            .filter_map(|&(i, flow)| {
+                let p = self.providers.get(i)?;
+                Some(Tile {
+                    provider: p.id.clone(),
+                    name: p.name.clone(),
+                    flow,
+                })
+            })
+            .collect()
+    }
+
     fn customer_screen(
         &self,
         amount: Money,
@@ -174,10 +182,15 @@ impl Terminal {
             .map(|(i, label)| {
                 let value = &form.fields[i];
                 let secret = form.kind == FormKind::CardAndCode && i == 1;
+                // A card number typed and left is shown by its last four digits only.
+                let card_done = form.kind == FormKind::CardAndCode && i == 0 && i != form.active;
                 Field {
                     label: label.to_string(),
                     shown: if secret {
                         "•".repeat(value.len())
+                    } else if card_done {
+                        let tail = value.len().saturating_sub(4);
+                        format!("{}{}", "•".repeat(tail), &value[tail..])
                     } else {
                         value.clone()
                     },
