@@ -1,7 +1,10 @@
 //! Daily totals per provider and currency, and sales per hour, computed from sale rows. A
 //! provider service that moved money has rows of its own (one per service), never in a sales
 //! total.
-//! Days and hours are UTC: the terminal has no time zone setting yet.
+//! Days and hours are local to the terminal's [`Zone`]: a day runs from local midnight to local
+//! midnight (23 or 25 hours across a daylight-saving change), and an hour is the hour the wall
+//! clock showed, so the repeated hour of an autumn change counts in one bar and the skipped hour
+//! of a spring change stays empty.
 
 use std::collections::BTreeMap;
 
@@ -9,13 +12,15 @@ use serde::{Deserialize, Serialize};
 
 use super::provider::ProviderId;
 use super::record::SaleRow;
-use super::time::Millis;
+use super::time::{Millis, Zone};
 use crate::money::{Currency, Money, MoneyError};
 
 const DAY_MS: u64 = 86_400_000;
+#[cfg(test)]
 const HOUR_MS: u64 = 3_600_000;
 
-/// Days since the Unix epoch (UTC).
+/// The UTC day of `t`, days since the Unix epoch: the journal's storage bucket. A day a person
+/// reads (reports, closing, history) is [`Zone::day_of`].
 pub fn day_of(t: Millis) -> u64 {
     t.0 / DAY_MS
 }
@@ -39,21 +44,30 @@ pub struct ReportRow {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DayReport {
+    /// Local day, days since 1970-01-01 in `zone`.
     pub day: u64,
+    /// The zone the day and hours are counted in.
+    #[serde(default)]
+    pub zone: Zone,
     pub rows: Vec<ReportRow>,
-    /// Approved sales per UTC hour.
+    /// Approved sales per local wall-clock hour.
     pub per_hour: [u32; 24],
 }
 
 impl DayReport {
-    /// Totals of the sales that started on `day`. Fails only on overflow.
+    /// Totals of the sales that started on local `day` in `zone`. Fails only on overflow.
     pub fn build<'a>(
         day: u64,
+        zone: &Zone,
         sales: impl IntoIterator<Item = &'a SaleRow>,
     ) -> Result<DayReport, MoneyError> {
         let mut rows: BTreeMap<(ProviderId, Option<String>, Currency), ReportRow> = BTreeMap::new();
         let mut per_hour = [0u32; 24];
-        for sale in sales.into_iter().filter(|s| day_of(s.started_at) == day) {
+        let (start, end) = zone.day_bounds(day);
+        for sale in sales
+            .into_iter()
+            .filter(|s| s.started_at >= start && s.started_at < end)
+        {
             let currency = sale.amount.currency();
             let zero = Money::zero(currency);
             let row = rows
@@ -79,7 +93,7 @@ impl DayReport {
                     }
                     // The bars count sales; services are not sales.
                     if sale.service.is_none() {
-                        let hour = ((sale.started_at.0 % DAY_MS) / HOUR_MS) as usize;
+                        let hour = usize::from(zone.local(sale.started_at).hour);
                         per_hour[hour.min(23)] += 1;
                     }
                 }
@@ -92,6 +106,7 @@ impl DayReport {
         rows.sort_by_key(|r| std::cmp::Reverse(r.in_doubt > 0));
         Ok(DayReport {
             day,
+            zone: zone.clone(),
             rows,
             per_hour,
         })
@@ -140,7 +155,7 @@ mod tests {
             ),
             row(5, "mcash", 7, ok(), 2 * DAY_MS), // another day
         ];
-        let r = DayReport::build(1, &sales).unwrap();
+        let r = DayReport::build(1, &Zone::utc(), &sales).unwrap();
         assert_eq!(r.rows.len(), 2);
         assert_eq!(r.rows[0].provider.as_str(), "fake");
         assert_eq!(r.rows[0].in_doubt, 1);

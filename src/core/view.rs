@@ -22,6 +22,8 @@ pub struct StatusBar {
     pub cashier: Option<String>,
     /// Journal writes are failing: new sales are refused.
     pub storage_failing: bool,
+    /// The terminal's zone and locale: how the clock, times and amounts of every screen read.
+    pub local: crate::core::locale::Local,
 }
 
 /// A line a supervisor page shows about what just happened. Its tone picks the colour, so news

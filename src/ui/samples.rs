@@ -40,6 +40,7 @@ fn status() -> StatusBar {
         outbox_pending: 0,
         cashier: None,
         storage_failing: false,
+        local: Default::default(),
     }
 }
 
@@ -274,8 +275,10 @@ fn report() -> DayReport {
         r.started_at = Millis(NOW.0 / 86_400_000 * 86_400_000 + h * 3_600_000 + 60_000);
         rows.push(r);
     }
-    DayReport::build(crate::core::report::day_of(NOW), &rows).unwrap_or(DayReport {
-        day: crate::core::report::day_of(NOW),
+    let zone = crate::core::Zone::utc();
+    DayReport::build(zone.day_of(NOW), &zone, &rows).unwrap_or(DayReport {
+        day: zone.day_of(NOW),
+        zone,
         rows: Vec::new(),
         per_hour: [0; 24],
     })

@@ -63,7 +63,7 @@ impl Terminal {
                             minor,
                             error: Some(format!(
                                 "The largest amount is {}",
-                                self.settings.max_amount
+                                self.settings.local.money(self.settings.max_amount)
                             )),
                         }
                     }

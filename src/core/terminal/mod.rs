@@ -152,6 +152,7 @@ impl Terminal {
                 outbox_pending: self.outbox.pending,
                 cashier: self.cashier.clone(),
                 storage_failing: self.journal_failing,
+                local: self.settings.local.clone(),
             },
             screen: self.screen(),
         }

@@ -156,7 +156,7 @@ impl Terminal {
             ("Terminal".into(), s.terminal_id.clone()),
             ("Mode".into(), format!("{:?}", s.mode).to_lowercase()),
             ("Currency".into(), s.currency.to_string()),
-            ("Largest sale".into(), s.max_amount.to_string()),
+            ("Largest sale".into(), s.local.money(s.max_amount)),
             (
                 "Methods".into(),
                 self.providers
