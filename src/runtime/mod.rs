@@ -72,6 +72,11 @@ pub enum Output {
     Signal(Signal),
     /// Vending: deliver now, then send `Event::VendResult`.
     Vend(SaleKey),
+    /// Vending: the vend request is refused (see `Effect::VendDenied`).
+    VendDenied {
+        sale: Option<SaleKey>,
+        reason: String,
+    },
 }
 
 /// How front-ends reach a running terminal.
@@ -317,6 +322,9 @@ impl Driver {
                 }
                 Effect::Vend { sale } => {
                     let _ = self.outputs.send(Output::Vend(sale));
+                }
+                Effect::VendDenied { sale, reason } => {
+                    let _ = self.outputs.send(Output::VendDenied { sale, reason });
                 }
                 Effect::Outbox(command) => match &self.outbox {
                     Some(outbox) => outbox.command(command),

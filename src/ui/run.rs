@@ -351,6 +351,8 @@ pub fn run(config: Option<&Path>) -> Result<(), RunError> {
             let command = match output {
                 Output::Signal(s) => Command::Signal(s),
                 Output::Vend(sale) => Command::Vend(sale),
+                // The relay has no way to refuse: nothing to do.
+                Output::VendDenied { .. } => continue,
             };
             if !outputs.send(command) {
                 break;

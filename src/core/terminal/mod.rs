@@ -70,6 +70,12 @@ pub struct Terminal {
     outbox_command: Option<OutboxCommand>,
     /// Sales resolved after a restart whose recovery summary nobody acknowledged yet.
     summary: Vec<SaleKey>,
+    /// Vending: the sale whose vend request has not been answered yet (by `Effect::Vend` or
+    /// `Effect::VendDenied`).
+    vend_request: Option<SaleKey>,
+    /// Vending: refunds the terminal started by itself after a paid vend failed; one that is not
+    /// confirmed goes to the outbox instead of waiting for a person.
+    vend_refunds: Vec<SaleKey>,
 }
 
 impl Terminal {
@@ -110,6 +116,8 @@ impl Terminal {
             storage: None,
             outbox_command: None,
             summary,
+            vend_request: None,
+            vend_refunds: Vec::new(),
         }
     }
 
@@ -163,7 +171,10 @@ impl Terminal {
             Event::VendResult { sale, delivered } => {
                 self.on_vend_result(now, sale, delivered, &mut fx)
             }
-            Event::JournalFailed { sale, message } => self.on_journal_failed(sale, message),
+            Event::VendCancel => self.on_vend_cancel(now, &mut fx),
+            Event::JournalFailed { sale, message } => {
+                self.on_journal_failed(sale, message, &mut fx)
+            }
             Event::JournalHealthy => self.journal_failing = false,
             Event::OutboxChanged(summary) => self.on_outbox_changed(summary),
             Event::OutboxCommandDone { command, result } => {

@@ -66,6 +66,7 @@ struct H {
     view: View,
     starts: HashMap<SaleKey, u32>,
     vends: Vec<SaleKey>,
+    denied: Vec<(Option<SaleKey>, String)>,
     deferred: Vec<(SaleKey, Operation)>,
     commands: Vec<OutboxCommand>,
 }
@@ -90,6 +91,7 @@ impl H {
             view,
             starts: HashMap::new(),
             vends: Vec::new(),
+            denied: Vec::new(),
             deferred: Vec::new(),
             commands: Vec::new(),
         };
@@ -115,6 +117,9 @@ impl H {
                 Effect::Arm { timer, at } => self.timers.push((timer.clone(), *at)),
                 Effect::Show(v) => self.view = (**v).clone(),
                 Effect::Vend { sale } => self.vends.push(sale.clone()),
+                Effect::VendDenied { sale, reason } => {
+                    self.denied.push((sale.clone(), reason.clone()))
+                }
                 Effect::Signal(_) => {}
                 Effect::Defer { sale, op, .. } => self.deferred.push((sale.clone(), op.clone())),
                 Effect::Outbox(c) => self.commands.push(c.clone()),
