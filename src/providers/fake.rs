@@ -32,6 +32,8 @@ pub struct FakeState {
     pub recover_creates: bool,
     /// Payment requests made by a recovery, by sale key.
     pub created_by_recovery: Vec<String>,
+    /// Cannot authorize and capture (a pay-first provider, as for vending without AUTH).
+    pub sale_only: bool,
 }
 
 pub struct FakeProvider {
@@ -161,7 +163,7 @@ impl PaymentProvider for FakeProvider {
                 flows: vec![FlowKind::Qr],
                 cancel: true,
                 refund: true,
-                auth_capture: true,
+                auth_capture: !self.state.lock().map(|s| s.sale_only).unwrap_or(false),
                 lookup: self.looks_up_without_creating(),
                 services: Vec::new(),
                 agent_pin: false,

@@ -1,0 +1,1 @@
+//! `kassa vend`: vends against the built-in simulators from the command line.
