@@ -404,3 +404,162 @@ impl Reader<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::config::{Config, ConfigErrors, LoadContext};
+    use crate::money::Currency;
+
+    fn load(vending: &str, expires: u32, mode: &str) -> Result<Config, ConfigErrors> {
+        let text = format!(
+            "[terminal]\nid = \"V1\"\nmode = \"{mode}\"\ncurrency = \"NOK\"\n\
+             max_amount = \"1000\"\n\n[providers.mcash]\nbase_url = \"http://127.0.0.1:8700/mcash/merchant/v1/\"\n\
+             merchant_id = \"m\"\nuser_id = \"u\"\nsecret = \"s\"\nexpires_in_seconds = {expires}\n\n\
+             [hardware]\nbuzzer_pin = 18\n\n[vending]\n{vending}\n"
+        );
+        let ctx = LoadContext {
+            config_dir: PathBuf::from("/nonexistent"),
+            credentials_directory: None,
+            state_directory: None,
+        };
+        Config::from_toml_str_in(&text, "kassa.toml", &ctx)
+    }
+
+    fn problems(e: ConfigErrors) -> Vec<(String, String)> {
+        e.problems.into_iter().map(|p| (p.key, p.message)).collect()
+    }
+
+    #[test]
+    fn an_mdb_section_loads_with_its_defaults() {
+        let c = load("kind = \"mdb\"", 60, "vending").unwrap_or_else(|e| panic!("{e}"));
+        let v = c.vending.expect("[vending]");
+        assert_eq!(
+            (
+                v.payment_timeout_seconds,
+                v.vmc_timeout_seconds,
+                v.result_timeout_seconds
+            ),
+            (50, 120, 180)
+        );
+        assert_eq!(
+            v.controller,
+            VendController::Mdb(MdbSettings {
+                port: DEFAULT_MDB_PORT.into(),
+                start_funds: None,
+                deny_command: DEFAULT_DENY_COMMAND.into(),
+                hat_settings: Vec::new(),
+                link_timeout_ms: 10_000,
+            })
+        );
+        let c = load(
+            "kind = \"mdb\"\nsession = \"authorization-first\"\nstart_funds = \"50.00\"\n\
+             deny_command = \"C,VEND,0\"\nhat_settings = [\"mdb-timeout-vend=120\"]",
+            60,
+            "vending",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let Some(VendingConfig {
+            controller: VendController::Mdb(m),
+            ..
+        }) = c.vending
+        else {
+            panic!("mdb")
+        };
+        assert_eq!(m.start_funds, Some(Money::from_minor(5000, Currency::NOK)));
+        assert_eq!(m.deny_command, "C,VEND,0");
+        assert_eq!(
+            m.hat_settings,
+            vec![("mdb-timeout-vend".to_string(), "120".to_string())]
+        );
+    }
+
+    #[test]
+    fn the_payment_must_end_before_the_machine_gives_up() {
+        let p = problems(
+            load(
+                "kind = \"socket\"\npayment_timeout_seconds = 120\nvmc_timeout_seconds = 90",
+                300,
+                "vending",
+            )
+            .unwrap_err(),
+        );
+        let keys: Vec<&str> = p.iter().map(|(k, _)| k.as_str()).collect();
+        assert!(keys.contains(&"vending.payment_timeout_seconds"), "{p:?}");
+        assert!(
+            keys.contains(&"providers.mcash.expires_in_seconds"),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn each_mistake_is_named_by_its_key() {
+        let p = problems(load("kind = \"mdb\"\nsesion = \"x\"", 60, "cashier").unwrap_err());
+        let keys: Vec<&str> = p.iter().map(|(k, _)| k.as_str()).collect();
+        assert!(keys.contains(&"vending.kind"), "needs vending mode: {p:?}");
+        assert!(keys.contains(&"vending.sesion"), "unknown key: {p:?}");
+
+        let p = problems(
+            load(
+                "kind = \"gpio\"\nrequest_pins = [5, 6]\nprices = [\"2.50\"]\nrelay_pin = 18",
+                60,
+                "vending",
+            )
+            .unwrap_err(),
+        );
+        assert!(
+            p.iter()
+                .any(|(k, m)| k == "vending.prices" && m.contains("2 request pins")),
+            "{p:?}"
+        );
+        assert!(
+            p.iter()
+                .any(|(k, m)| k == "vending.relay_pin" && m.contains("hardware.buzzer_pin")),
+            "{p:?}"
+        );
+
+        let p = problems(
+            load(
+                "kind = \"mdb\"\ndeny_command = \"VEND 0\"\nsession = \"authorization-first\"",
+                60,
+                "vending",
+            )
+            .unwrap_err(),
+        );
+        assert!(p.iter().any(|(k, _)| k == "vending.deny_command"), "{p:?}");
+        assert!(p.iter().any(|(k, _)| k == "vending.start_funds"), "{p:?}");
+
+        let p = problems(load("kind = \"pulse\"", 60, "vending").unwrap_err());
+        assert!(
+            p.iter()
+                .any(|(k, m)| k == "vending.kind" && m.contains("mdb, socket, gpio")),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn a_gpio_machine_has_a_price_per_line() {
+        let c = load(
+            "kind = \"gpio\"\nrequest_pins = [5, 6]\nprices = [\"2.50\", \"3\"]\nrelay_pin = 24\n\
+             drop_sensor_pin = 16",
+            60,
+            "vending",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let Some(VendingConfig {
+            controller: VendController::Gpio(g),
+            ..
+        }) = c.vending
+        else {
+            panic!("gpio")
+        };
+        let nok = |m| Money::from_minor(m, Currency::NOK);
+        assert_eq!(g.lines, vec![(5, nok(250)), (6, nok(300))]);
+        assert_eq!(
+            (g.relay_pin, g.drop_sensor_pin, g.pulse_ms),
+            (24, Some(16), 500)
+        );
+    }
+}
