@@ -389,6 +389,7 @@ pub(crate) fn state_word(record: &Record) -> &'static str {
             Outcome::InDoubt { .. } => "in doubt",
             Outcome::Released => "released",
         },
+        Record::VendApproved => "vend approved",
         Record::CaptureIntent { .. } => "capturing",
         Record::ReleaseIntent => "releasing",
         Record::RefundIntent { .. } => "refunding",

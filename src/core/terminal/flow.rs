@@ -360,7 +360,7 @@ impl Terminal {
                         // Cancelled before the vend, or the machine gave up: give it back.
                         self.settle(now, false, fx);
                     } else {
-                        self.approve_vend(fx);
+                        self.approve_vend(now, fx);
                     }
                 } else if a.request.capture == Capture::Sale {
                     self.poll_later(now, fx);

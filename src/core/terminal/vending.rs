@@ -128,15 +128,16 @@ impl Terminal {
     }
 
     /// Authorized (or paid outright): approve the vend, if the machine still wants it.
-    pub(super) fn approve_vend(&mut self, fx: &mut Vec<Effect>) {
+    pub(super) fn approve_vend(&mut self, now: Millis, fx: &mut Vec<Effect>) {
         let Some(a) = self.active.as_mut() else {
             return;
         };
         a.phase = Phase::Vending;
-        let key = a.request.key.clone();
+        let (key, provider) = (a.request.key.clone(), a.provider.id.clone());
         if self.vend_request.as_ref() == Some(&key) {
             self.vend_request = None;
         }
+        fx.push(self.journal(now, &key, &provider, Record::VendApproved));
         fx.push(Effect::Vend { sale: key });
     }
 
@@ -150,7 +151,7 @@ impl Terminal {
             a.cancel.is_none() && a.resumed.is_none() && self.vend_request.as_ref() == Some(&key);
         if wanted {
             a.paid = Some(reference);
-            self.approve_vend(fx);
+            self.approve_vend(now, fx);
         } else {
             // Paid after the machine gave up, or found paid after a restart with no delivery on
             // record: the money moved, and goes back.

@@ -291,3 +291,17 @@ fn a_pay_first_payment_that_completes_after_the_machine_gave_up_is_refunded() {
         }));
     assert_eq!(h.denied.len(), 1);
 }
+
+#[test]
+fn the_approval_is_journaled_before_the_machine_hears_it() {
+    let mut h = vending();
+    let key = vend_to_authorized(&mut h);
+    let journaled = h.effects.iter().position(
+        |e| matches!(e, Effect::Journal(j) if j.record == Record::VendApproved && j.sale == key),
+    );
+    let vend = h
+        .effects
+        .iter()
+        .position(|e| matches!(e, Effect::Vend { .. }));
+    assert!(journaled.is_some() && journaled < vend, "{:?}", h.effects);
+}
