@@ -10,6 +10,7 @@ use crate::core::provider::{
     ProviderId, ProviderInfo, Reply,
 };
 use crate::core::record::Record;
+use crate::core::sale::Flow;
 use crate::runtime::{Clock, MemoryJournal};
 
 #[derive(Default)]
@@ -32,8 +33,8 @@ pub struct FakeState {
     pub recover_creates: bool,
     /// Payment requests made by a recovery, by sale key.
     pub created_by_recovery: Vec<String>,
-    /// Cannot authorize and capture (a pay-first provider, as for vending without AUTH).
-    pub sale_only: bool,
+    /// Each start as it arrived (a payment code is in it: tests only).
+    pub started: Vec<crate::core::sale::SaleRequest>,
 }
 
 pub struct FakeProvider {
@@ -41,6 +42,8 @@ pub struct FakeProvider {
     approve_after: u32,
     clock: Clock,
     journal: MemoryJournal,
+    /// What `info()` says; `lookup` follows `recover_creates`.
+    capabilities: Capabilities,
 }
 
 impl FakeProvider {
@@ -50,7 +53,29 @@ impl FakeProvider {
             approve_after,
             clock,
             journal,
+            capabilities: Capabilities {
+                flows: vec![FlowKind::Qr],
+                cancel: true,
+                refund: true,
+                auth_capture: true,
+                lookup: true,
+                services: Vec::new(),
+                agent_pin: false,
+            },
         }
+    }
+
+    /// The same fake, unable to authorize and capture: a pay-first provider (vending pays
+    /// outright, then refunds a failed vend).
+    pub fn without_auth_capture(mut self) -> FakeProvider {
+        self.capabilities.auth_capture = false;
+        self
+    }
+
+    /// The same fake offering these flows, in this order (the first is its default).
+    pub fn with_flows(mut self, flows: Vec<FlowKind>) -> FakeProvider {
+        self.capabilities.flows = flows;
+        self
     }
 
     fn answer(&self, op: Operation) -> Result<Reply, Failure> {
@@ -90,12 +115,23 @@ impl FakeProvider {
                 }
                 s.payments
                     .insert(req.key.to_string(), (PaymentStatus::Pending, 0));
+                let expires_at = self.clock.now() + 120_000;
+                let prompt = match &req.flow {
+                    Flow::Qr => Prompt::Qr {
+                        payload: format!("fake://pay/{}", req.key),
+                        expires_at,
+                    },
+                    Flow::Push { phone } => Prompt::PushSent {
+                        phone: phone.clone(),
+                        expires_at,
+                    },
+                    // Decided at the provider without the customer doing more.
+                    _ => Prompt::Immediate,
+                };
+                s.started.push(req.clone());
                 Ok(Reply::Started {
                     handle: PaymentHandle(req.key.to_string()),
-                    prompt: Prompt::Qr {
-                        payload: format!("fake://pay/{}", req.key),
-                        expires_at: self.clock.now() + 120_000,
-                    },
+                    prompt,
                 })
             }
             Operation::Status(h) => {
@@ -160,13 +196,8 @@ impl PaymentProvider for FakeProvider {
             id: ProviderId::new("fake"),
             name: "Fake".into(),
             capabilities: Capabilities {
-                flows: vec![FlowKind::Qr],
-                cancel: true,
-                refund: true,
-                auth_capture: !self.state.lock().map(|s| s.sale_only).unwrap_or(false),
                 lookup: self.looks_up_without_creating(),
-                services: Vec::new(),
-                agent_pin: false,
+                ..self.capabilities.clone()
             },
         }
     }

@@ -527,8 +527,7 @@ async fn a_pay_first_provider_is_refunded_by_itself_after_a_failed_vend() {
 
     let clock = Clock::starting_at(Millis(1_700_000_000_000));
     let journal = MemoryJournal::default();
-    let fake = Arc::new(FakeProvider::new(2, clock, journal.clone()));
-    fake.state.lock().unwrap().sale_only = true;
+    let fake = Arc::new(FakeProvider::new(2, clock, journal.clone()).without_auth_capture());
     let mut settings = Settings::demo("V1");
     settings.mode = Mode::Vending;
     settings.poll_interval_ms = 50;

@@ -23,10 +23,11 @@ mod supervisor;
 #[cfg(test)]
 mod tests;
 mod vending;
+mod watch;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
-use self::state::{ActiveSale, CallKind, CancelReason, PendingCall, State};
+use self::state::{ActiveSale, CallKind, CancelReason, PendingCall, State, Watch};
 use super::event::{CallId, Effect, Event, Key, OutboxCommand, Signal, Timer, TimerKind};
 use super::pin::PinGuard;
 use super::provider::{Operation, PaymentHandle, ProviderId, ProviderInfo};
@@ -70,6 +71,9 @@ pub struct Terminal {
     outbox_command: Option<OutboxCommand>,
     /// Sales resolved after a restart whose recovery summary nobody acknowledged yet.
     summary: Vec<SaleKey>,
+    /// Sales cancelled at the terminal at a provider that cannot cancel, watched for a late
+    /// payment until their request expires.
+    watching: BTreeMap<SaleKey, Watch>,
     /// Vending: the sale whose vend request has not been answered yet (by `Effect::Vend` or
     /// `Effect::VendDenied`).
     vend_request: Option<SaleKey>,
@@ -116,6 +120,7 @@ impl Terminal {
             storage: None,
             outbox_command: None,
             summary,
+            watching: BTreeMap::new(),
             vend_request: None,
             vend_refunds: Vec::new(),
         }
@@ -243,12 +248,14 @@ impl Terminal {
                 ..
             } => self.key_customer(now, amount, provider, form, key, fx),
             State::Paying => {
+                // On screen while the cancel runs: a sale that ends at once shows its result.
+                self.state = State::Paying;
                 match key {
                     Key::Cancel => self.request_cancel(now, CancelReason::Cashier, fx),
                     Key::SendToPhone => self.send_to_phone(now, fx),
                     _ => {}
                 }
-                State::Paying
+                std::mem::replace(&mut self.state, State::Recovering)
             }
             State::Result { sale } => match key {
                 Key::Digit(d) if self.settings.mode != Mode::Vending => State::Amount {

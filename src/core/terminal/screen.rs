@@ -28,14 +28,7 @@ impl Terminal {
             },
             State::Method { amount, error, .. } => Screen::Method {
                 amount: *amount,
-                tiles: self
-                    .providers
-                    .iter()
-                    .map(|p| Tile {
-                        provider: p.id.clone(),
-                        name: p.name.clone(),
-                    })
-                    .collect(),
+                tiles: self.tiles(),
                 error: error.clone(),
             },
             State::Customer {
@@ -147,6 +140,21 @@ impl Terminal {
             },
             State::Summary { from_menu } => self.summary_screen(*from_menu),
         }
+    }
+
+    /// One tile per way to pay (see [`Terminal::choices`]).
+    fn tiles(&self) -> Vec<Tile> {
+        self.choices()
+            .iter()
+            .filter_map(|&(i, flow)| {
+                let p = self.providers.get(i)?;
+                Some(Tile {
+                    provider: p.id.clone(),
+                    name: p.name.clone(),
+                    flow,
+                })
+            })
+            .collect()
     }
 
     fn customer_screen(
