@@ -33,6 +33,7 @@ mod storage;
 mod terminal;
 #[cfg(test)]
 mod tests;
+mod vending;
 
 use std::path::{Path, PathBuf};
 
@@ -51,6 +52,7 @@ use reader::{Reader, Table};
 use storage::{DEFAULT_CACHE_MB, DEFAULT_STORAGE_DIR};
 pub use storage::{OutboxConfig, StorageConfig};
 pub use terminal::TerminalConfig;
+pub use vending::{GpioSettings, MdbSettings, VendController, VendingConfig};
 
 /// Values of the demo config that are not a provider's (each provider's demo values live in its
 /// folder, beside its registry line).
@@ -75,6 +77,8 @@ pub struct Config {
     pub hardware: HardwareConfig,
     pub storage: StorageConfig,
     pub outbox: OutboxConfig,
+    /// `[vending]`: the vend controller, when the terminal runs a vending machine.
+    pub vending: Option<VendingConfig>,
     /// Found at load; the runtime logs them at start.
     pub warnings: Vec<Warning>,
 }
@@ -247,6 +251,7 @@ impl Config {
                 cache_mb: DEFAULT_CACHE_MB,
             },
             outbox: OutboxConfig::none(settings.currency),
+            vending: None,
             warnings: Vec::new(),
         }
     }
@@ -312,6 +317,7 @@ impl Reader<'_> {
         let hardware = self.hardware(&mut root, terminal.as_ref().map(|t| t.mode), &providers);
         let storage = self.storage(&mut root);
         let outbox = self.outbox(&mut root, currency);
+        let vending = self.vending(&mut root, terminal.as_ref(), &providers, &hardware);
         self.finish(root);
         self.warnings.sort_by_key(|w| w.line.unwrap_or(0));
         Some(Config {
@@ -321,6 +327,7 @@ impl Reader<'_> {
             hardware,
             storage,
             outbox: outbox?,
+            vending,
             warnings: self.warnings.clone(),
         })
     }

@@ -67,6 +67,11 @@ pub enum Event {
         sale: SaleKey,
         delivered: bool,
     },
+    /// Vending: the machine withdrew its vend request before it was approved (the customer
+    /// cancelled, the machine timed out or left the session, or the terminal's own deadline for
+    /// the payment passed). The payment is aborted; one that completes anyway is given back
+    /// (released, or refunded when it was paid outright), never approved late.
+    VendCancel,
     /// A journal write failed: the sale did not start, and new sales are refused until a write
     /// succeeds again.
     JournalFailed {
@@ -157,6 +162,13 @@ pub enum Effect {
     /// Vending: deliver the product for this sale now, then answer with `VendResult`.
     Vend {
         sale: SaleKey,
+    },
+    /// Vending: the vend request is refused (no payment, declined, expired, cancelled, or the
+    /// terminal is busy). Every `VendRequest` is answered exactly once, by `Vend` or by this;
+    /// `sale` is the sale the request started, if it started one.
+    VendDenied {
+        sale: Option<SaleKey>,
+        reason: String,
     },
     /// A call that can wait: put it in the outbox (durably), and let the outbox worker carry it
     /// out, with retries, across restarts. The worker answers with `OutboxDone` or, if it could

@@ -126,6 +126,10 @@ pub enum Record {
         outcome: Outcome,
         late: bool,
     },
+    /// Vending: the vend was approved to the machine; written before the machine hears it. A
+    /// restart that finds it with no capture or release intent after it releases the
+    /// authorization (nothing on record says the product came out).
+    VendApproved,
     CaptureIntent {
         amount: Money,
     },

@@ -158,6 +158,8 @@ impl SaleState {
                     self.pending.push(Pending::Abort);
                 }
             }
+            // A step on record; the capture or release intent after it is what is pending.
+            Record::VendApproved => {}
             Record::ResolvedAfterRestart => self.after_restart = true,
             Record::Acknowledged => self.acknowledged = true,
         }

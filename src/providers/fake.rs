@@ -88,6 +88,13 @@ impl FakeProvider {
         self
     }
 
+    /// The same fake, unable to authorize and capture: a pay-first provider (vending pays
+    /// outright, then refunds a failed vend).
+    pub fn without_auth_capture(mut self) -> FakeProvider {
+        self.capabilities.auth_capture = false;
+        self
+    }
+
     /// The same fake offering these flows, in this order (the first is its default).
     pub fn with_flows(mut self, flows: Vec<FlowKind>) -> FakeProvider {
         self.capabilities.flows = flows;

@@ -72,6 +72,11 @@ pub enum Output {
     Signal(Signal),
     /// Vending: deliver now, then send `Event::VendResult`.
     Vend(SaleKey),
+    /// Vending: the vend request is refused (see `Effect::VendDenied`).
+    VendDenied {
+        sale: Option<SaleKey>,
+        reason: String,
+    },
 }
 
 /// How front-ends reach a running terminal.
@@ -354,6 +359,9 @@ impl Driver {
                         p.lock();
                     }
                 }
+                Effect::VendDenied { sale, reason } => {
+                    let _ = self.outputs.send(Output::VendDenied { sale, reason });
+                }
                 Effect::Outbox(command) => match &self.outbox {
                     Some(outbox) => outbox.command(command),
                     None => queue.push_back(Event::OutboxCommandDone {
@@ -417,6 +425,7 @@ pub(crate) fn state_word(record: &Record) -> &'static str {
             Outcome::InDoubt { .. } => "in doubt",
             Outcome::Released => "released",
         },
+        Record::VendApproved => "vend approved",
         Record::CaptureIntent { .. } => "capturing",
         Record::ReleaseIntent => "releasing",
         Record::RefundIntent { .. } => "refunding",

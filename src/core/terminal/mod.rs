@@ -81,6 +81,12 @@ pub struct Terminal {
     pin_skipped: BTreeSet<ProviderId>,
     /// Numbers the queries' call keys (they are not sales).
     next_query: u64,
+    /// Vending: the sale whose vend request has not been answered yet (by `Effect::Vend` or
+    /// `Effect::VendDenied`).
+    vend_request: Option<SaleKey>,
+    /// Vending: refunds the terminal started by itself after a paid vend failed; one that is not
+    /// confirmed goes to the outbox instead of waiting for a person.
+    vend_refunds: Vec<SaleKey>,
 }
 
 impl Terminal {
@@ -125,6 +131,8 @@ impl Terminal {
             unlocked: BTreeSet::new(),
             pin_skipped: BTreeSet::new(),
             next_query: 0,
+            vend_request: None,
+            vend_refunds: Vec::new(),
         };
         // The journal knows a service by its id; the menu's label reads better.
         let labels: Vec<Option<String>> = t
@@ -194,7 +202,10 @@ impl Terminal {
             Event::VendResult { sale, delivered } => {
                 self.on_vend_result(now, sale, delivered, &mut fx)
             }
-            Event::JournalFailed { sale, message } => self.on_journal_failed(sale, message),
+            Event::VendCancel => self.on_vend_cancel(now, &mut fx),
+            Event::JournalFailed { sale, message } => {
+                self.on_journal_failed(sale, message, &mut fx)
+            }
             Event::JournalHealthy => self.journal_failing = false,
             Event::OutboxChanged(summary) => self.on_outbox_changed(summary),
             Event::OutboxCommandDone { command, result } => {

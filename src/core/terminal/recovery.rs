@@ -279,6 +279,7 @@ impl Terminal {
                 status_in_flight: false,
                 past_expiry: false,
                 resumed: Some(r.left),
+                paid: None,
             });
             self.state = State::Recovering;
             if abort_by_handle {

@@ -90,6 +90,10 @@ impl Terminal {
         let Some(provider) = self.row(&sale).map(|r| r.provider.clone()) else {
             return;
         };
+        if self.vend_refunds.contains(&sale) {
+            self.on_vend_refund_answer(now, sale, provider, result, fx);
+            return;
+        }
         let message = match result {
             Ok(Reply::Refunded { reference }) => {
                 fx.push(self.journal(

@@ -20,6 +20,9 @@ pub(super) enum CancelReason {
     /// The cashier asked to push the request to a phone instead of the QR: once the provider
     /// confirms the QR request cancelled, the phone is asked for and a new sale is pushed.
     SendToPhone,
+    /// Vending: the machine withdrew its vend request (its cancel, time-out or session end, or
+    /// the terminal's deadline for the payment): whatever completes is given back.
+    Machine,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,6 +68,9 @@ pub(super) struct ActiveSale {
     pub(super) past_expiry: bool,
     /// Resumed after a restart, and what to do with an authorization found standing.
     pub(super) resumed: Option<Left>,
+    /// Vending with a provider that cannot authorize: the payment's reference once it was paid
+    /// outright, while the product is being vended (a failed vend is refunded).
+    pub(super) paid: Option<String>,
 }
 
 /// A sale cancelled at the terminal at a provider that cannot cancel, watched until its

@@ -69,6 +69,7 @@ struct H {
     view: View,
     starts: HashMap<SaleKey, u32>,
     vends: Vec<SaleKey>,
+    denied: Vec<(Option<SaleKey>, String)>,
     deferred: Vec<(SaleKey, Operation)>,
     commands: Vec<OutboxCommand>,
     unlocks: Vec<ProviderId>,
@@ -95,6 +96,7 @@ impl H {
             view,
             starts: HashMap::new(),
             vends: Vec::new(),
+            denied: Vec::new(),
             deferred: Vec::new(),
             commands: Vec::new(),
             unlocks: Vec::new(),
@@ -122,6 +124,9 @@ impl H {
                 Effect::Arm { timer, at } => self.timers.push((timer.clone(), *at)),
                 Effect::Show(v) => self.view = (**v).clone(),
                 Effect::Vend { sale } => self.vends.push(sale.clone()),
+                Effect::VendDenied { sale, reason } => {
+                    self.denied.push((sale.clone(), reason.clone()))
+                }
                 Effect::Signal(_) => {}
                 Effect::Defer { sale, op, .. } => self.deferred.push((sale.clone(), op.clone())),
                 Effect::Outbox(c) => self.commands.push(c.clone()),
