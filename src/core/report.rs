@@ -200,7 +200,7 @@ mod service_tests {
             row(4, 300, Some("Bill payment")),
             row(5, 2_000, None),
         ];
-        let r = DayReport::build(1, &sales).unwrap();
+        let r = DayReport::build(1, &Zone::utc(), &sales).unwrap();
         let totals: Vec<(Option<&str>, u32, i64)> = r
             .rows
             .iter()

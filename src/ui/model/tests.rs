@@ -469,6 +469,7 @@ fn amounts_and_times_read_as_the_terminal_s_locale_and_zone_write_them() {
         late_approval: false,
         refunded: None,
         restart: None,
+        service: None,
     };
     let mut v = view(Screen::SaleDetail {
         row: row.clone(),
