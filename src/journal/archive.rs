@@ -317,10 +317,7 @@ impl Journal {
                     let (k, _) = item.map_err(|e| self.err(e))?;
                     ops.push(Op::remove(TreeId::Entries, k.to_vec()));
                 }
-                ops.push(Op::remove(
-                    TreeId::Sales,
-                    index_key(day, s.started_at, &s.key),
-                ));
+                ops.push(Op::remove(TreeId::Sales, index_key(s.started_at, &s.key)));
             }
             self.commit(&ops)?;
         }
@@ -335,7 +332,7 @@ impl Journal {
         sales: &[ArchivedSale],
     ) -> Result<(), JournalError> {
         let dir = self.archive_dir();
-        std::fs::create_dir_all(&dir).map_err(|e| io_error(&dir, &e))?;
+        super::private::private_dir(&dir).map_err(|e| io_error(&dir, &e))?;
         let path = self.archive_path(day);
         let tmp = path.with_extension("kja.new");
         let bytes = encode_file(day, sales)?;
@@ -352,6 +349,7 @@ impl Journal {
             Err(reason) => return Err(self.damaged_err(format!("{}: {reason}", tmp.display()))),
         }
         std::fs::rename(&tmp, &path).map_err(|e| io_error(&path, &e))?;
+        super::private::private_tree(&dir).map_err(|e| io_error(&dir, &e))?;
         sync_dir(&dir).map_err(|e| io_error(&dir, &e))
     }
 }

@@ -34,10 +34,13 @@
 pub mod archive;
 pub mod envelope;
 pub mod outbox;
+pub mod private;
 pub mod report;
 mod sale_state;
 pub mod store;
 
+#[cfg(test)]
+mod local_days;
 #[cfg(test)]
 mod tests;
 

@@ -380,7 +380,14 @@ fn card_and_code_masks_the_code_and_never_journals_it() {
     h.key(Key::Enter);
     h.digits("9876");
     match &h.view.screen {
-        Screen::Customer { fields, .. } => assert_eq!(fields[1].shown, "••••"),
+        Screen::Customer { fields, .. } => {
+            assert_eq!(fields[1].shown, "••••");
+            let card = &fields[0].shown;
+            assert!(
+                card.ends_with("•3456") && !card.contains("7890"),
+                "masked: {card}"
+            );
+        }
         other => panic!("{other:?}"),
     }
     h.key(Key::Enter);
