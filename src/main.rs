@@ -392,21 +392,27 @@ async fn sim(bind: std::net::SocketAddr, autopilot: Option<u64>) -> anyhow::Resu
         },
     )
     .await?;
-    println!("Kassa provider simulators (demo credentials, never real ones)");
-    println!("customer page: {}", sim.root_url());
+    // Written at once and without panicking: a reader that stops after the lines it needs
+    // (a test, `| head`) must not bring the simulator down.
+    let mut banner =
+        String::from("Kassa provider simulators (demo credentials, never real ones)\n");
+    banner.push_str(&format!("customer page: {}\n", sim.root_url()));
     for (name, url) in sim.base_urls() {
-        println!("{name} base url: {url}");
+        banner.push_str(&format!("{name} base url: {url}\n"));
     }
     for (name, what, url) in sim.other_urls() {
         println!("{name} {what}: {url}");
     }
     for entry in kassa::providers::registry::PROVIDERS {
         for (label, value) in entry.demo.iter().flat_map(|d| d.credentials) {
-            println!("{label}: {value}");
+            banner.push_str(&format!("{label}: {value}\n"));
         }
     }
     use std::io::Write as _;
-    let _ = std::io::stdout().flush();
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(banner.as_bytes());
+    let _ = stdout.flush();
+    drop(stdout);
     sim.serve_until(interrupted()).await?;
     Ok(ExitCode::SUCCESS)
 }
