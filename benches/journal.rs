@@ -253,7 +253,7 @@ fn sled_history(sales: u64) -> Figures {
     let j = Journal::open(&dir, DEFAULT_CACHE_BYTES).expect("reopen");
     let oldest = today + 1 - sales.div_ceil(PER_DAY);
     let t = Instant::now();
-    let text = kassa::cli::report::render(&j, oldest).expect("report");
+    let text = kassa::cli::report::render(&j, kassa::core::Locale::En, oldest).expect("report");
     let rows = j.sale_history(oldest).expect("history").len();
     println!(
         "        report of the oldest (archived) day: {rows} sales, {} lines, in {:.1?}",

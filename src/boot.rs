@@ -9,7 +9,6 @@ use thiserror::Error;
 
 use crate::config::Config;
 use crate::core::provider::ProviderId;
-use crate::core::report::day_of;
 use crate::core::resume::{Left, Resume};
 use crate::core::sale::SaleKey;
 use crate::core::view::SaleRow;
@@ -41,8 +40,9 @@ pub struct Found {
 /// Reads what the terminal must know from the journal.
 pub fn read(journal: &Journal, now: Millis) -> Result<Found, JournalError> {
     let next_sequence = journal.next_sequence()?;
-    // Today's and yesterday's sales: history, refunds and the day report around midnight.
-    let today = day_of(now);
+    // Today's and yesterday's sales (local days): history, refunds and the day report around
+    // midnight.
+    let today = journal.zone().day_of(now);
     let mut history = Vec::new();
     let mut handles = Vec::new();
     for day in [today.saturating_sub(1), today] {
@@ -116,7 +116,8 @@ pub fn start(
     providers: Vec<Arc<dyn PaymentProvider>>,
     clock: Clock,
 ) -> Result<Runtime, BootError> {
-    let journal = Journal::open(&config.storage.path, config.storage.cache_mb * 1024 * 1024)?;
+    let journal = Journal::open(&config.storage.path, config.storage.cache_mb * 1024 * 1024)?
+        .with_zone(config.terminal.time_zone.clone());
     let found = read(&journal, clock.now())?;
     if found.damaged > 0 {
         tracing::error!(

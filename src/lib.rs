@@ -1,7 +1,7 @@
 //! Kassa: a payment terminal for mobile money.
 //!
 //! `core` is the terminal as a pure state machine; `runtime` carries out its effects; `hw` is
-//! the keypad, lights, buzzer and relay on the device;
+//! the keypad, lights, buzzer and relay on the device; `vend` connects a vending machine;
 //! `providers` speak to the payment services; `money` and `config` are shared vocabulary.
 
 pub mod boot;
@@ -18,3 +18,4 @@ pub mod runtime;
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod ui;
+pub mod vend;

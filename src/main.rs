@@ -90,6 +90,15 @@ enum Command {
         #[arg(long)]
         autopilot: Option<u64>,
     },
+    /// Vending without a screen. With --config: the terminal's [vending] controller (MDB HAT,
+    /// socket or GPIO) drives sales until interrupted. Without: two vends against the built-in
+    /// simulators (an MDB HAT and machine on a pseudo-terminal, mCASH): one delivered and
+    /// captured, one failed and released. Exit code 0 when they end so.
+    Vend {
+        /// Config file with a [vending] section.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
     /// The outbox: calls waiting to be sent (list, sync, retry ID, drop ID).
     Queue(kassa::cli::queue::QueueArgs),
     /// A day's totals and sales; --close closes the day, --csv writes its sales.
@@ -212,6 +221,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         #[cfg(feature = "sim")]
         Command::Sim { bind, autopilot } => tokio_runtime()?.block_on(sim(bind, autopilot)),
+        Command::Vend { config } => tokio_runtime()?.block_on(vend(config)),
         Command::Queue(args) => Ok(tokio_runtime()?.block_on(kassa::cli::queue::main(args))),
         Command::Report(args) => Ok(tokio_runtime()?.block_on(kassa::cli::report::main(args))),
         Command::Config { action } => match action {
@@ -345,6 +355,33 @@ async fn pay(
     }
 }
 
+async fn vend(path: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let mut out = std::io::stdout();
+    let Some(path) = path else {
+        #[cfg(feature = "sim")]
+        {
+            let ok = kassa::vend::demo::demo(&mut out).await?;
+            return Ok(ExitCode::from(if ok { 0 } else { 1 }));
+        }
+        #[cfg(not(feature = "sim"))]
+        anyhow::bail!("kassa vend needs --config (this build has no simulators)");
+    };
+    let config = match config::Config::load(&path) {
+        Ok(c) => c,
+        Err(errors) => {
+            for p in &errors.problems {
+                eprintln!("{p}");
+            }
+            return Ok(ExitCode::from(2));
+        }
+    };
+    for w in &config.warnings {
+        tracing::warn!("{w}");
+    }
+    kassa::vend::demo::serve(&config, &mut out, interrupted()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
 #[cfg(feature = "sim")]
 async fn sim(bind: std::net::SocketAddr, autopilot: Option<u64>) -> anyhow::Result<ExitCode> {
     let sim = kassa::sim::Simulator::start(
@@ -359,6 +396,9 @@ async fn sim(bind: std::net::SocketAddr, autopilot: Option<u64>) -> anyhow::Resu
     println!("customer page: {}", sim.root_url());
     for (name, url) in sim.base_urls() {
         println!("{name} base url: {url}");
+    }
+    for (name, what, url) in sim.other_urls() {
+        println!("{name} {what}: {url}");
     }
     for entry in kassa::providers::registry::PROVIDERS {
         for (label, value) in entry.demo.iter().flat_map(|d| d.credentials) {

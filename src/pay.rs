@@ -239,7 +239,7 @@ async fn drive(
     if let Screen::RecoverySummary { items, .. } = &v.screen {
         // What the recovery decided about sales left unfinished, printed before this sale: the
         // person running it has seen it, so it is acknowledged (journaled, not shown again).
-        for line in crate::core::summary::lines(items) {
+        for line in crate::core::summary::lines(items, &v.status.local) {
             let _ = writeln!(out, "{line}");
         }
         let _ = out.flush();

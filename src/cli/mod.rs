@@ -63,16 +63,17 @@ pub(crate) fn load_config(path: Option<&Path>) -> Result<Config, CliError> {
     Ok(config)
 }
 
-/// Opens the journal of `config`; never creates one where none was.
+/// Opens the journal of `config`, counting days in its time zone; never creates one where none
+/// was.
 pub(crate) fn open_journal(config: &Config) -> Result<Journal, CliError> {
     let path = &config.storage.path;
     if !path.exists() {
         return Err(CliError::NoJournal(path.clone()));
     }
-    Ok(Journal::open(
-        path,
-        config.storage.cache_mb.saturating_mul(1024 * 1024),
-    )?)
+    Ok(
+        Journal::open(path, config.storage.cache_mb.saturating_mul(1024 * 1024))?
+            .with_zone(config.terminal.time_zone.clone()),
+    )
 }
 
 /// Prints the error and turns it into exit code 1.

@@ -12,16 +12,16 @@ use std::process::ExitCode;
 use super::queue::{one_pass_worker, progress_printer};
 use super::{CliError, finish, load_config, open_journal};
 use crate::config::Config;
-use crate::core::Millis;
 use crate::core::record::Outcome;
-use crate::core::report::{DayReport, day_of};
+use crate::core::report::DayReport;
+use crate::core::{Local, Locale, Millis, Zone};
 use crate::journal::{Journal, JournalError, OutboxOp, day_string, parse_day};
 use crate::providers::setup;
 use crate::runtime::Clock;
 
 #[derive(clap::Args, Debug)]
 pub struct ReportArgs {
-    /// The day (UTC), default today.
+    /// The day, local to `terminal.time_zone` (default UTC), default today.
     #[arg(long)]
     pub day: Option<String>,
     /// Close the day: no new sale can start on it, and each provider's report holding it is
@@ -45,9 +45,10 @@ pub async fn main(args: ReportArgs) -> ExitCode {
 pub async fn run(args: ReportArgs, out: &mut (dyn Write + Send)) -> Result<(), CliError> {
     let config = load_config(args.config.as_deref())?;
     let now = Clock::system().now();
+    let zone = &config.terminal.time_zone;
     let day = match &args.day {
         Some(text) => parse_day(text).ok_or_else(|| CliError::Day(text.clone()))?,
-        None => day_of(now),
+        None => zone.day_of(now),
     };
     let journal = open_journal(&config)?;
     let closed_now = if args.close {
@@ -58,7 +59,7 @@ pub async fn run(args: ReportArgs, out: &mut (dyn Write + Send)) -> Result<(), C
     } else {
         None
     };
-    let text = render(&journal, day)?;
+    let text = render(&journal, config.terminal.locale, day)?;
     write(out, &text)?;
     if let Some(path) = &args.csv {
         let mut file = std::fs::File::create(path).map_err(|e| CliError::Output {
@@ -81,11 +82,13 @@ pub async fn run(args: ReportArgs, out: &mut (dyn Write + Send)) -> Result<(), C
             &format!(
                 "Closed {} at {}: no new sale can start on it{}.\n",
                 day_string(day),
-                time_of(closed.closed_at),
-                if day == day_of(now) {
+                time_of(zone, closed.closed_at),
+                if day != zone.day_of(now) {
+                    ""
+                } else if zone.is_utc() {
                     " (today: sales resume after midnight UTC)"
                 } else {
-                    ""
+                    " (today: sales resume after local midnight)"
                 }
             ),
         )?;
@@ -112,10 +115,14 @@ fn write(out: &mut (dyn Write + Send), text: &str) -> Result<(), CliError> {
         })
 }
 
-/// `HH:MM:SS` UTC of a time.
-fn time_of(at: Millis) -> String {
-    let s = (at.0 / 1000) % 86_400;
-    format!("{:02}:{:02}:{:02} UTC", s / 3600, (s % 3600) / 60, s % 60)
+/// `HH:MM:SS` of a time in `zone`, marked `UTC` when the terminal keeps UTC.
+fn time_of(zone: &Zone, at: Millis) -> String {
+    let hms = zone.local(at).hms();
+    if zone.is_utc() {
+        format!("{hms} UTC")
+    } else {
+        hms
+    }
 }
 
 fn outcome_text(outcome: &Option<Outcome>, late: bool) -> String {
@@ -134,16 +141,20 @@ fn outcome_text(outcome: &Option<Outcome>, late: bool) -> String {
     }
 }
 
-/// The report as printed: totals, then sales with those needing a person first.
-pub fn render(journal: &Journal, day: u64) -> Result<String, CliError> {
+/// The report as printed: totals, then sales with those needing a person first. Days and times
+/// in the journal's zone, amounts as `locale` writes them.
+pub fn render(journal: &Journal, locale: Locale, day: u64) -> Result<String, CliError> {
     let report: DayReport = journal.day_report(day)?;
+    let zone = journal.zone();
+    let local = Local::new(zone.clone(), locale);
     let mut text = match journal.closed_day(day)? {
         Some(c) => format!(
-            "Report for {} (UTC), closed at {}\n",
+            "Report for {} ({}), closed at {}\n",
             day_string(day),
-            time_of(c.closed_at)
+            zone.name(),
+            time_of(zone, c.closed_at)
         ),
-        None => format!("Report for {} (UTC), open\n", day_string(day)),
+        None => format!("Report for {} ({}), open\n", day_string(day), zone.name()),
     };
     if report.rows.is_empty() {
         text.push_str("No sales.\n");
@@ -154,15 +165,20 @@ pub fn render(journal: &Journal, day: u64) -> Result<String, CliError> {
         "provider", "cur", "count", "approved", "approved total", "refunded", "net", "in doubt"
     ));
     for r in &report.rows {
+        // A service that moved money has its own row, apart from the provider's sales.
+        let name = match &r.service {
+            Some(s) => format!("{} service {s}", r.provider),
+            None => r.provider.to_string(),
+        };
         text.push_str(&format!(
             "{:<10} {:<4} {:>6} {:>8} {:>14} {:>14} {:>14} {:>8}\n",
-            r.provider.as_str(),
+            name,
             r.currency.code(),
             r.count,
             r.approved,
-            r.approved_total.to_decimal_string(),
-            r.refunded_total.to_decimal_string(),
-            r.net.to_decimal_string(),
+            local.locale.number(r.approved_total),
+            local.locale.number(r.refunded_total),
+            local.locale.number(r.net),
             r.in_doubt
         ));
     }
@@ -175,13 +191,16 @@ pub fn render(journal: &Journal, day: u64) -> Result<String, CliError> {
                 let mut line = format!(
                     "  {}  {}  {}  {}  {}",
                     r.key,
-                    time_of(r.started_at),
+                    time_of(zone, r.started_at),
                     r.provider,
-                    r.amount,
+                    local.money(r.amount),
                     outcome_text(&r.outcome, r.late_approval)
                 );
                 if let Some(reference) = &r.refunded {
                     line.push_str(&format!(", refunded (ref {reference})"));
+                }
+                if let Some(service) = &r.service {
+                    line.push_str(&format!("  [service {service}, not a sale]"));
                 }
                 if let Some(note) = r.restart_note() {
                     line.push_str(&format!("  [{note}]"));
@@ -301,7 +320,7 @@ mod tests {
                 },
             );
         }
-        let text = render(&j, crate::core::report::day_of(at)).unwrap();
+        let text = render(&j, Locale::En, crate::core::report::day_of(at)).unwrap();
         let line = |k: &str| {
             text.lines()
                 .find(|l| l.contains(k))
@@ -313,6 +332,66 @@ mod tests {
             "{text}"
         );
         assert!(!line("T1-000002").contains("restart"), "{text}");
+        drop(j);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_text_report_reads_in_the_terminal_s_zone_and_locale() {
+        let dir = std::env::temp_dir().join(format!("kassa-cli-local-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let oslo = Zone::named("Europe/Oslo").unwrap();
+        let j = Journal::open(&dir, 1 << 20).unwrap().with_zone(oslo);
+        // 2024-10-03 22:30 UTC is 00:30 on the 4th in Oslo.
+        let at = Millis(1_727_994_600_000);
+        let key = SaleKey::new("T1", 1).unwrap();
+        let put = |record| {
+            j.append(&JournalEntry {
+                at,
+                sale: key.clone(),
+                provider: ProviderId::new("mcash"),
+                record,
+            })
+            .unwrap()
+        };
+        put(Record::StartIntent(SaleRequest {
+            key: key.clone(),
+            amount: Money::from_minor(123_450, Currency::NOK),
+            flow: Flow::Qr,
+            capture: Capture::Sale,
+        }));
+        put(Record::Outcome {
+            outcome: Outcome::Approved {
+                reference: "r1".into(),
+            },
+            late: false,
+        });
+        let day = parse_day("2024-10-04").unwrap();
+        let text = render(&j, Locale::Nb, day).unwrap();
+        assert!(
+            text.starts_with("Report for 2024-10-04 (Europe/Oslo), open\n"),
+            "{text}"
+        );
+        let totals = text.lines().find(|l| l.starts_with("mcash")).unwrap();
+        assert!(totals.contains(" 1\u{a0}234,50 "), "{text}");
+        let sale = text.lines().find(|l| l.contains("T1-000001")).unwrap();
+        assert!(sale.contains("  00:30:00  "), "{text}");
+        assert!(sale.contains("1\u{a0}234,50\u{a0}kr"), "{text}");
+        // In Oslo the 3rd has no sale; a terminal keeping UTC finds it there.
+        let before = render(&j, Locale::En, day - 1).unwrap();
+        assert!(
+            before.contains("Report for 2024-10-03 (Europe/Oslo)"),
+            "{before}"
+        );
+        assert!(before.contains("No sales."), "{before}");
+        drop(j);
+        let j = Journal::open(&dir, 1 << 20).unwrap();
+        let utc = render(&j, Locale::En, day - 1).unwrap();
+        assert!(utc.contains("Report for 2024-10-03 (UTC)"), "{utc}");
+        assert!(
+            utc.contains("22:30:00 UTC") && utc.contains("1,234.50 NOK"),
+            "{utc}"
+        );
         drop(j);
         let _ = std::fs::remove_dir_all(&dir);
     }

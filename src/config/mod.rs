@@ -33,13 +33,14 @@ mod storage;
 mod terminal;
 #[cfg(test)]
 mod tests;
+mod vending;
 
 use std::path::{Path, PathBuf};
 
 use secrecy::SecretString;
 use toml::de::DeTable;
 
-use crate::core::{PinHash, Settings};
+use crate::core::{Local, PinHash, Settings};
 
 /// Where `kassa sim` listens by default, and the demo config's fallback.
 pub const DEFAULT_SIM_URL: &str = "http://127.0.0.1:8700";
@@ -51,6 +52,7 @@ use reader::{Reader, Table};
 use storage::{DEFAULT_CACHE_MB, DEFAULT_STORAGE_DIR};
 pub use storage::{OutboxConfig, StorageConfig};
 pub use terminal::TerminalConfig;
+pub use vending::{GpioSettings, MdbSettings, VendController, VendingConfig};
 
 /// Values of the demo config that are not a provider's (each provider's demo values live in its
 /// folder, beside its registry line).
@@ -75,6 +77,8 @@ pub struct Config {
     pub hardware: HardwareConfig,
     pub storage: StorageConfig,
     pub outbox: OutboxConfig,
+    /// `[vending]`: the vend controller, when the terminal runs a vending machine.
+    pub vending: Option<VendingConfig>,
     /// Found at load; the runtime logs them at start.
     pub warnings: Vec<Warning>,
 }
@@ -197,9 +201,16 @@ impl Config {
     /// The demo config of one market (`no`, `ht`, `ly`, `lk`, `us`): its currency and the
     /// providers whose demo opens there. An unknown market, or one whose provider has no demo
     /// in this build yet, is an error that lists the markets.
+    /// The market's zone and locale come with it (`Local::for_market`); the plain demo
+    /// ([`Config::demo`]) keeps UTC and English.
     pub fn demo_market(code: &str, sim_base_url: &str) -> Result<Config, market::DemoError> {
         let m = market::ready_market(code)?;
-        Ok(Config::demo_in(m, sim_base_url))
+        let mut config = Config::demo_in(m, sim_base_url);
+        if let Some(local) = Local::for_market(m.code) {
+            config.terminal.time_zone = local.zone;
+            config.terminal.locale = local.locale;
+        }
+        Ok(config)
     }
 
     fn demo_in(m: &market::Market, sim_base_url: &str) -> Config {
@@ -227,6 +238,8 @@ impl Config {
                 result_hold_seconds: settings.result_hold_ms / 1000,
                 poll_interval_ms: settings.poll_interval_ms,
                 recover_attempts: settings.recover_attempts,
+                time_zone: settings.local.zone.clone(),
+                locale: settings.local.locale,
                 supervisor_pin_hash: PinHash::parse(SecretString::from(demo::SUPERVISOR_PIN_HASH))
                     .ok(),
                 cashiers: Vec::new(),
@@ -238,6 +251,7 @@ impl Config {
                 cache_mb: DEFAULT_CACHE_MB,
             },
             outbox: OutboxConfig::none(settings.currency),
+            vending: None,
             warnings: Vec::new(),
         }
     }
@@ -253,6 +267,7 @@ impl Config {
             result_hold_ms: t.result_hold_seconds.saturating_mul(1000),
             poll_interval_ms: t.poll_interval_ms,
             recover_attempts: t.recover_attempts,
+            local: Local::new(t.time_zone.clone(), t.locale),
             supervisor_pin: t.supervisor_pin_hash.clone(),
             cashiers: t.cashiers.clone(),
         }
@@ -302,6 +317,7 @@ impl Reader<'_> {
         let hardware = self.hardware(&mut root, terminal.as_ref().map(|t| t.mode), &providers);
         let storage = self.storage(&mut root);
         let outbox = self.outbox(&mut root, currency);
+        let vending = self.vending(&mut root, terminal.as_ref(), &providers, &hardware);
         self.finish(root);
         self.warnings.sort_by_key(|w| w.line.unwrap_or(0));
         Some(Config {
@@ -311,6 +327,7 @@ impl Reader<'_> {
             hardware,
             storage,
             outbox: outbox?,
+            vending,
             warnings: self.warnings.clone(),
         })
     }

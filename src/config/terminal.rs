@@ -1,12 +1,12 @@
-//! `[terminal]`: the terminal's id, mode, currency and limits, the supervisor PIN and the
-//! cashiers who sign in.
+//! `[terminal]`: the terminal's id, mode, currency and limits, its time zone and locale, the
+//! supervisor PIN and the cashiers who sign in.
 
 use secrecy::SecretString;
 use toml::de::DeValue;
 
 use super::reader::{Reader, Table, type_name};
 use crate::core::sale::SaleKey;
-use crate::core::{Cashier, Mode, PinHash};
+use crate::core::{Cashier, Locale, Mode, PinHash, Zone};
 use crate::money::{Currency, Money};
 
 /// `[terminal]`.
@@ -21,6 +21,10 @@ pub struct TerminalConfig {
     pub result_hold_seconds: u64,
     pub poll_interval_ms: u64,
     pub recover_attempts: u32,
+    /// `time_zone`: the IANA zone of the clock, report days and hours; default UTC.
+    pub time_zone: Zone,
+    /// `locale`: how numbers and money read; default `en`.
+    pub locale: Locale,
     pub supervisor_pin_hash: Option<PinHash>,
     /// `[[terminal.cashier]]`; empty: no sign-in.
     pub cashiers: Vec<Cashier>,
@@ -101,6 +105,24 @@ impl Reader<'_> {
         let result_hold_seconds = self.unsigned(&mut t, "result_hold_seconds", 1..=600, 8);
         let poll_interval_ms = self.unsigned(&mut t, "poll_interval_ms", 200..=60_000, 1_000);
         let recover_attempts = self.unsigned(&mut t, "recover_attempts", 1..=100, 5) as u32;
+        let time_zone = self
+            .string(&mut t, "time_zone")
+            .map_or(Some(Zone::utc()), |z| match Zone::named(z.get_ref()) {
+                Ok(zone) => Some(zone),
+                Err(e) => {
+                    self.problem(Some(&z.span()), t.key("time_zone"), e.to_string());
+                    None
+                }
+            });
+        let locale = self.string(&mut t, "locale").map_or(Some(Locale::En), |l| {
+            match Locale::from_code(l.get_ref()) {
+                Ok(locale) => Some(locale),
+                Err(e) => {
+                    self.problem(Some(&l.span()), t.key("locale"), e.to_string());
+                    None
+                }
+            }
+        });
         let supervisor_pin_hash = self
             .secret(&mut t, "supervisor_pin_hash", "supervisor_pin_hash_file")
             .and_then(|phc| self.pin_hash(&mut t, "supervisor_pin_hash", phc));
@@ -125,6 +147,8 @@ impl Reader<'_> {
             result_hold_seconds,
             poll_interval_ms,
             recover_attempts,
+            time_zone: time_zone?,
+            locale: locale?,
             supervisor_pin_hash,
             cashiers,
         })
@@ -194,5 +218,80 @@ impl Reader<'_> {
             }
         }
         cashiers
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use crate::config::{Config, ConfigErrors, LoadContext};
+    use crate::core::{Local, Locale, Zone};
+
+    fn load(extra: &str) -> Result<Config, ConfigErrors> {
+        let text = format!(
+            "[terminal]\nid = \"t1\"\ncurrency = \"NOK\"\nmax_amount = \"500.00\"\n{extra}\n\
+             [providers.mcash]\nbase_url = \"https://api.mca.sh/merchant/v1\"\n\
+             merchant_id = \"m1\"\nuser_id = \"u1\"\nsecret = \"s3cr3t-value\"\n"
+        );
+        let cx = LoadContext {
+            config_dir: PathBuf::from("/nonexistent-kassa-config-dir"),
+            credentials_directory: None,
+            state_directory: None,
+        };
+        Config::from_toml_str_in(&text, "kassa.toml", &cx)
+    }
+
+    #[test]
+    fn time_zone_and_locale_default_to_utc_and_english() {
+        let c = load("").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.terminal.time_zone, Zone::utc());
+        assert_eq!(c.terminal.locale, Locale::En);
+        assert_eq!(c.settings().local, Local::default());
+    }
+
+    #[test]
+    fn a_named_zone_and_locale_reach_the_core() {
+        let c = load("time_zone = \"Asia/Colombo\"\nlocale = \"ta\"\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.terminal.time_zone.name(), "Asia/Colombo");
+        assert_eq!(c.settings().local.locale, Locale::Ta);
+        assert_eq!(
+            c.settings().local.zone,
+            Zone::named("Asia/Colombo").unwrap()
+        );
+    }
+
+    #[test]
+    fn an_unknown_zone_or_locale_is_a_problem_naming_it_with_its_line() {
+        let e = load("time_zone = \"Europe/Olso\"\nlocale = \"no\"\n").unwrap_err();
+        let zone = e
+            .problems
+            .iter()
+            .find(|p| p.key == "terminal.time_zone")
+            .unwrap_or_else(|| panic!("{e}"));
+        assert_eq!(zone.line, Some(5));
+        assert!(zone.message.contains("\"Europe/Olso\""), "{}", zone.message);
+        let locale = e
+            .problems
+            .iter()
+            .find(|p| p.key == "terminal.locale")
+            .unwrap_or_else(|| panic!("{e}"));
+        assert_eq!(locale.line, Some(6));
+        assert!(locale.message.contains("\"no\""), "{}", locale.message);
+        let e = load("time_zone = 5\n").unwrap_err();
+        assert!(
+            e.problems.iter().any(|p| p.key == "terminal.time_zone"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_demo_market_reads_in_its_zone_and_locale_and_the_plain_demo_in_utc() {
+        let plain = Config::demo("http://127.0.0.1:8700");
+        assert_eq!(plain.settings().local, Local::default());
+        let norway = Config::demo_market("no", "http://127.0.0.1:8700").unwrap();
+        assert_eq!(norway.terminal.time_zone.name(), "Europe/Oslo");
+        assert_eq!(norway.terminal.locale, Locale::Nb);
     }
 }

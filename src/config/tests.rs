@@ -493,6 +493,8 @@ fn every_provider_loads_when_complete_in_its_own_currency() {
             .get::<EzcashSettings>("ezcash")
             .unwrap()
             .agent_pin
+            .as_ref()
+            .unwrap()
             .expose_secret(),
         "1234"
     );

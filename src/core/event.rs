@@ -67,6 +67,11 @@ pub enum Event {
         sale: SaleKey,
         delivered: bool,
     },
+    /// Vending: the machine withdrew its vend request before it was approved (the customer
+    /// cancelled, the machine timed out or left the session, or the terminal's own deadline for
+    /// the payment passed). The payment is aborted; one that completes anyway is given back
+    /// (released, or refunded when it was paid outright), never approved late.
+    VendCancel,
     /// A journal write failed: the sale did not start, and new sales are refused until a write
     /// succeeds again.
     JournalFailed {
@@ -95,6 +100,11 @@ pub enum Event {
     ProviderReachable {
         provider: ProviderId,
         reachable: bool,
+    },
+    /// The provider took (or refused) the agent PIN handed to it with `Effect::Unlock`.
+    Unlocked {
+        provider: ProviderId,
+        result: Result<(), Failure>,
     },
     /// What the journal holds on disk, and how many of its stored values failed their checksum
     /// at start (their sales show in doubt): for the diagnostics screen.
@@ -153,6 +163,13 @@ pub enum Effect {
     Vend {
         sale: SaleKey,
     },
+    /// Vending: the vend request is refused (no payment, declined, expired, cancelled, or the
+    /// terminal is busy). Every `VendRequest` is answered exactly once, by `Vend` or by this;
+    /// `sale` is the sale the request started, if it started one.
+    VendDenied {
+        sale: Option<SaleKey>,
+        reason: String,
+    },
     /// A call that can wait: put it in the outbox (durably), and let the outbox worker carry it
     /// out, with retries, across restarts. The worker answers with `OutboxDone` or, if it could
     /// not even queue it, `DeferRefused`. Used for status checks of in-doubt sales, captures,
@@ -164,4 +181,15 @@ pub enum Effect {
     },
     /// Hand a person's command to the outbox worker; it answers with `OutboxCommandDone`.
     Outbox(OutboxCommand),
+    /// Give this provider the agent PIN typed at the start of a shift
+    /// (`PaymentProvider::unlock`); the runtime answers with `Unlocked`. Never journaled.
+    Unlock {
+        provider: ProviderId,
+        pin: secrecy::SecretString,
+    },
+    /// Make this provider forget its agent PIN (`PaymentProvider::lock`): sign-out, the
+    /// supervisor locking the terminal.
+    Lock {
+        provider: ProviderId,
+    },
 }

@@ -4,6 +4,7 @@
 //! flow, timeout and race is a deterministic unit test with a fake clock.
 
 pub mod event;
+pub mod locale;
 pub mod pin;
 pub mod provider;
 pub mod record;
@@ -17,7 +18,8 @@ pub mod time;
 pub mod view;
 
 pub use event::{Effect, Event, Key, Signal, Timer, TimerKind};
+pub use locale::{Local, Locale};
 pub use pin::PinHash;
 pub use settings::{Cashier, Mode, Settings};
 pub use terminal::Terminal;
-pub use time::Millis;
+pub use time::{Millis, Zone};

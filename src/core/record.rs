@@ -75,6 +75,11 @@ pub struct SaleRow {
     /// recovery summary and marked in history and reports.
     #[serde(default)]
     pub restart: Option<Restart>,
+    /// A provider service that moved money (agent top-up, bill payment), not a sale: its
+    /// service id, or its label once the terminal knows the provider. Listed and totalled
+    /// apart from sales.
+    #[serde(default)]
+    pub service: Option<String>,
 }
 
 /// How a sale was resolved after a restart.
@@ -121,6 +126,10 @@ pub enum Record {
         outcome: Outcome,
         late: bool,
     },
+    /// Vending: the vend was approved to the machine; written before the machine hears it. A
+    /// restart that finds it with no capture or release intent after it releases the
+    /// authorization (nothing on record says the product came out).
+    VendApproved,
     CaptureIntent {
         amount: Money,
     },

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::locale::Local;
 use super::pin::PinHash;
 use crate::money::{Currency, Money};
 
@@ -38,13 +39,16 @@ pub struct Settings {
     pub poll_interval_ms: u64,
     /// How often a lost answer is asked about before the sale is flagged for a person.
     pub recover_attempts: u32,
+    /// Time zone and locale of every clock, day and amount shown.
+    pub local: Local,
     pub supervisor_pin: Option<PinHash>,
     /// Empty: no sign-in.
     pub cashiers: Vec<Cashier>,
 }
 
 impl Settings {
-    /// Settings for tests and the demo: cashier mode, NOK, 10 000.00 limit, no PINs.
+    /// Settings for tests and the demo: cashier mode, NOK, 10 000.00 limit, no PINs, UTC and
+    /// English.
     pub fn demo(terminal_id: &str) -> Settings {
         Settings {
             terminal_id: terminal_id.to_string(),
@@ -54,6 +58,7 @@ impl Settings {
             result_hold_ms: 8_000,
             poll_interval_ms: 1_000,
             recover_attempts: 5,
+            local: Local::default(),
             supervisor_pin: None,
             cashiers: Vec::new(),
         }

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::locale::Local;
 use super::record::Outcome;
 use super::sale::SaleKey;
 use super::time::Millis;
@@ -43,14 +44,14 @@ impl SummaryItem {
         }
     }
 
-    /// The first line: amount, provider, sale and when it started (UTC).
-    pub fn heading(&self) -> String {
+    /// The first line: amount, provider, sale and when it started, as `local` writes them.
+    pub fn heading(&self, local: &Local) -> String {
         format!(
-            "{} via {} - sale {} started {} UTC",
-            self.amount,
+            "{} via {} - sale {} started {}",
+            local.money(self.amount),
             self.provider,
             self.sale,
-            clock(self.started_at)
+            local.clock(self.started_at)
         )
     }
 
@@ -76,23 +77,17 @@ impl SummaryItem {
 }
 
 /// The lines `kassa pay` prints (and the screen shows) for a summary.
-pub fn lines(items: &[SummaryItem]) -> Vec<String> {
+pub fn lines(items: &[SummaryItem], local: &Local) -> Vec<String> {
     let mut out = vec![format!(
         "Resolved after restart: {} sale{} left unfinished",
         items.len(),
         if items.len() == 1 { "" } else { "s" }
     )];
     for item in items {
-        out.push(format!("  {}", item.heading()));
+        out.push(format!("  {}", item.heading(local)));
         out.push(format!("    {}", item.decision()));
     }
     out
-}
-
-/// `HH:MM` of a wall-clock time, UTC.
-fn clock(at: Millis) -> String {
-    let secs = (at.0 / 1000) % 86_400;
-    format!("{:02}:{:02}", secs / 3600, (secs / 60) % 60)
 }
 
 #[cfg(test)]
@@ -123,7 +118,7 @@ mod tests {
         assert_eq!(i.verdict(), Verdict::Paid);
         assert!(i.decision().contains("r-9"), "{}", i.decision());
         assert!(i.decision().contains("do not charge again"));
-        let h = i.heading();
+        let h = i.heading(&Local::default());
         assert!(
             h.contains("12.50") && h.contains("mCASH") && h.contains("22:13"),
             "{h}"
@@ -140,7 +135,7 @@ mod tests {
             item(Outcome::InDoubt { reason: "x".into() }, false).verdict(),
             Verdict::InDoubt
         );
-        let l = lines(&[item(Outcome::Expired, false)]);
+        let l = lines(&[item(Outcome::Expired, false)], &Local::default());
         assert_eq!(l.len(), 3);
         assert!(l[0].contains("1 sale left"));
     }

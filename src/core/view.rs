@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::provider::{FlowKind, ProviderId};
+use super::provider::{FlowKind, InfoLine, ProviderId};
 use super::record::Outcome;
 /// Screens list sale rows; the type lives with the journal records it is summed from.
 pub use super::record::SaleRow;
@@ -22,6 +22,8 @@ pub struct StatusBar {
     pub cashier: Option<String>,
     /// Journal writes are failing: new sales are refused.
     pub storage_failing: bool,
+    /// The terminal's zone and locale: how the clock, times and amounts of every screen read.
+    pub local: crate::core::locale::Local,
 }
 
 /// A line a supervisor page shows about what just happened. Its tone picks the colour, so news
@@ -255,6 +257,42 @@ pub enum Screen {
     RecoverySummary {
         items: Vec<SummaryItem>,
         from_menu: bool,
+    },
+    /// A provider service's fields (supervisor menu): digits and amounts on the keypad; while
+    /// the active field is a choice, `choices` lists it (a tap or its number picks one).
+    ServiceForm {
+        provider: String,
+        service: String,
+        fields: Vec<Field>,
+        choices: Vec<String>,
+        hint: String,
+        error: Option<String>,
+    },
+    /// A money-moving service, asked before it starts: what will be sent, and the amount.
+    ServiceConfirm {
+        provider: String,
+        service: String,
+        amount: Money,
+        lines: Vec<InfoLine>,
+    },
+    /// A query is out at the provider.
+    ServiceWaiting {
+        provider: String,
+        service: String,
+    },
+    /// A query's answer (a list to scroll), or `error` when it failed.
+    ServiceInfo {
+        provider: String,
+        service: String,
+        lines: Vec<InfoLine>,
+        error: Option<String>,
+    },
+    /// A provider's agent PIN at the start of a shift: `digits` typed (shown as dots).
+    AgentPin {
+        provider: String,
+        digits: usize,
+        error: Option<String>,
+        checking: bool,
     },
 }
 

@@ -25,6 +25,12 @@ pub trait OutputPin: Send {
     fn set(&mut self, on: bool) -> Result<(), HwError>;
 }
 
+/// One input line: a vending machine's vend request, a drop sensor. `active` is the asserted
+/// state (a closed contact to ground, with the pull-up: low), so callers never deal in volts.
+pub trait InputPin: Send {
+    fn is_active(&mut self) -> Result<bool, HwError>;
+}
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }

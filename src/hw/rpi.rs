@@ -4,7 +4,7 @@
 use rppal::gpio::{Bias, Gpio, IoPin, Mode, OutputPin as RppalOutput};
 
 use super::HwError;
-use super::pins::{OutputPin, PinBank};
+use super::pins::{InputPin, OutputPin, PinBank};
 
 /// The GPIO peripheral, opened once.
 pub struct Pi {
@@ -53,6 +53,29 @@ impl Pi {
                 pin,
                 reason: e.to_string(),
             })
+    }
+}
+
+impl Pi {
+    /// An input line with the pull-up on: a contact closing to ground makes it active.
+    pub fn input(&self, key: &'static str, pin: u8) -> Result<RppalInput, HwError> {
+        self.gpio
+            .get(pin)
+            .map(|p| RppalInput(p.into_input_pullup()))
+            .map_err(|e| HwError::Pin {
+                key,
+                pin,
+                reason: e.to_string(),
+            })
+    }
+}
+
+/// An input through rppal: active low (pull-up, contact to ground).
+pub struct RppalInput(rppal::gpio::InputPin);
+
+impl InputPin for RppalInput {
+    fn is_active(&mut self) -> Result<bool, HwError> {
+        Ok(self.0.is_low())
     }
 }
 

@@ -317,10 +317,7 @@ impl Journal {
                     let (k, _) = item.map_err(|e| self.err(e))?;
                     ops.push(Op::remove(TreeId::Entries, k.to_vec()));
                 }
-                ops.push(Op::remove(
-                    TreeId::Sales,
-                    index_key(day, s.started_at, &s.key),
-                ));
+                ops.push(Op::remove(TreeId::Sales, index_key(s.started_at, &s.key)));
             }
             self.commit(&ops)?;
         }

@@ -40,6 +40,8 @@ mod sale_state;
 pub mod store;
 
 #[cfg(test)]
+mod local_days;
+#[cfg(test)]
 mod tests;
 
 use std::path::{Path, PathBuf};

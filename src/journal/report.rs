@@ -5,14 +5,13 @@
 use std::io::Write;
 
 use serde::{Deserialize, Serialize};
-use time::format_description::well_known::Rfc3339;
 
 use super::JournalError;
 use super::envelope;
 use super::store::{Journal, Op, SaleState, TreeId};
-use crate::core::Millis;
 use crate::core::record::Outcome;
 use crate::core::report::DayReport;
+use crate::core::{Millis, Zone};
 
 /// A day as it stood when it was closed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,14 +23,14 @@ pub struct ClosedDay {
     pub needing_person: u32,
 }
 
-/// `YYYY-MM-DD` of a day counted from the Unix epoch (UTC).
+/// `YYYY-MM-DD` of a day counted from 1970-01-01 (a local day names its local date).
 pub fn day_string(day: u64) -> String {
     day_date(day)
         .map(|d| d.to_string())
         .unwrap_or_else(|| format!("day {day}"))
 }
 
-/// The calendar date of a day number (days since 1970-01-01, UTC); `None` past year 9999.
+/// The calendar date of a day number (days since 1970-01-01); `None` past year 9999.
 pub fn day_date(day: u64) -> Option<time::Date> {
     let days = i32::try_from(day).ok()?;
     time::Date::from_julian_day(2_440_588_i32.checked_add(days)?).ok()
@@ -45,11 +44,10 @@ pub fn parse_day(text: &str) -> Option<u64> {
     u64::try_from(date.to_julian_day() - 2_440_588).ok()
 }
 
-fn timestamp(at: Millis) -> String {
-    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(at.0) * 1_000_000)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_else(|| at.0.to_string())
+/// RFC 3339 in the journal's zone, with its offset (`2024-10-04T12:00:00+02:00`; `Z` in UTC):
+/// the local time a merchant reads and still the exact instant.
+fn timestamp(zone: &Zone, at: Millis) -> String {
+    zone.local(at).rfc3339()
 }
 
 /// A CSV field, quoted when needed, and defused when a spreadsheet would run it as a formula
@@ -114,14 +112,15 @@ impl Journal {
     /// Totals per provider and currency for `day`, in-doubt rows first.
     pub fn day_report(&self, day: u64) -> Result<DayReport, JournalError> {
         let rows = self.sale_history(day)?;
-        DayReport::build(day, &rows).map_err(|e| JournalError::Report {
+        DayReport::build(day, &self.zone, &rows).map_err(|e| JournalError::Report {
             day: day_string(day),
             reason: e.to_string(),
         })
     }
 
-    /// Closes `day`: its report is stored as it stands and no new sale can start on it. Closing
-    /// the current day stops sales until midnight UTC; the caller should say so before asking.
+    /// Closes local `day`: its report is stored as it stands and no new sale can start on it.
+    /// Closing the current day stops sales until local midnight; the caller should say so
+    /// before asking.
     /// Then the settled sales of every closed day move to the archive.
     pub fn close_day(&self, day: u64, now: Millis) -> Result<ClosedDay, JournalError> {
         if self.is_closed(day)? {
@@ -153,8 +152,8 @@ impl Journal {
         Ok(closed)
     }
 
-    /// Writes `day`'s sales as CSV (UTC times, amounts as exact decimals), sales needing a person
-    /// first. A sale whose records cannot say what it was is still written, as `damaged`.
+    /// Writes `day`'s sales as CSV (local times with their offset, amounts as exact decimals
+    /// whatever the locale), sales needing a person first. A sale whose records cannot say what it was is still written, as `damaged`.
     pub fn write_csv(&self, day: u64, out: &mut dyn Write) -> Result<(), JournalError> {
         let mut sales = self.sales_on(day)?;
         person_first(&mut sales);
@@ -165,6 +164,14 @@ impl Journal {
             let line = match s.row() {
                 Some(r) => {
                     let (outcome, mut detail) = outcome_columns(&r.outcome);
+                    // A provider service that moved money is not a sale: it says so first.
+                    if let Some(service) = &r.service {
+                        detail = if detail.is_empty() {
+                            format!("service {service}")
+                        } else {
+                            format!("service {service}; {detail}")
+                        };
+                    }
                     // Resolved by the recovery at a start, not in front of the customer.
                     if let Some(note) = r.restart_note() {
                         detail = if detail.is_empty() {
@@ -175,7 +182,7 @@ impl Journal {
                     }
                     [
                         csv_field(r.key.as_str(), false),
-                        timestamp(r.started_at),
+                        timestamp(&self.zone, r.started_at),
                         csv_field(r.provider.as_str(), true),
                         r.amount.currency().code().to_string(),
                         r.amount.to_decimal_string(),

@@ -158,6 +158,8 @@ impl SaleState {
                     self.pending.push(Pending::Abort);
                 }
             }
+            // A step on record; the capture or release intent after it is what is pending.
+            Record::VendApproved => {}
             Record::ResolvedAfterRestart => self.after_restart = true,
             Record::Acknowledged => self.acknowledged = true,
         }
@@ -206,6 +208,10 @@ impl SaleState {
             restart: (self.after_restart || self.never_reached).then_some(Restart {
                 never_reached: self.never_reached,
                 acknowledged: self.acknowledged,
+            }),
+            service: self.request.as_ref().and_then(|r| match &r.flow {
+                crate::core::sale::Flow::Service { service, .. } => Some(service.0.clone()),
+                _ => None,
             }),
         })
     }

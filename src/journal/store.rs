@@ -13,6 +13,7 @@ use super::envelope::{self, Bad};
 pub use super::sale_state::{Damage, Listed, Pending, SaleState, Unfinished};
 use super::{JournalError, day_string, from_sled, from_sled_open, io_error};
 use crate::core::Millis;
+use crate::core::Zone;
 use crate::core::provider::ProviderId;
 use crate::core::record::{JournalEntry, Record};
 use crate::core::report::day_of;
@@ -100,6 +101,10 @@ pub struct Journal {
     pub(crate) outbox: sled::Tree,
     pub(crate) closed_days: sled::Tree,
     pub(crate) meta: sled::Tree,
+    /// The terminal's zone: which local day a sale belongs to for reports, closing and the
+    /// archive. The day index itself is bucketed by UTC day, so changing the zone never
+    /// re-files a record.
+    pub(crate) zone: Zone,
     /// `kassa-journal.mark` beside sled's files: the count of committed writes, so a database
     /// that sled "recovers" to an older or empty state is refused instead of reused.
     marker: std::fs::File,
@@ -132,8 +137,9 @@ pub(crate) fn sale_of_entry_key(key: &[u8]) -> Option<SaleKey> {
     SaleKey::parse(std::str::from_utf8(&key[..cut]).ok()?).ok()
 }
 
-pub(crate) fn index_key(day: u64, at: Millis, sale: &SaleKey) -> Vec<u8> {
-    let mut k = day.to_be_bytes().to_vec();
+/// The day index key of a sale started at `at`: filed under its UTC day, whatever the zone.
+pub(crate) fn index_key(at: Millis, sale: &SaleKey) -> Vec<u8> {
+    let mut k = day_of(at).to_be_bytes().to_vec();
     k.extend_from_slice(&at.0.to_be_bytes());
     k.extend_from_slice(sale.as_str().as_bytes());
     k
@@ -210,6 +216,7 @@ impl Journal {
                 meta,
                 db,
                 path: path.clone(),
+                zone: Zone::utc(),
                 marker,
             })
         }));
@@ -231,6 +238,16 @@ impl Journal {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Counts days in `zone` from now on (opened, the journal counts UTC days).
+    pub fn with_zone(mut self, zone: Zone) -> Journal {
+        self.zone = zone;
+        self
+    }
+
+    pub fn zone(&self) -> &Zone {
+        &self.zone
     }
 
     pub(crate) fn err(&self, e: sled::Error) -> JournalError {
@@ -346,7 +363,7 @@ impl Journal {
         let sale = entry.sale.as_str().as_bytes();
         match &entry.record {
             Record::StartIntent(req) => {
-                let day = day_of(entry.at);
+                let day = self.zone.day_of(entry.at);
                 if self.is_closed(day)? {
                     return Err(JournalError::DayClosed {
                         day: day_string(day),
@@ -354,7 +371,7 @@ impl Journal {
                 }
                 ops.push(Op::put(
                     TreeId::Sales,
-                    index_key(day, entry.at, &entry.sale),
+                    index_key(entry.at, &entry.sale),
                     Self::encode(&IndexValue {
                         provider: entry.provider.clone(),
                         amount: req.amount,
@@ -448,7 +465,8 @@ impl Journal {
         Ok(out)
     }
 
-    /// Every sale that started on `day` (days since the epoch, UTC), in the order they started,
+    /// Every sale that started on local `day` (days since the epoch, in the journal's zone), in
+    /// the order they started,
     /// with what the day index says about each: the live ones and, for a closed day, the
     /// archived ones.
     pub fn sales_on(&self, day: u64) -> Result<Vec<SaleState>, JournalError> {
@@ -456,15 +474,36 @@ impl Journal {
         self.with_archived(day, live)
     }
 
-    /// The sales of `day` still in the live database, each with its start time.
+    /// The sales of local `day` still in the live database, each with its start time: those of
+    /// the UTC days the local day overlaps (two at most, three for no real zone) that started
+    /// within it.
     pub(super) fn live_sales_on(&self, day: u64) -> Result<Vec<(Millis, SaleState)>, JournalError> {
+        let (start, end) = self.zone.day_bounds(day);
         let mut out = Vec::new();
-        for item in self.sales.scan_prefix(day.to_be_bytes()) {
+        let last = day_of(Millis(end.0.saturating_sub(1)));
+        for bucket in day_of(start)..=last.max(day_of(start)) {
+            self.live_sales_in(bucket, start, end, &mut out)?;
+        }
+        Ok(out)
+    }
+
+    /// The sales filed under UTC day `bucket` that started in `[start, end)`, added to `out`.
+    fn live_sales_in(
+        &self,
+        bucket: u64,
+        start: Millis,
+        end: Millis,
+        out: &mut Vec<(Millis, SaleState)>,
+    ) -> Result<(), JournalError> {
+        for item in self.sales.scan_prefix(bucket.to_be_bytes()) {
             let (k, v) = item.map_err(|e| self.err(e))?;
             let Some((at, key)) = parse_index_key(&k) else {
                 // Reported by `damaged()`; nothing here can name the sale.
                 continue;
             };
+            if at < start || at >= end {
+                continue;
+            }
             let mut state = SaleState::new(key.clone());
             self.fold_live(&mut state)?;
             match envelope::decode::<IndexValue>(&v) {
@@ -479,7 +518,7 @@ impl Journal {
             }
             out.push((at, state));
         }
-        Ok(out)
+        Ok(())
     }
 
     /// The sales of `day` as listed in history and reports. A sale with a damaged record is in

@@ -1124,7 +1124,7 @@ fn a_mixed_day(j: &Journal) {
 
 /// Everything a person can read about `day`: the printed report, the CSV and the history.
 fn day_as_read(j: &Journal, day: u64) -> (String, String, Vec<crate::core::view::SaleRow>) {
-    let report = crate::cli::report::render(j, day).unwrap();
+    let report = crate::cli::report::render(j, crate::core::Locale::En, day).unwrap();
     let mut csv = Vec::new();
     j.write_csv(day, &mut csv).unwrap();
     (

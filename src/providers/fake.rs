@@ -1,5 +1,7 @@
 //! An in-memory provider for tests of the core and the runtime: it approves after a set number
-//! of status polls, and records every call and whether its intent was journaled first.
+//! of status polls, and records every call and whether its intent was journaled first. It can
+//! offer any flows, services (queries answered with lines, money-moving ones started like
+//! sales) and an agent PIN it must be unlocked with.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -35,6 +37,10 @@ pub struct FakeState {
     pub created_by_recovery: Vec<String>,
     /// Each start as it arrived (a payment code is in it: tests only).
     pub started: Vec<crate::core::sale::SaleRequest>,
+    /// Agent-PIN mode: whether the PIN was given (and not locked since).
+    pub unlocked: bool,
+    /// How often `lock` was called.
+    pub locks: u32,
 }
 
 pub struct FakeProvider {
@@ -44,6 +50,8 @@ pub struct FakeProvider {
     journal: MemoryJournal,
     /// What `info()` says; `lookup` follows `recover_creates`.
     capabilities: Capabilities,
+    /// Agent-PIN mode: the PIN `unlock` accepts; until then starts and queries are refused.
+    agent_pin: Option<secrecy::SecretString>,
 }
 
 impl FakeProvider {
@@ -62,7 +70,29 @@ impl FakeProvider {
                 services: Vec::new(),
                 agent_pin: false,
             },
+            agent_pin: None,
         }
+    }
+
+    /// The same fake offering these services in the supervisor menu. A query answers with a
+    /// "Balance" line and one line per input; a money-moving one is a start like a sale.
+    pub fn with_services(mut self, services: Vec<crate::core::provider::ServiceSpec>) -> Self {
+        self.capabilities.services = services;
+        self
+    }
+
+    /// Agent-PIN mode: `unlock` takes only `pin`; starts and queries are refused until then.
+    pub fn with_agent_pin(mut self, pin: &str) -> FakeProvider {
+        self.capabilities.agent_pin = true;
+        self.agent_pin = Some(secrecy::SecretString::from(pin));
+        self
+    }
+
+    /// The same fake, unable to authorize and capture: a pay-first provider (vending pays
+    /// outright, then refunds a failed vend).
+    pub fn without_auth_capture(mut self) -> FakeProvider {
+        self.capabilities.auth_capture = false;
+        self
     }
 
     /// The same fake offering these flows, in this order (the first is its default).
@@ -79,6 +109,15 @@ impl FakeProvider {
         s.calls.push(op.name());
         if let Some(f) = s.fail_next.pop_front() {
             return Err(f);
+        }
+        let refused_locked = self.agent_pin.is_some()
+            && !s.unlocked
+            && matches!(op, Operation::Start(_) | Operation::Query { .. });
+        if refused_locked {
+            return Err(Failure::new(
+                crate::core::provider::FailureKind::Auth,
+                "the agent PIN was not given",
+            ));
         }
         let lose = s.lose_next > 0;
         s.lose_next = s.lose_next.saturating_sub(1);
@@ -151,10 +190,27 @@ impl FakeProvider {
                 Ok(Reply::Cancelled(entry.0.clone()))
             }
             Operation::Capture(h, _) => Ok(Reply::Captured { reference: h.0 }),
-            Operation::Query { service, .. } => Ok(Reply::Info(vec![InfoLine {
-                label: "service".into(),
-                value: service.0,
-            }])),
+            Operation::Query { service, inputs } => {
+                let mut lines = vec![
+                    InfoLine {
+                        label: "service".into(),
+                        value: service.0,
+                    },
+                    InfoLine {
+                        label: "Balance".into(),
+                        value: "1,250.00".into(),
+                    },
+                ];
+                lines.extend(inputs.iter().enumerate().map(|(i, v)| InfoLine {
+                    label: format!("input {}", i + 1),
+                    value: match v {
+                        crate::core::provider::FieldValue::Digits(d) => d.clone(),
+                        crate::core::provider::FieldValue::Amount(m) => m.to_string(),
+                        crate::core::provider::FieldValue::Choice(c) => c.to_string(),
+                    },
+                }));
+                Ok(Reply::Info(lines))
+            }
             Operation::Release(_) => Ok(Reply::Released),
             Operation::Refund { key, .. } => Ok(Reply::Refunded {
                 reference: key.to_string(),
@@ -212,6 +268,36 @@ impl PaymentProvider for FakeProvider {
 
     fn closes_reports(&self) -> bool {
         true
+    }
+
+    fn unlock(&self, pin: secrecy::SecretString) -> BoxFuture<'_, Result<(), Failure>> {
+        Box::pin(async move {
+            use secrecy::ExposeSecret;
+            tokio::task::yield_now().await;
+            let Some(expected) = &self.agent_pin else {
+                return Ok(());
+            };
+            let mut s = self.state.lock().map_err(|_| {
+                Failure::new(crate::core::provider::FailureKind::Transient, "poisoned")
+            })?;
+            s.calls.push("unlock");
+            if pin.expose_secret() == expected.expose_secret() {
+                s.unlocked = true;
+                Ok(())
+            } else {
+                Err(Failure::new(
+                    crate::core::provider::FailureKind::Rejected,
+                    "wrong agent PIN",
+                ))
+            }
+        })
+    }
+
+    fn lock(&self) {
+        if let Ok(mut s) = self.state.lock() {
+            s.unlocked = false;
+            s.locks += 1;
+        }
     }
 
     fn close_report(&self, day: time::Date) -> BoxFuture<'_, Result<String, Failure>> {

@@ -72,6 +72,11 @@ pub enum Output {
     Signal(Signal),
     /// Vending: deliver now, then send `Event::VendResult`.
     Vend(SaleKey),
+    /// Vending: the vend request is refused (see `Effect::VendDenied`).
+    VendDenied {
+        sale: Option<SaleKey>,
+        reason: String,
+    },
 }
 
 /// How front-ends reach a running terminal.
@@ -187,6 +192,16 @@ impl Runtime {
             },
             outputs,
             task,
+        }
+    }
+}
+
+impl Drop for Driver {
+    /// At exit (the window closed, `kassa pay` done, the task aborted): every provider forgets
+    /// the agent PIN it holds.
+    fn drop(&mut self) {
+        for p in self.providers.values() {
+            p.lock();
         }
     }
 }
@@ -318,6 +333,35 @@ impl Driver {
                 Effect::Vend { sale } => {
                     let _ = self.outputs.send(Output::Vend(sale));
                 }
+                Effect::Unlock { provider, pin } => {
+                    // The PIN goes to the provider and nowhere else: not logged, not journaled.
+                    tracing::info!(%provider, "agent PIN handed to the provider");
+                    let events = self.events.clone();
+                    match self.providers.get(&provider).cloned() {
+                        Some(p) => {
+                            tokio::spawn(async move {
+                                let result = p.unlock(pin).await;
+                                let _ = events.send(Event::Unlocked { provider, result });
+                            });
+                        }
+                        None => queue.push_back(Event::Unlocked {
+                            result: Err(Failure::new(
+                                FailureKind::Rejected,
+                                format!("provider {provider} is not configured"),
+                            )),
+                            provider,
+                        }),
+                    }
+                }
+                Effect::Lock { provider } => {
+                    tracing::info!(%provider, "provider locked");
+                    if let Some(p) = self.providers.get(&provider) {
+                        p.lock();
+                    }
+                }
+                Effect::VendDenied { sale, reason } => {
+                    let _ = self.outputs.send(Output::VendDenied { sale, reason });
+                }
                 Effect::Outbox(command) => match &self.outbox {
                     Some(outbox) => outbox.command(command),
                     None => queue.push_back(Event::OutboxCommandDone {
@@ -381,6 +425,7 @@ pub(crate) fn state_word(record: &Record) -> &'static str {
             Outcome::InDoubt { .. } => "in doubt",
             Outcome::Released => "released",
         },
+        Record::VendApproved => "vend approved",
         Record::CaptureIntent { .. } => "capturing",
         Record::ReleaseIntent => "releasing",
         Record::RefundIntent { .. } => "refunding",

@@ -13,6 +13,7 @@
 pub mod autopilot;
 pub mod clock;
 pub mod control;
+pub mod ezcash;
 pub mod faults;
 pub mod icash;
 pub mod icg;
@@ -124,6 +125,11 @@ pub trait ProviderSim: std::any::Any + Send + Sync + 'static {
     fn router(self: Arc<Self>) -> Router;
     /// The base URL a client is configured with, given the server root (`http://127.0.0.1:P`).
     fn base_url(&self, root: &str) -> String;
+    /// Other URLs a client is configured with (MonCash's payment page root), as (what, URL).
+    fn other_urls(&self, root: &str) -> Vec<(&'static str, String)> {
+        let _ = root;
+        Vec::new()
+    }
     fn open_requests(&self) -> Vec<OpenRequest>;
     fn scan_targets(&self) -> Vec<ScanTarget>;
     fn act(&self, request_id: &str, action: CustomerAction) -> Result<(), ActionError>;
@@ -286,6 +292,19 @@ impl RunningSim {
             .providers
             .iter()
             .map(|p| (p.name(), p.base_url(&self.root)))
+            .collect()
+    }
+
+    /// Every provider's other URLs (see [`ProviderSim::other_urls`]): (provider, what, URL).
+    pub fn other_urls(&self) -> Vec<(&'static str, &'static str, String)> {
+        self.hub
+            .providers
+            .iter()
+            .flat_map(|p| {
+                p.other_urls(&self.root)
+                    .into_iter()
+                    .map(move |(what, url)| (p.name(), what, url))
+            })
             .collect()
     }
 

@@ -4,12 +4,12 @@
 //!
 //! The approved look (green, check mark) comes from [`View::shows_paid`] and nothing else.
 
-use crate::core::Millis;
 use crate::core::provider::FlowKind;
 use crate::core::record::Outcome;
 use crate::core::report::DayReport;
 use crate::core::summary::{SummaryItem, Verdict};
 use crate::core::view::{Field, Notice, SaleRow, Screen, Tone, View, Waiting};
+use crate::core::{Local, Millis};
 use crate::money::Money;
 use records::{detail_rows, report, sale_row, summary};
 
@@ -161,7 +161,7 @@ impl UiModel {
             terminal_id: s.terminal_id.clone(),
             online: s.online,
             outbox: s.outbox_pending,
-            clock: clock_text(now),
+            clock: s.local.clock(now),
             cashier: s.cashier.clone().unwrap_or_default(),
             storage_failing: s.storage_failing,
             title: String::new(),
@@ -198,9 +198,12 @@ impl UiModel {
         }
     }
 
-    fn money(&mut self, amount: &Money) {
-        self.amount = amount.to_decimal_string();
-        self.currency = amount.currency().code().to_string();
+    /// The big amount and the unit written after it (the pages put the unit after the
+    /// number): the locale's sign where it follows the number (`1 234,50` `kr`), otherwise the
+    /// ISO code (`1,234.50` `USD`), so a sign never lands on the wrong side.
+    fn money(&mut self, local: &Local, amount: &Money) {
+        self.amount = local.locale.number(*amount);
+        self.currency = local.locale.unit(amount.currency());
     }
 }
 
@@ -235,10 +238,9 @@ fn color_of_name(name: &str) -> Rgb {
     provider_color(&name.to_ascii_lowercase().replace([' ', '-'], ""))
 }
 
-/// `HH:MM UTC`: the terminal has no time zone setting yet, like the day report.
-pub fn clock_text(now: Millis) -> String {
-    let secs = now.0 / 1000;
-    format!("{:02}:{:02} UTC", (secs / 3600) % 24, (secs / 60) % 60)
+/// The status-bar clock: `HH:MM` in the terminal's zone (`HH:MM UTC` while it keeps UTC).
+pub fn clock_text(local: &Local, now: Millis) -> String {
+    local.clock(now)
 }
 
 /// `m:ss` left until `until`.
@@ -372,7 +374,7 @@ pub fn model(view: &View, now: Millis) -> UiModel {
             ..
         } => {
             m.page = PageKind::Result;
-            m.money(amount);
+            m.money(&view.status.local, amount);
             m.provider = provider.clone();
             // Amber, no check mark: nothing was sent, nothing was paid.
             m.look = Look::Caution;
@@ -402,7 +404,7 @@ pub fn model(view: &View, now: Millis) -> UiModel {
             vending_idle,
         } => {
             m.page = PageKind::Amount;
-            m.money(amount);
+            m.money(&view.status.local, amount);
             m.error = error.clone().unwrap_or_default();
             if *vending_idle {
                 m.title = "Choose a product".into();
@@ -418,7 +420,7 @@ pub fn model(view: &View, now: Millis) -> UiModel {
             error,
         } => {
             m.page = PageKind::Method;
-            m.money(amount);
+            m.money(&view.status.local, amount);
             m.error = error.clone().unwrap_or_default();
             m.tiles = tiles
                 .iter()
@@ -445,7 +447,7 @@ pub fn model(view: &View, now: Millis) -> UiModel {
             error,
         } => {
             m.page = PageKind::Customer;
-            m.money(amount);
+            m.money(&view.status.local, amount);
             m.provider = provider.clone();
             m.provider_color = color_of_name(provider);
             m.fields = fields.clone();
@@ -461,7 +463,7 @@ pub fn model(view: &View, now: Millis) -> UiModel {
             ..
         } => {
             m.page = PageKind::Paying;
-            m.money(amount);
+            m.money(&view.status.local, amount);
             m.provider = provider.clone();
             m.provider_color = color_of_name(provider);
             m.cancelling = *cancelling;
@@ -477,7 +479,7 @@ pub fn model(view: &View, now: Millis) -> UiModel {
             ..
         } => {
             m.page = PageKind::Result;
-            m.money(amount);
+            m.money(&view.status.local, amount);
             m.provider = provider.clone();
             result(&mut m, view, outcome, *late_approval, *refund_offered);
         }
@@ -489,7 +491,10 @@ pub fn model(view: &View, now: Millis) -> UiModel {
         Screen::History { rows } => {
             m.page = PageKind::History;
             m.title = "History".into();
-            m.rows = rows.iter().map(sale_row).collect();
+            m.rows = rows
+                .iter()
+                .map(|r| sale_row(&view.status.local, r))
+                .collect();
         }
         Screen::SaleDetail {
             row,
@@ -498,7 +503,7 @@ pub fn model(view: &View, now: Millis) -> UiModel {
         } => {
             m.page = PageKind::SaleDetail;
             m.title = format!("Sale {}", row.key);
-            m.rows = detail_rows(row);
+            m.rows = detail_rows(&view.status.local, row);
             m.can_refund = *can_refund;
             m.notice(message.clone());
             if *can_refund {
@@ -508,22 +513,21 @@ pub fn model(view: &View, now: Millis) -> UiModel {
         Screen::RefundConfirm { row } => {
             m.page = PageKind::SaleDetail;
             m.title = "Refund this sale?".into();
-            m.rows = detail_rows(row);
+            m.rows = detail_rows(&view.status.local, row);
             m.action = format!(
-                "Refund {} {} to the customer",
-                row.amount.to_decimal_string(),
-                row.amount.currency()
+                "Refund {} to the customer",
+                view.status.local.money(row.amount)
             );
         }
         Screen::Refunding { row } => {
             m.page = PageKind::SaleDetail;
             m.title = "Refunding…".into();
-            m.rows = detail_rows(row);
+            m.rows = detail_rows(&view.status.local, row);
             m.message = "Waiting for the provider to confirm the refund.".into();
         }
         Screen::Report(r) => {
             m.page = PageKind::Report;
-            report(&mut m, r);
+            report(&mut m, &view.status.local, r);
         }
         Screen::Outbox { summary, message } => outbox::list(&mut m, summary, message.as_ref(), now),
         Screen::OutboxItem {
@@ -549,7 +553,48 @@ pub fn model(view: &View, now: Millis) -> UiModel {
                 })
                 .collect(),
         ),
-        Screen::RecoverySummary { items, from_menu } => summary(&mut m, items, *from_menu),
+        Screen::RecoverySummary { items, from_menu } => {
+            summary(&mut m, &view.status.local, items, *from_menu)
+        }
+        Screen::ServiceForm {
+            provider,
+            service,
+            fields,
+            choices,
+            hint,
+            error,
+        } => services::form(
+            &mut m,
+            services::Form {
+                provider,
+                service,
+                fields,
+                choices,
+                hint,
+                error: error.as_ref(),
+            },
+        ),
+        Screen::ServiceConfirm {
+            provider,
+            service,
+            amount,
+            lines,
+        } => services::confirm(&mut m, provider, service, amount, lines),
+        Screen::ServiceWaiting { provider, service } => {
+            services::waiting(&mut m, provider, service)
+        }
+        Screen::ServiceInfo {
+            provider,
+            service,
+            lines,
+            error,
+        } => services::info(&mut m, provider, service, lines, error.as_ref()),
+        Screen::AgentPin {
+            provider,
+            digits,
+            error,
+            checking,
+        } => services::agent_pin(&mut m, provider, *digits, error.as_ref(), *checking),
     }
     m
 }
@@ -566,5 +611,6 @@ fn flow_words(flow: FlowKind) -> &'static str {
 
 mod outbox;
 mod records;
+mod services;
 #[cfg(test)]
 mod tests;

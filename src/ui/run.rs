@@ -363,9 +363,27 @@ pub fn run(config: Option<&Path>, demo: Option<&str>) -> Result<(), RunError> {
     let device = Device::open(&config.hardware)?;
     let Runtime {
         handle,
-        outputs: mut from_core,
+        outputs: from_core,
         task,
     } = tokio.block_on(async { start_terminal(&config).await })?;
+    // A vending machine's controller takes the vend answers; signals come on to the hardware.
+    let mut from_core = match &config.vending {
+        Some(v) => {
+            let (others, rest) = tokio::sync::mpsc::unbounded_channel();
+            let timing = crate::vend::timing(v);
+            let started = tokio.block_on(crate::vend::start(
+                &config,
+                v,
+                timing,
+                handle.clone(),
+                from_core,
+                Some(others),
+            ));
+            started.map_err(|e| RunError::Start(e.to_string()))?;
+            rest
+        }
+        None => from_core,
+    };
     let (keys, vends) = (handle.clone(), handle.clone());
     let hw = device.start(
         move |key| {
@@ -381,6 +399,8 @@ pub fn run(config: Option<&Path>, demo: Option<&str>) -> Result<(), RunError> {
             let command = match output {
                 Output::Signal(s) => Command::Signal(s),
                 Output::Vend(sale) => Command::Vend(sale),
+                // The relay has no way to refuse: nothing to do.
+                Output::VendDenied { .. } => continue,
             };
             if !outputs.send(command) {
                 break;

@@ -2,7 +2,7 @@
 //! README's pictures. Built as the core would show them, with fixed times so pictures repeat.
 
 use crate::core::Millis;
-use crate::core::provider::{FlowKind, ProviderId};
+use crate::core::provider::{FlowKind, InfoLine, ProviderId};
 use crate::core::record::Outcome;
 use crate::core::report::DayReport;
 use crate::core::sale::{Msisdn, SaleKey};
@@ -20,6 +20,23 @@ pub const QR_PAYLOAD: &str = "https://mca.sh/s/KSDEMO/demo-42";
 /// What the iCash QR screen shows: the payload the iCash simulator's payment QR PNG decodes to.
 pub const ICASH_QR_PAYLOAD: &str = "ICASH|7121234567|10|12.345";
 
+/// The MonCash sample's QR payload: the payment page of a payment token as long as the signed
+/// tokens integrators print (the simulator's are shorter).
+pub const MONCASH_QR_PAYLOAD: &str = "https://sandbox.moncashbutton.digicelgroup.com/Moncash-middleware/Payment/Redirect?token=eyJhbGciOiJIUzUxMiJ9.eyJzdWIiOiJkZW1vLTAwMDA0MyIsInJlZiI6IjI1MC4wMCIsImlhdCI6MTc0MTk1NTY5NiwiZXhwIjoxNzQxOTU2Mjk2fQ.k2Jd9xQwP0vX1mRt7YsLb3NcUe8ZaHf4GiVo6WpKq5TnS0yAlE";
+
+/// What a sample screen's QR code must read back as (`None`: it shows none).
+pub fn qr_payload_of(name: &str) -> Option<&'static str> {
+    if name.ends_with("-moncash-qr") {
+        Some(MONCASH_QR_PAYLOAD)
+    } else if name.ends_with("-icash-qr") {
+        Some(ICASH_QR_PAYLOAD)
+    } else if name.ends_with("-qr") {
+        Some(QR_PAYLOAD)
+    } else {
+        None
+    }
+}
+
 fn status() -> StatusBar {
     StatusBar {
         terminal_id: "demo".into(),
@@ -27,6 +44,7 @@ fn status() -> StatusBar {
         outbox_pending: 0,
         cashier: None,
         storage_failing: false,
+        local: Default::default(),
     }
 }
 
@@ -48,6 +66,7 @@ fn row(n: u64, provider: &str, minor: i64, minutes_ago: u64, outcome: Option<Out
         late_approval: false,
         refunded: None,
         restart: None,
+        service: None,
     }
 }
 
@@ -81,6 +100,110 @@ fn recovery_items() -> Vec<SummaryItem> {
                 reason: "no answer from mCASH after 5 checks".into(),
             },
             false,
+        ),
+    ]
+}
+
+/// The provider services' pages and the agent PIN, after the others so their names stay put.
+fn services() -> Vec<(&'static str, Screen)> {
+    let field = |label: &str, shown: &str, active: bool| Field {
+        label: label.into(),
+        shown: shown.into(),
+        active,
+    };
+    let line = |label: &str, value: &str| InfoLine {
+        label: label.into(),
+        value: value.into(),
+    };
+    let bill_fields = vec![
+        field("Biller", "Electricity (CEB)", false),
+        field("Account number", "0712345", true),
+        field("Amount", "", false),
+    ];
+    vec![
+        (
+            "agent-pin",
+            Screen::AgentPin {
+                provider: "eZ Cash".into(),
+                digits: 3,
+                error: None,
+                checking: false,
+            },
+        ),
+        (
+            "service-choice",
+            Screen::ServiceForm {
+                provider: "eZ Cash".into(),
+                service: "Bill payment".into(),
+                fields: vec![
+                    field("Biller", "", true),
+                    field("Account number", "", false),
+                    field("Amount", "", false),
+                ],
+                choices: vec![
+                    "Electricity (CEB)".into(),
+                    "Water (NWSDB)".into(),
+                    "Telephone (SLT)".into(),
+                    "Dialog TV".into(),
+                ],
+                hint: "Tap one, or press its number".into(),
+                error: None,
+            },
+        ),
+        (
+            "service-form",
+            Screen::ServiceForm {
+                provider: "eZ Cash".into(),
+                service: "Bill payment".into(),
+                fields: bill_fields,
+                choices: Vec::new(),
+                hint: "Type the digits and press Enter".into(),
+                error: Some("Account number: 8 to 12 digits".into()),
+            },
+        ),
+        (
+            "service-confirm",
+            Screen::ServiceConfirm {
+                provider: "eZ Cash".into(),
+                service: "Bill payment".into(),
+                amount: Money::from_minor(250_000, Currency::LKR),
+                lines: vec![
+                    line("Biller", "Electricity (CEB)"),
+                    line("Account number", "07123456"),
+                ],
+            },
+        ),
+        (
+            "service-waiting",
+            Screen::ServiceWaiting {
+                provider: "MonCash".into(),
+                service: "Prefunded balance".into(),
+            },
+        ),
+        (
+            "service-info",
+            Screen::ServiceInfo {
+                provider: "iCash".into(),
+                service: "Statement of the day".into(),
+                lines: (0..14)
+                    .map(|i| {
+                        line(
+                            &format!("09:{:02} تحويل رصيد", i * 4),
+                            &format!("+{}.{:03} LYD", 10 + i, i * 125),
+                        )
+                    })
+                    .collect(),
+                error: None,
+            },
+        ),
+        (
+            "service-failed",
+            Screen::ServiceInfo {
+                provider: "MonCash".into(),
+                service: "Prefunded balance".into(),
+                lines: Vec::new(),
+                error: Some("It did not work: MonCash could not be reached (timeout)".into()),
+            },
         ),
     ]
 }
@@ -217,8 +340,10 @@ fn report() -> DayReport {
         r.started_at = Millis(NOW.0 / 86_400_000 * 86_400_000 + h * 3_600_000 + 60_000);
         rows.push(r);
     }
-    DayReport::build(crate::core::report::day_of(NOW), &rows).unwrap_or(DayReport {
-        day: crate::core::report::day_of(NOW),
+    let zone = crate::core::Zone::utc();
+    DayReport::build(zone.day_of(NOW), &zone, &rows).unwrap_or(DayReport {
+        day: zone.day_of(NOW),
+        zone,
         rows: Vec::new(),
         per_hour: [0; 24],
     })
@@ -497,7 +622,54 @@ pub fn all() -> Vec<(String, View)> {
                 from_menu: false,
             },
         ),
+        // Last, so that the numbers of the screens before it stay as docs/screens has them.
+        (
+            "customer-invoice",
+            Screen::Customer {
+                amount: Money::from_minor(13_188, Currency::USD),
+                provider: "iCheckGateway".into(),
+                fields: vec![Field {
+                    label: "Invoice number".into(),
+                    shown: "1001".into(),
+                    active: true,
+                }],
+                hint: "Type the invoice number and press Enter".into(),
+                error: None,
+            },
+        ),
+        // MonCash in HTG: the payment page as a QR code (no "Send to phone": MonCash has no
+        // push and no cancel).
+        (
+            "moncash-qr",
+            Screen::Paying {
+                sale: key(43),
+                amount: Money::from_minor(25_000, Currency::HTG),
+                provider: "MonCash".into(),
+                waiting: Waiting::Qr {
+                    payload: MONCASH_QR_PAYLOAD.into(),
+                    expires_at: NOW + 588_000,
+                },
+                cancelling: false,
+                send_to_phone: false,
+            },
+        ),
+        // A MonCash sale cancelled at the terminal, then paid on the page before its token
+        // expired: caught by the watch, paid (late), the refund offered.
+        (
+            "moncash-late-paid",
+            Screen::Result {
+                sale: key(43),
+                amount: Money::from_minor(25_000, Currency::HTG),
+                provider: "MonCash".into(),
+                outcome: Outcome::Approved {
+                    reference: "12874821".into(),
+                },
+                late_approval: true,
+                refund_offered: true,
+            },
+        ),
     ];
+    screens.extend(services());
     // Libya: iCash in LYD (3 decimals), after the rest so their numbers stay put.
     screens.extend(icash());
     let mut out = Vec::new();

@@ -7,6 +7,7 @@ use thiserror::Error;
 use super::fill::Filler;
 use super::headless::{FrozenClock, HeadlessError, OffscreenWindow};
 use super::samples;
+use crate::core::Local;
 
 #[derive(Debug, Error)]
 pub enum ScreensError {
@@ -36,6 +37,16 @@ pub fn parse_size(text: &str) -> Result<(u32, u32), ScreensError> {
 /// Draws every sample screen at `width` x `height` into `dir` (created if missing); returns the
 /// files written.
 pub fn write_all(dir: &Path, width: u32, height: u32) -> Result<Vec<PathBuf>, ScreensError> {
+    write_all_in(dir, width, height, &Local::default())
+}
+
+/// [`write_all`] with the samples' clock, times and amounts as `local` writes them.
+pub fn write_all_in(
+    dir: &Path,
+    width: u32,
+    height: u32,
+    local: &Local,
+) -> Result<Vec<PathBuf>, ScreensError> {
     std::fs::create_dir_all(dir).map_err(|source| ScreensError::Dir {
         path: dir.display().to_string(),
         source,
@@ -44,7 +55,8 @@ pub fn write_all(dir: &Path, width: u32, height: u32) -> Result<Vec<PathBuf>, Sc
     // The same pixels on every run: the progress bar drawn a quarter of the way along.
     let _still = FrozenClock::at_phase(400);
     let mut written = Vec::new();
-    for (name, view) in samples::all() {
+    for (name, mut view) in samples::all() {
+        view.status.local = local.clone();
         // A fresh filler per screen: each picture stands alone.
         Filler::new().fill(&window.app, &view, samples::NOW);
         let frame = window.render();

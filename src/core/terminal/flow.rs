@@ -53,6 +53,10 @@ impl Terminal {
             Flow::Push { phone } if offline && capture == Capture::Sale => Some(phone.clone()),
             _ => None,
         };
+        let service = match &flow {
+            Flow::Service { service, .. } => Some(self.service_label(&provider.id, service)),
+            _ => None,
+        };
         let request = SaleRequest {
             key: key.clone(),
             amount,
@@ -68,6 +72,7 @@ impl Terminal {
             late_approval: false,
             refunded: None,
             restart: None,
+            service,
         });
         fx.push(self.journal(
             now,
@@ -111,6 +116,7 @@ impl Terminal {
             status_in_flight: false,
             past_expiry: false,
             resumed: None,
+            paid: None,
         });
         State::Paying
     }
@@ -208,6 +214,10 @@ impl Terminal {
             self.on_watch_answer(now, pending.sale, result, fx);
             return;
         }
+        if pending.kind == CallKind::Query {
+            self.on_query_answer(call, result);
+            return;
+        }
         let is_active = self
             .active
             .as_ref()
@@ -235,7 +245,7 @@ impl Terminal {
                 _ => self.poll_soon(now, fx),
             },
             CallKind::Capture | CallKind::Release => self.on_settle_answer(now, result, fx),
-            CallKind::Refund => {}
+            CallKind::Refund | CallKind::Query => {}
         }
     }
 
@@ -365,20 +375,27 @@ impl Terminal {
                 }
             }
             PaymentStatus::Authorized => {
-                if a.request.capture == Capture::Auth && a.phase != Phase::Vending {
+                let settled = matches!(a.phase, Phase::Vending | Phase::Settling { .. });
+                if a.request.capture == Capture::Auth && !settled {
+                    let wanted = self.vend_request.as_ref() == Some(&a.request.key);
                     if let Some(deliver) = resumed_delivery(a) {
                         self.settle(now, deliver, fx);
-                    } else if a.cancel.is_some() {
-                        // Cancelled before the vend: give the authorization back.
+                    } else if a.cancel.is_some() || !wanted {
+                        // Cancelled before the vend, or the machine gave up: give it back.
                         self.settle(now, false, fx);
                     } else {
-                        a.phase = Phase::Vending;
-                        let key = a.request.key.clone();
-                        fx.push(Effect::Vend { sale: key });
+                        self.approve_vend(now, fx);
                     }
                 } else if a.request.capture == Capture::Sale {
                     self.poll_later(now, fx);
                 }
+            }
+            PaymentStatus::Approved { reference }
+                if self.settings.mode == Mode::Vending
+                    && a.request.capture == Capture::Sale
+                    && a.phase != Phase::Vending =>
+            {
+                self.on_vend_paid(now, reference, fx);
             }
             other => {
                 let cancel = a.cancel;
@@ -457,6 +474,7 @@ impl Terminal {
     pub(super) fn finish(&mut self, now: Millis, outcome: Outcome, fx: &mut Vec<Effect>) {
         let Some(a) = self.active.take() else { return };
         let key = a.request.key.clone();
+        self.vend_ended(&key, &outcome, fx);
         let late = outcome.is_approved() && a.cancel == Some(CancelReason::Cashier);
         if a.resumed.is_some() {
             self.resolved_after_restart(now, &key, &a.provider.id, fx);
@@ -547,6 +565,7 @@ impl Terminal {
         result: Result<Reply, Failure>,
         fx: &mut Vec<Effect>,
     ) {
+        let captured = matches!(result, Ok(Reply::Captured { .. }));
         let status = match result {
             Ok(Reply::Status(s) | Reply::Cancelled(s) | Reply::Found { status: s, .. }) => s,
             Ok(Reply::Captured { reference }) => PaymentStatus::Approved { reference },
@@ -565,6 +584,13 @@ impl Terminal {
         row.outcome = Some(outcome.clone());
         row.late_approval = true;
         let provider = row.provider.clone();
+        // A vending machine's payment taken outright (its provider cannot authorize) that was
+        // approved after the vend was given up.
+        let pay_first_vend = !captured
+            && self.settings.mode == Mode::Vending
+            && self
+                .provider_info(&provider)
+                .is_some_and(|p| !p.capabilities.auth_capture);
         fx.push(self.journal(
             now,
             &sale,
@@ -575,6 +601,11 @@ impl Terminal {
             },
         ));
         fx.push(Effect::Signal(Signal::Approved));
+        if pay_first_vend {
+            // Nobody is waiting for this product any more: the money goes back by itself.
+            self.vend_refund(now, &sale, fx);
+            return;
+        }
         if let State::Result { sale: shown } = &self.state
             && shown == &sale
         {
@@ -585,7 +616,12 @@ impl Terminal {
         }
     }
 
-    pub(super) fn on_journal_failed(&mut self, sale: SaleKey, message: String) {
+    pub(super) fn on_journal_failed(
+        &mut self,
+        sale: SaleKey,
+        message: String,
+        fx: &mut Vec<Effect>,
+    ) {
         self.journal_failing = true;
         let starting = self
             .active
@@ -598,6 +634,7 @@ impl Terminal {
             let outcome = Outcome::Failed {
                 reason: format!("The sale could not be recorded, nothing was charged: {message}"),
             };
+            self.vend_ended(&sale, &outcome, fx);
             if let Some(row) = self.row_mut(&sale) {
                 row.outcome = Some(outcome);
             }

@@ -63,7 +63,7 @@ impl Terminal {
                             minor,
                             error: Some(format!(
                                 "The largest amount is {}",
-                                self.settings.max_amount
+                                self.settings.local.money(self.settings.max_amount)
                             )),
                         }
                     }
@@ -235,6 +235,10 @@ impl Terminal {
         let Some(info) = self.providers.get(index).cloned() else {
             return self.home();
         };
+        if self.locked(&info) {
+            let error = self.locked_message(&info);
+            return self.refuse_method(amount, to_phone, error);
+        }
         let flows = &info.capabilities.flows;
         if to_phone && !flows.contains(&FlowKind::Push) {
             let error = format!("{} does not push payment requests to phones", info.name);

@@ -17,6 +17,7 @@ mod outbox_screen;
 mod recovery;
 mod refund;
 mod screen;
+mod services;
 mod state;
 mod summary;
 mod supervisor;
@@ -25,7 +26,7 @@ mod tests;
 mod vending;
 mod watch;
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use self::state::{ActiveSale, CallKind, CancelReason, PendingCall, State, Watch};
 use super::event::{CallId, Effect, Event, Key, OutboxCommand, Signal, Timer, TimerKind};
@@ -74,6 +75,18 @@ pub struct Terminal {
     /// Sales cancelled at the terminal at a provider that cannot cancel, watched for a late
     /// payment until their request expires.
     watching: BTreeMap<SaleKey, Watch>,
+    /// Providers that took their agent PIN this shift.
+    unlocked: BTreeSet<ProviderId>,
+    /// Providers whose agent PIN was not typed when asked this shift (asked again next shift).
+    pin_skipped: BTreeSet<ProviderId>,
+    /// Numbers the queries' call keys (they are not sales).
+    next_query: u64,
+    /// Vending: the sale whose vend request has not been answered yet (by `Effect::Vend` or
+    /// `Effect::VendDenied`).
+    vend_request: Option<SaleKey>,
+    /// Vending: refunds the terminal started by itself after a paid vend failed; one that is not
+    /// confirmed goes to the outbox instead of waiting for a person.
+    vend_refunds: Vec<SaleKey>,
 }
 
 impl Terminal {
@@ -91,7 +104,7 @@ impl Terminal {
         while rows.len() > HISTORY_LEN {
             rows.pop_front();
         }
-        Terminal {
+        let mut t = Terminal {
             settings,
             providers,
             state: State::Recovering,
@@ -115,7 +128,27 @@ impl Terminal {
             outbox_command: None,
             summary,
             watching: BTreeMap::new(),
+            unlocked: BTreeSet::new(),
+            pin_skipped: BTreeSet::new(),
+            next_query: 0,
+            vend_request: None,
+            vend_refunds: Vec::new(),
+        };
+        // The journal knows a service by its id; the menu's label reads better.
+        let labels: Vec<Option<String>> = t
+            .history
+            .iter()
+            .map(|r| {
+                let id = super::provider::ServiceId(r.service.clone()?);
+                Some(t.service_label(&r.provider, &id))
+            })
+            .collect();
+        for (row, label) in t.history.iter_mut().zip(labels) {
+            if label.is_some() {
+                row.service = label;
+            }
         }
+        t
     }
 
     /// The screen as it stands, for front-ends that attach late.
@@ -127,6 +160,7 @@ impl Terminal {
                 outbox_pending: self.outbox.pending,
                 cashier: self.cashier.clone(),
                 storage_failing: self.journal_failing,
+                local: self.settings.local.clone(),
             },
             screen: self.screen(),
         }
@@ -168,7 +202,10 @@ impl Terminal {
             Event::VendResult { sale, delivered } => {
                 self.on_vend_result(now, sale, delivered, &mut fx)
             }
-            Event::JournalFailed { sale, message } => self.on_journal_failed(sale, message),
+            Event::VendCancel => self.on_vend_cancel(now, &mut fx),
+            Event::JournalFailed { sale, message } => {
+                self.on_journal_failed(sale, message, &mut fx)
+            }
             Event::JournalHealthy => self.journal_failing = false,
             Event::OutboxChanged(summary) => self.on_outbox_changed(summary),
             Event::OutboxCommandDone { command, result } => {
@@ -188,6 +225,7 @@ impl Terminal {
                 used_bytes,
                 damaged,
             } => self.storage = Some((used_bytes, damaged)),
+            Event::Unlocked { provider, result } => self.on_unlocked(provider, result),
         }
         let view = self.view();
         if self.shown.as_ref() != Some(&view) {
@@ -197,12 +235,16 @@ impl Terminal {
         fx
     }
 
+    /// Where the terminal rests: sign-in, then each locked provider's agent PIN (once a
+    /// shift), then the amount.
     fn home(&self) -> State {
         if !self.settings.cashiers.is_empty() && self.cashier.is_none() {
             State::Login {
                 pin: String::new(),
                 error: None,
             }
+        } else if let Some(i) = self.agent_pin_needed() {
+            Terminal::agent_pin_state(i)
         } else {
             State::Amount {
                 minor: 0,
@@ -266,7 +308,7 @@ impl Terminal {
             },
             State::SupervisorPin { pin, .. } => self.key_supervisor(now, pin, key),
             State::Menu { message } => match key {
-                Key::Digit(d) if d >= 1 => self.choose_menu(usize::from(d - 1)),
+                Key::Digit(d) if d >= 1 => self.choose_menu(usize::from(d - 1), fx),
                 Key::Cancel | Key::Menu => self.home(),
                 _ => State::Menu { message },
             },
@@ -297,6 +339,25 @@ impl Terminal {
                 confirm_drop,
                 message,
             } => self.key_outbox_item(id, confirm_drop, message, key, fx),
+            State::ServiceForm {
+                provider,
+                service,
+                form,
+                ..
+            } => self.key_service_form(provider, service, form, key, fx),
+            s @ State::ServiceConfirm { .. } => self.key_service_confirm(now, s, key, fx),
+            State::ServiceWaiting { .. } if key == Key::Cancel => State::Menu { message: None },
+            s @ State::ServiceWaiting { .. } => s,
+            s @ State::ServiceInfo { .. } => match key {
+                Key::Cancel | Key::Enter => State::Menu { message: None },
+                _ => s,
+            },
+            State::AgentPin {
+                provider,
+                pin,
+                checking,
+                ..
+            } => self.key_agent_pin(provider, pin, checking, key, fx),
             s @ (State::Report | State::SettingsScreen | State::Diagnostics) => {
                 if key == Key::Cancel {
                     State::Menu { message: None }
@@ -313,7 +374,13 @@ impl Terminal {
             State::Method {
                 amount, to_phone, ..
             } => self.choose_method(now, amount, i, to_phone, fx),
-            State::Menu { .. } => self.choose_menu(i),
+            State::Menu { .. } => self.choose_menu(i, fx),
+            State::ServiceForm {
+                provider,
+                service,
+                form,
+                ..
+            } => self.pick_choice(provider, service, form, i, fx),
             State::History => self.choose_history(i),
             State::Outbox { message } => self.choose_outbox(i, message),
             other => other,

@@ -10,7 +10,7 @@ use crate::core::provider::{
 };
 use crate::core::record::{Outcome, Record, Restart};
 use crate::core::resume::{Left, Resume};
-use crate::core::sale::SaleKey;
+use crate::core::sale::{Flow, SaleKey};
 use crate::core::time::Millis;
 use crate::core::view::SaleRow;
 
@@ -29,6 +29,12 @@ impl Terminal {
                     late_approval: false,
                     refunded: None,
                     restart: None,
+                    service: match &r.request.flow {
+                        Flow::Service { service, .. } => {
+                            Some(self.service_label(&r.provider, service))
+                        }
+                        _ => None,
+                    },
                 });
             }
             if let Some(h) = &r.handle {
@@ -273,6 +279,7 @@ impl Terminal {
                 status_in_flight: false,
                 past_expiry: false,
                 resumed: Some(r.left),
+                paid: None,
             });
             self.state = State::Recovering;
             if abort_by_handle {

@@ -17,6 +17,7 @@ impl Terminal {
         };
         row.outcome.as_ref().is_some_and(Outcome::is_approved)
             && row.refunded.is_none()
+            && row.service.is_none()
             && self.handles.contains_key(sale)
             && self
                 .provider_info(&row.provider)
@@ -89,6 +90,10 @@ impl Terminal {
         let Some(provider) = self.row(&sale).map(|r| r.provider.clone()) else {
             return;
         };
+        if self.vend_refunds.contains(&sale) {
+            self.on_vend_refund_answer(now, sale, provider, result, fx);
+            return;
+        }
         let message = match result {
             Ok(Reply::Refunded { reference }) => {
                 fx.push(self.journal(

@@ -5,7 +5,7 @@ use super::flow::offers_phone;
 use super::state::{ActiveSale, Form, FormKind, Phase, State};
 use crate::core::provider::Prompt;
 use crate::core::record::Outcome;
-use crate::core::report::{DayReport, day_of};
+use crate::core::report::DayReport;
 use crate::core::settings::Mode;
 use crate::core::view::{Field, Notice, Screen, Tile, Waiting};
 use crate::money::Money;
@@ -110,12 +110,13 @@ impl Terminal {
                 },
             },
             State::Report => {
+                let zone = &self.settings.local.zone;
                 let day = self
                     .history
                     .back()
-                    .map(|r| day_of(r.started_at))
+                    .map(|r| zone.day_of(r.started_at))
                     .unwrap_or(0);
-                match DayReport::build(day, self.history.iter()) {
+                match DayReport::build(day, zone, self.history.iter()) {
                     Ok(report) => Screen::Report(report),
                     Err(_) => Screen::Menu {
                         items: self.menu_items(),
@@ -139,6 +140,14 @@ impl Terminal {
                 checks: self.diagnostics(),
             },
             State::Summary { from_menu } => self.summary_screen(*from_menu),
+            State::ServiceForm { .. }
+            | State::ServiceConfirm { .. }
+            | State::ServiceWaiting { .. }
+            | State::ServiceInfo { .. }
+            | State::AgentPin { .. } => self.service_screen().unwrap_or(Screen::Menu {
+                items: self.menu_items(),
+                message: None,
+            }),
         }
     }
 

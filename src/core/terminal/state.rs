@@ -2,7 +2,10 @@
 //! and the calls it waits on. Kept apart from the behaviour files so each of them reads the
 //! same vocabulary and none imports another.
 
-use crate::core::provider::{PaymentHandle, Prompt, ProviderId, ProviderInfo};
+use crate::core::event::CallId;
+use crate::core::provider::{
+    FieldValue, InfoLine, PaymentHandle, Prompt, ProviderId, ProviderInfo,
+};
 use crate::core::resume::Left;
 use crate::core::sale::{Msisdn, SaleKey, SaleRequest};
 use crate::core::view::Notice;
@@ -17,6 +20,9 @@ pub(super) enum CancelReason {
     /// The cashier asked to push the request to a phone instead of the QR: once the provider
     /// confirms the QR request cancelled, the phone is asked for and a new sale is pushed.
     SendToPhone,
+    /// Vending: the machine withdrew its vend request (its cancel, time-out or session end, or
+    /// the terminal's deadline for the payment): whatever completes is given back.
+    Machine,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,6 +44,8 @@ pub(super) enum CallKind {
     Release,
     Refund,
     Recover,
+    /// A provider service that moves no money (`Operation::Query`).
+    Query,
 }
 
 #[derive(Clone, Debug)]
@@ -60,6 +68,9 @@ pub(super) struct ActiveSale {
     pub(super) past_expiry: bool,
     /// Resumed after a restart, and what to do with an authorization found standing.
     pub(super) resumed: Option<Left>,
+    /// Vending with a provider that cannot authorize: the payment's reference once it was paid
+    /// outright, while the product is being vended (a failed vend is refunded).
+    pub(super) paid: Option<String>,
 }
 
 /// A sale cancelled at the terminal at a provider that cannot cancel, watched until its
@@ -177,4 +188,89 @@ pub(super) enum State {
     Summary {
         from_menu: bool,
     },
+    /// The fields of a provider service, one at a time (`services`).
+    ServiceForm {
+        provider: usize,
+        service: usize,
+        form: ServiceForm,
+        error: Option<String>,
+    },
+    /// A money-moving service, asked before it is started through the sale path.
+    ServiceConfirm {
+        provider: usize,
+        service: usize,
+        inputs: Vec<FieldValue>,
+        amount: Money,
+    },
+    /// A query is out; its answer opens `ServiceInfo`.
+    ServiceWaiting {
+        provider: usize,
+        service: usize,
+        call: CallId,
+    },
+    /// A query's answer, or why it failed.
+    ServiceInfo {
+        provider: usize,
+        service: usize,
+        lines: Vec<InfoLine>,
+        error: Option<String>,
+    },
+    /// A provider's agent PIN, typed at the start of a shift; `checking` while the provider
+    /// is being unlocked with it.
+    AgentPin {
+        provider: usize,
+        pin: PinDigits,
+        error: Option<String>,
+        checking: bool,
+    },
+}
+
+/// What the operator typed so far for each field of a service (digits, amount digits, or the
+/// chosen index), and which field is active. A money-moving service has one more field at the
+/// end: its amount.
+#[derive(Clone, Debug, Default)]
+pub(super) struct ServiceForm {
+    pub(super) values: Vec<String>,
+    pub(super) active: usize,
+}
+
+/// Digits of a PIN being typed: a secret from the first key, zeroized when dropped, never in
+/// Debug. Handed to the runtime as a `SecretString`.
+pub(super) struct PinDigits(secrecy::SecretBox<String>);
+
+impl PinDigits {
+    pub(super) fn new() -> PinDigits {
+        PinDigits(secrecy::SecretBox::new(Box::default()))
+    }
+    pub(super) fn len(&self) -> usize {
+        use secrecy::ExposeSecret;
+        self.0.expose_secret().len()
+    }
+    pub(super) fn push(&mut self, c: char) {
+        use secrecy::ExposeSecretMut;
+        self.0.expose_secret_mut().push(c);
+    }
+    pub(super) fn pop(&mut self) {
+        use secrecy::ExposeSecretMut;
+        self.0.expose_secret_mut().pop();
+    }
+    pub(super) fn secret(&self) -> secrecy::SecretString {
+        use secrecy::ExposeSecret;
+        secrecy::SecretString::from(self.0.expose_secret().as_str())
+    }
+}
+
+impl Clone for PinDigits {
+    fn clone(&self) -> PinDigits {
+        use secrecy::ExposeSecret;
+        PinDigits(secrecy::SecretBox::new(Box::new(
+            self.0.expose_secret().clone(),
+        )))
+    }
+}
+
+impl std::fmt::Debug for PinDigits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PinDigits({} digits)", self.len())
+    }
 }

@@ -1,12 +1,25 @@
-//! The supervisor pages behind the PIN: the menu, history, settings and diagnostics.
+//! The supervisor pages behind the PIN: the menu (with the providers' services), history,
+//! settings and diagnostics.
 
 use super::Terminal;
 use super::state::State;
-use crate::core::event::Key;
+use crate::core::event::{Effect, Key};
 use crate::core::pin::{PinStep, pin_key};
 use crate::core::record::Outcome;
 use crate::core::time::Millis;
 use crate::core::view::{Check, Notice, SaleRow, Tone};
+
+/// What a menu line opens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Entry {
+    /// One of [`MENU`], by index.
+    Fixed(usize),
+    /// A provider's service: (provider, service) indices.
+    Service(usize, usize),
+    Unlock(usize),
+    Lock,
+    Summary,
+}
 
 const MENU: [&str; 7] = [
     "Refund last sale",
@@ -48,21 +61,50 @@ impl Terminal {
         }
     }
 
-    pub(super) fn menu_items(&self) -> Vec<String> {
+    /// The menu's entries: the fixed ones (Sign out with cashiers), each enabled provider's
+    /// services, Unlock for a provider waiting for its agent PIN, Lock the terminal where a
+    /// provider has one, and the recovery summary while one waits.
+    fn menu_entries(&self) -> Vec<(Entry, String)> {
         let n = if self.settings.cashiers.is_empty() {
             MENU.len() - 1
         } else {
             MENU.len()
         };
-        let mut items: Vec<String> = MENU[..n].iter().map(|s| s.to_string()).collect();
-        items.extend(self.summary_menu_item());
+        let mut items: Vec<(Entry, String)> = MENU[..n]
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (Entry::Fixed(i), s.to_string()))
+            .collect();
+        for (p, s) in self.service_entries() {
+            items.push((Entry::Service(p, s), self.service_menu_line(p, s)));
+        }
+        for (i, p) in self.providers.iter().enumerate() {
+            if self.locked(p) {
+                items.push((Entry::Unlock(i), format!("Unlock {}", p.name)));
+            }
+        }
+        if self.providers.iter().any(|p| p.capabilities.agent_pin) {
+            items.push((Entry::Lock, "Lock the terminal".to_string()));
+        }
+        if let Some(line) = self.summary_menu_item() {
+            items.push((Entry::Summary, line));
+        }
         items
     }
 
-    pub(super) fn choose_menu(&mut self, i: usize) -> State {
-        match i {
-            0 => match self.history.iter().rev().find(|r| {
-                r.outcome.as_ref().is_some_and(Outcome::is_approved) && r.refunded.is_none()
+    pub(super) fn menu_items(&self) -> Vec<String> {
+        self.menu_entries().into_iter().map(|(_, s)| s).collect()
+    }
+
+    pub(super) fn choose_menu(&mut self, i: usize, fx: &mut Vec<Effect>) -> State {
+        let Some((entry, _)) = self.menu_entries().into_iter().nth(i) else {
+            return State::Menu { message: None };
+        };
+        match entry {
+            Entry::Fixed(0) => match self.history.iter().rev().find(|r| {
+                r.outcome.as_ref().is_some_and(Outcome::is_approved)
+                    && r.refunded.is_none()
+                    && r.service.is_none()
             }) {
                 Some(row) => State::SaleDetail {
                     sale: row.key.clone(),
@@ -72,20 +114,25 @@ impl Terminal {
                     message: Some(Notice::problem("No approved sale to refund")),
                 },
             },
-            1 => State::History,
-            2 => State::Report,
-            3 => State::Outbox { message: None },
-            4 => State::SettingsScreen,
-            5 => State::Diagnostics,
-            6 if !self.settings.cashiers.is_empty() => {
+            Entry::Fixed(1) => State::History,
+            Entry::Fixed(2) => State::Report,
+            Entry::Fixed(3) => State::Outbox { message: None },
+            Entry::Fixed(4) => State::SettingsScreen,
+            Entry::Fixed(5) => State::Diagnostics,
+            Entry::Fixed(_) => {
+                // Sign out: the shift ends, and with it every agent PIN.
                 self.cashier = None;
+                self.lock_all(fx);
                 self.home()
             }
-            // Appended after the fixed entries while a recovery summary waits.
-            i if i + 1 == self.menu_items().len() && self.summary_menu_item().is_some() => {
-                State::Summary { from_menu: true }
+            Entry::Service(p, s) => self.open_service(p, s, fx),
+            Entry::Unlock(p) => Terminal::agent_pin_state(p),
+            Entry::Lock => {
+                self.cashier = None;
+                self.lock_all(fx);
+                self.home()
             }
-            _ => State::Menu { message: None },
+            Entry::Summary => State::Summary { from_menu: true },
         }
     }
 
@@ -109,7 +156,7 @@ impl Terminal {
             ("Terminal".into(), s.terminal_id.clone()),
             ("Mode".into(), format!("{:?}", s.mode).to_lowercase()),
             ("Currency".into(), s.currency.to_string()),
-            ("Largest sale".into(), s.max_amount.to_string()),
+            ("Largest sale".into(), s.local.money(s.max_amount)),
             (
                 "Methods".into(),
                 self.providers

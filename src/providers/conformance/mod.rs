@@ -278,6 +278,6 @@ conformance_suite!(
     moncash,
     crate::providers::moncash::conformance::MoncashSubject
 );
-// icg joins once `kassa pay` can type an invoice number (platform part 2): its canary check
-// sells through `pay`. Its other eight checks pass (see the icg branch's commit message).
+conformance_suite!(icg, crate::providers::icg::conformance::IcgSubject);
 conformance_suite!(icash, crate::providers::icash::conformance::IcashSubject);
+conformance_suite!(ezcash, crate::providers::ezcash::conformance::EzcashSubject);

@@ -16,6 +16,7 @@ use super::env::{Canaries, config_text};
 use super::{ConformanceSubject, Env};
 use crate::config::{Config, LoadContext};
 use crate::core::provider::{Operation, Reply};
+use crate::core::sale::Flow;
 use crate::money::Money;
 use crate::pay::{PayRequest, pay};
 use crate::providers::http::HttpConfig;
@@ -161,12 +162,16 @@ pub async fn canaries_stay_inside<S: ConformanceSubject>() {
 
     // A sale through the real runtime and journal, the autopilot customer paying.
     let mut console: Vec<u8> = Vec::new();
-    let request = PayRequest {
+    let mut request = PayRequest {
         provider: S::ID.to_string(),
         amount: "12.50".to_string(),
-        phone: None,
+        phone: push_phone::<S>(),
         ..Default::default()
     };
+    // What the subject's flow needs typed, as `kassa pay` takes it.
+    if let Flow::Invoice { number } = S::flow() {
+        request.invoice = Some(number.as_str().to_string());
+    }
     let sale = tokio::time::timeout(
         Duration::from_secs(30),
         pay(&env.config, &request, &mut console, std::future::pending()),
@@ -243,4 +248,12 @@ pub async fn canaries_stay_inside<S: ConformanceSubject>() {
     );
     found.extend(leaks(&secrets, "the tracing output", &logged));
     assert!(found.is_empty(), "secrets leaked:\n{}", found.join("\n"));
+}
+
+/// The phone of the subject's flow when it pushes to one (a push-only provider needs one).
+fn push_phone<S: ConformanceSubject>() -> Option<String> {
+    match S::flow() {
+        crate::core::sale::Flow::Push { phone } => Some(phone.as_str().to_string()),
+        _ => None,
+    }
 }

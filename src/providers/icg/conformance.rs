@@ -1,7 +1,8 @@
 //! iCheckGateway as a subject of the conformance kit ([`crate::providers::conformance`]).
 //!
-//! The secret in the kit's config is the merchant user's password, read through
-//! `password_file`; the simulator is told to accept it (control command `user`) and gets the
+//! The secret in the kit's config is the merchant user's password, inline (the kit breaks the
+//! config around an inline secret to check config errors; iCG has no second secret to read
+//! through a file); the simulator is told to accept it (control command `user`) and gets the
 //! kit's invoice, large enough for every sale of every check (`invoice`). iCG has a token: the
 //! kit also checks its renewal. Every kit sale pays the same invoice, each with its own key.
 
@@ -27,7 +28,6 @@ pub struct IcgSubject;
 
 const CLIENT_ID: &str = "kit-audience";
 const USERNAME: &str = "kit@merchant.example";
-const PASSWORD_FILE: &str = "icg-password";
 /// The kit's invoice at the simulator and at the scripted server.
 pub const KIT_INVOICE: &str = "900001";
 
@@ -38,16 +38,17 @@ fn json_answer(status: u16, v: Value) -> Answer {
 impl ConformanceSubject for IcgSubject {
     const ID: &'static str = "icg";
 
-    fn config_table(base_url: &str, _canaries: &Canaries) -> String {
+    fn config_table(base_url: &str, canaries: &Canaries) -> String {
         let base = base_url.trim_end_matches('/');
         format!(
             "[providers.icg]\nauth_url = \"{base}/auth/\"\nprocess_base_url = \"{base}/process/\"\n\
-             client_id = \"{CLIENT_ID}\"\nusername = \"{USERNAME}\"\npassword_file = \"{PASSWORD_FILE}\"\n"
+             client_id = \"{CLIENT_ID}\"\nusername = \"{USERNAME}\"\npassword = \"{}\"\n",
+            canaries.secret
         )
     }
 
-    fn files(canaries: &Canaries) -> Vec<(String, String)> {
-        vec![(PASSWORD_FILE.to_string(), format!("{}\n", canaries.secret))]
+    fn files(_canaries: &Canaries) -> Vec<(String, String)> {
+        Vec::new()
     }
 
     fn sim_setup(canaries: &Canaries) -> Vec<(String, Value)> {

@@ -313,3 +313,31 @@ async fn server_errors_on_start_are_in_doubt_and_pages_are_followed() {
     let all = p.client().list_all("ledger/", "ledgers").await.unwrap();
     assert_eq!(all, vec!["/a/", "/b/", "/c/"]);
 }
+
+/// A `next` link to nowhere is an invalid answer of the page that gave it: a failure that
+/// names it, to be retried, never a refusal (found by the kit's broken-answer check).
+#[tokio::test]
+async fn a_next_link_to_nowhere_is_an_invalid_page_not_a_refusal() {
+    let (base, _log) = serve(|r: &Request| {
+        if r.target == "/merchant/v1/ledger/" {
+            Answer::json(200, json!({"uris": ["/a/"], "next": "kit"}))
+        } else {
+            Answer::json(404, json!({"error_type": "not_found"}))
+        }
+    })
+    .await;
+    let p = provider(&base, false);
+    let err = p.client().list_all("ledger/", "ledgers").await.unwrap_err();
+    assert_eq!(err.classify(false), FailureKind::Transient);
+    let text = err.to_failure(false).message;
+    assert!(text.contains("invalid") && text.contains("kit"), "{text}");
+    // The first page's own error status is still the provider's refusal.
+    let (base, _log) =
+        serve(|_: &Request| Answer::json(404, json!({"error_type": "not_found"}))).await;
+    let err = provider(&base, false)
+        .client()
+        .list_all("ledger/", "ledgers")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, super::client::McashError::Http(_)), "{err}");
+}

@@ -46,9 +46,10 @@ impl MoncashSettings {
     }
 }
 
-/// Length budgeted for a payment token when the configured QR payload is checked (the
-/// document's tokens are JWT-like; the simulator's are 43 characters).
-pub const PAYMENT_TOKEN_BUDGET: usize = 64;
+/// Length budgeted for a payment token when the configured QR payload is checked. The
+/// document shows none; tokens integrators print are signed JWTs of some 200 characters (the
+/// simulator's are 43), so a display too small for that is refused rather than found out later.
+pub const PAYMENT_TOKEN_BUDGET: usize = 256;
 
 impl Settings for MoncashSettings {
     /// `{gateway}Payment/Redirect?token=<payment token>`.

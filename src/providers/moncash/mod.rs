@@ -405,3 +405,6 @@ impl PaymentProvider for MoncashProvider {
 
 #[cfg(all(test, feature = "sim"))]
 mod flow_tests;
+
+#[cfg(all(test, feature = "sim"))]
+mod runtime_tests;

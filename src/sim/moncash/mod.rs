@@ -106,7 +106,8 @@ impl MoncashSim {
         let mut state = State::new(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET);
         state.accounts.insert(
             DEMO_PAYER.to_string(),
-            wallet(DEMO_PAYER_PIN, 10_000_000, 15_000_000_000, "fullkyc"),
+            // HTG 10,000,000.00: enough for any demo, the autopilot pays from it.
+            wallet(DEMO_PAYER_PIN, 1_000_000_000, 100_000_000_000, "fullkyc"),
         );
         state.accounts.insert(
             FULL_WALLET.to_string(),
@@ -180,6 +181,13 @@ impl ProviderSim for MoncashSim {
 
     fn base_url(&self, root: &str) -> String {
         format!("{root}/moncash/Api/")
+    }
+
+    fn other_urls(&self, root: &str) -> Vec<(&'static str, String)> {
+        vec![(
+            "gateway base url",
+            format!("{root}/moncash/Moncash-middleware/"),
+        )]
     }
 
     fn open_requests(&self) -> Vec<OpenRequest> {

@@ -3,14 +3,9 @@
 
 use super::*;
 
+/// `YYYY-MM-DD` of a day number (a local day names its local date).
 pub(super) fn date_text(day: u64) -> String {
-    let date = time::OffsetDateTime::UNIX_EPOCH + time::Duration::days(day as i64);
-    format!(
-        "{:04}-{:02}-{:02}",
-        date.year(),
-        u8::from(date.month()),
-        date.day()
-    )
+    crate::journal::day_string(day)
 }
 
 /// What an outcome reads as in lists.
@@ -27,7 +22,7 @@ pub(super) fn outcome_text(outcome: Option<&Outcome>) -> (String, Rgb) {
     }
 }
 
-pub(super) fn sale_row(row: &SaleRow) -> RowModel {
+pub(super) fn sale_row(local: &Local, row: &SaleRow) -> RowModel {
     let (mut detail, color) = outcome_text(row.outcome.as_ref());
     if row.late_approval {
         detail.push_str(" · approved after cancel");
@@ -39,39 +34,32 @@ pub(super) fn sale_row(row: &SaleRow) -> RowModel {
         detail.push_str(" · resolved after restart");
     }
     RowModel {
-        left: format!("{} {}", clock_text(row.started_at), row.key),
-        middle: row.provider.to_string(),
-        right: format!(
-            "{} {}",
-            row.amount.to_decimal_string(),
-            row.amount.currency()
-        ),
+        left: format!("{} {}", local.clock(row.started_at), row.key),
+        // A service is not a sale: its label stands beside the provider.
+        middle: match &row.service {
+            Some(s) => format!("{} · {s}", row.provider),
+            None => row.provider.to_string(),
+        },
+        right: local.money(row.amount),
         detail,
         color,
     }
 }
 
-pub(super) fn detail_rows(row: &SaleRow) -> Vec<RowModel> {
+pub(super) fn detail_rows(local: &Local, row: &SaleRow) -> Vec<RowModel> {
     let (outcome, color) = outcome_text(row.outcome.as_ref());
     let mut rows = vec![
         RowModel::pair("Sale", row.key.as_str()),
-        RowModel::pair(
-            "Amount",
-            &format!(
-                "{} {}",
-                row.amount.to_decimal_string(),
-                row.amount.currency()
-            ),
-        ),
+        RowModel::pair("Amount", &local.money(row.amount)),
         RowModel::pair("Provider", row.provider.as_str()),
         RowModel::pair(
-            "Started",
-            &format!(
-                "{} {}",
-                date_text(crate::core::report::day_of(row.started_at)),
-                clock_text(row.started_at)
-            ),
+            "Kind",
+            &match &row.service {
+                Some(s) => format!("service: {s}"),
+                None => "sale".to_string(),
+            },
         ),
+        RowModel::pair("Started", &local.date_time(row.started_at)),
         RowModel {
             color,
             ..RowModel::pair("Outcome", &outcome)
@@ -92,9 +80,9 @@ pub(super) fn detail_rows(row: &SaleRow) -> Vec<RowModel> {
     rows
 }
 
-pub(super) fn report(m: &mut UiModel, r: &DayReport) {
-    // The bars count sales per UTC hour; the title says so once.
-    m.title = format!("Report {} (UTC)", date_text(r.day));
+pub(super) fn report(m: &mut UiModel, local: &Local, r: &DayReport) {
+    // The bars count sales per hour of the report's zone; the title names it once.
+    m.title = format!("Report {} ({})", date_text(r.day), r.zone.name());
     m.bars = r
         .per_hour
         .iter()
@@ -112,21 +100,28 @@ pub(super) fn report(m: &mut UiModel, r: &DayReport) {
         .rows
         .iter()
         .map(|row| {
+            let (one, many) = if row.service.is_some() {
+                ("service", "services")
+            } else {
+                ("sale", "sales")
+            };
             let mut middle = format!(
-                "{} {}, {} paid, {} {} refunded",
+                "{} {}, {} paid, {} refunded",
                 row.count,
-                if row.count == 1 { "sale" } else { "sales" },
+                if row.count == 1 { one } else { many },
                 row.approved,
-                row.refunded_total.to_decimal_string(),
-                row.currency
+                local.money(row.refunded_total)
             );
             if row.in_doubt > 0 {
                 middle.push_str(&format!(", {} NOT CONFIRMED", row.in_doubt));
             }
             RowModel {
-                left: row.provider.to_string(),
+                left: match &row.service {
+                    Some(s) => format!("{} · {s}", row.provider),
+                    None => row.provider.to_string(),
+                },
                 middle,
-                right: format!("{} {}", row.net.to_decimal_string(), row.currency),
+                right: local.money(row.net),
                 detail: String::new(),
                 color: provider_color(row.provider.as_str()),
             }
@@ -137,7 +132,7 @@ pub(super) fn report(m: &mut UiModel, r: &DayReport) {
 /// The recovery summary: one row per sale, its bar coloured by what the recovery decided
 /// (amber for money that moved, so it is never the approval green; red in doubt; grey not
 /// paid). One key acknowledges it.
-pub(super) fn summary(m: &mut UiModel, items: &[SummaryItem], from_menu: bool) {
+pub(super) fn summary(m: &mut UiModel, local: &Local, items: &[SummaryItem], from_menu: bool) {
     m.page = PageKind::RecoverySummary;
     m.title = "Resolved after restart".into();
     m.message = "The terminal stopped during these sales and settled them at start. Check \
@@ -147,8 +142,8 @@ pub(super) fn summary(m: &mut UiModel, items: &[SummaryItem], from_menu: bool) {
         .iter()
         .map(|i| RowModel {
             left: i.sale.to_string(),
-            middle: format!("{} · {}", i.provider, clock_text(i.started_at)),
-            right: format!("{} {}", i.amount.to_decimal_string(), i.amount.currency()),
+            middle: format!("{} · {}", i.provider, local.clock(i.started_at)),
+            right: local.money(i.amount),
             detail: i.decision(),
             color: match i.verdict() {
                 Verdict::Paid => AMBER,

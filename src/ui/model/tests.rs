@@ -10,6 +10,7 @@ fn view(screen: Screen) -> View {
             outbox_pending: 3,
             cashier: Some("anna".into()),
             storage_failing: false,
+            local: Default::default(),
         },
         screen,
     }
@@ -183,8 +184,9 @@ fn report_has_24_bars_and_a_row_per_provider() {
         late_approval: false,
         refunded: None,
         restart: None,
+        service: None,
     };
-    let r = DayReport::build(day, [&row]).unwrap();
+    let r = DayReport::build(day, &crate::core::Zone::utc(), [&row]).unwrap();
     let m = model(&view(Screen::Report(r)), Millis(0));
     assert_eq!(m.bars.len(), 24);
     assert_eq!(m.bars[9].1, 1);
@@ -420,6 +422,69 @@ fn a_failing_diagnostic_check_is_red_and_a_passing_one_green() {
             ("mCASH", "NOT reachable", RED)
         ]
     );
+}
+
+#[test]
+fn amounts_and_times_read_as_the_terminal_s_locale_and_zone_write_them() {
+    use crate::core::{Event, Key, Local, Locale, Settings, Terminal, Zone};
+    let mut settings = Settings::demo("T1");
+    settings.currency = Currency::LYD;
+    settings.max_amount = Money::from_minor(5_000_000, Currency::LYD);
+    settings.local = Local::new(Zone::named("Africa/Tripoli").unwrap(), Locale::Ar);
+    let mut t = Terminal::new(settings, Vec::new(), 1, Vec::new());
+    t.handle(Millis(0), Event::Ready);
+    for d in [1, 2, 3, 4, 5, 6, 7] {
+        t.handle(Millis(0), Event::Key(Key::Digit(d)));
+    }
+    // 2023-11-14 22:13:20 UTC is 00:13 the next day in Tripoli (UTC+2).
+    let m = model(&t.view(), Millis(1_700_000_000_000));
+    assert_eq!(m.page, PageKind::Amount);
+    assert_eq!(
+        (m.amount.as_str(), m.currency.as_str()),
+        ("1.234,567", "د.ل.")
+    );
+    assert_eq!(m.clock, "00:13");
+
+    // A sign that goes before the number is never put behind it: the unit is the ISO code.
+    let mut v = view(Screen::Amount {
+        amount: Money::from_minor(123_450, Currency::USD),
+        error: None,
+        vending_idle: false,
+    });
+    v.status.local = Local::new(Zone::named("America/New_York").unwrap(), Locale::En);
+    let m = model(&v, Millis(1_700_000_000_000));
+    assert_eq!(
+        (m.amount.as_str(), m.currency.as_str()),
+        ("1,234.50", "USD")
+    );
+    assert_eq!(m.clock, "17:13");
+
+    // History rows and the sale's detail: local time, the locale's money.
+    let row = crate::core::view::SaleRow {
+        key: crate::core::sale::SaleKey::new("T1", 1).unwrap(),
+        provider: crate::core::provider::ProviderId::new("mcash"),
+        amount: Money::from_minor(123_450, Currency::NOK),
+        started_at: Millis(1_700_000_000_000),
+        outcome: None,
+        late_approval: false,
+        refunded: None,
+        restart: None,
+    };
+    let mut v = view(Screen::SaleDetail {
+        row: row.clone(),
+        can_refund: false,
+        message: None,
+    });
+    v.status.local = Local::new(Zone::named("Europe/Oslo").unwrap(), Locale::Nb);
+    let m = model(&v, Millis(0));
+    let value = |k: &str| m.rows.iter().find(|r| r.left == k).unwrap().middle.clone();
+    assert_eq!(value("Amount"), "1\u{a0}234,50\u{a0}kr");
+    assert_eq!(value("Started"), "2023-11-14 23:13");
+    let mut v = view(Screen::History { rows: vec![row] });
+    v.status.local = Local::new(Zone::named("Europe/Oslo").unwrap(), Locale::Nb);
+    let m = model(&v, Millis(0));
+    assert_eq!(m.rows[0].left, "23:13 T1-000001");
+    assert_eq!(m.rows[0].right, "1\u{a0}234,50\u{a0}kr");
 }
 
 #[test]

@@ -21,6 +21,7 @@ use crate::core::time::Millis;
 use crate::core::view::{Check, Notice, OutboxSummary, Screen, Tone, View, Waiting};
 use crate::money::{Currency, Money};
 
+mod locale;
 mod no_cancel;
 mod offline;
 mod outbox;
@@ -28,6 +29,7 @@ mod property;
 mod recovery;
 mod restart_abort;
 mod sale;
+mod services;
 mod supervisor;
 mod taps;
 mod vending;
@@ -67,8 +69,11 @@ struct H {
     view: View,
     starts: HashMap<SaleKey, u32>,
     vends: Vec<SaleKey>,
+    denied: Vec<(Option<SaleKey>, String)>,
     deferred: Vec<(SaleKey, Operation)>,
     commands: Vec<OutboxCommand>,
+    unlocks: Vec<ProviderId>,
+    locks: Vec<ProviderId>,
 }
 
 impl H {
@@ -91,8 +96,11 @@ impl H {
             view,
             starts: HashMap::new(),
             vends: Vec::new(),
+            denied: Vec::new(),
             deferred: Vec::new(),
             commands: Vec::new(),
+            unlocks: Vec::new(),
+            locks: Vec::new(),
         };
         h.send(Event::Ready);
         h
@@ -116,9 +124,14 @@ impl H {
                 Effect::Arm { timer, at } => self.timers.push((timer.clone(), *at)),
                 Effect::Show(v) => self.view = (**v).clone(),
                 Effect::Vend { sale } => self.vends.push(sale.clone()),
+                Effect::VendDenied { sale, reason } => {
+                    self.denied.push((sale.clone(), reason.clone()))
+                }
                 Effect::Signal(_) => {}
                 Effect::Defer { sale, op, .. } => self.deferred.push((sale.clone(), op.clone())),
                 Effect::Outbox(c) => self.commands.push(c.clone()),
+                Effect::Unlock { provider, .. } => self.unlocks.push(provider.clone()),
+                Effect::Lock { provider } => self.locks.push(provider.clone()),
             }
         }
         self.effects = fx;

@@ -258,6 +258,7 @@ fn resolved_row(seq: u64, acknowledged: bool) -> SaleRow {
             never_reached: true,
             acknowledged,
         }),
+        service: None,
     }
 }
 

@@ -93,6 +93,14 @@ pub enum McashError {
     Url(String),
     #[error("list has more than {0} pages")]
     TooManyPages(usize),
+    /// A list page's `next` link led to an error status: the page that gave it is invalid,
+    /// not the request refused (a `next` to nowhere must not end the operation as Rejected).
+    #[error("the {what} list's next link {uri:?} is invalid: {source}")]
+    BadNextPage {
+        what: &'static str,
+        uri: String,
+        source: HttpError,
+    },
     #[error("answer HTTP {status} lacks the {header} header")]
     MissingHeader { status: u16, header: &'static str },
     #[error("answer to {what} lacks the {field} field")]
@@ -108,7 +116,9 @@ impl McashError {
     pub fn classify(&self, moves_money: bool) -> FailureKind {
         match self {
             McashError::Http(e) => e.classify(moves_money),
-            McashError::MissingHeader { .. } | McashError::MissingField { .. } => {
+            McashError::MissingHeader { .. }
+            | McashError::MissingField { .. }
+            | McashError::BadNextPage { .. } => {
                 if moves_money {
                     FailureKind::InDoubt
                 } else {
@@ -359,7 +369,16 @@ impl McashClient {
                 return Err(McashError::TooManyPages(MAX_PAGES));
             }
             pages += 1;
-            let page: ResourceList = self.get(&path, AuthLevel::Secret, what).await?;
+            let page: ResourceList = match self.get(&path, AuthLevel::Secret, what).await {
+                Err(McashError::Http(source @ HttpError::Status { .. })) if pages > 1 => {
+                    return Err(McashError::BadNextPage {
+                        what,
+                        uri: path,
+                        source,
+                    });
+                }
+                other => other?,
+            };
             uris.extend(page.uris);
             next = page.next.filter(|n| !n.is_empty());
         }
