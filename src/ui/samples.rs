@@ -17,6 +17,8 @@ pub const NOW: Millis = Millis(1_741_955_696_000);
 
 /// The QR payload the sample QR screen shows (an mCASH shortlink).
 pub const QR_PAYLOAD: &str = "https://mca.sh/s/KSDEMO/demo-42";
+/// What the iCash QR screen shows: the payload the iCash simulator's payment QR PNG decodes to.
+pub const ICASH_QR_PAYLOAD: &str = "ICASH|7121234567|10|12.345";
 
 /// The MonCash sample's QR payload: the payment page of a payment token as long as the signed
 /// tokens integrators print (the simulator's are shorter).
@@ -26,6 +28,8 @@ pub const MONCASH_QR_PAYLOAD: &str = "https://sandbox.moncashbutton.digicelgroup
 pub fn qr_payload_of(name: &str) -> Option<&'static str> {
     if name.ends_with("-moncash-qr") {
         Some(MONCASH_QR_PAYLOAD)
+    } else if name.ends_with("-icash-qr") {
+        Some(ICASH_QR_PAYLOAD)
     } else if name.ends_with("-qr") {
         Some(QR_PAYLOAD)
     } else {
@@ -259,6 +263,67 @@ fn paying(waiting: Waiting) -> Screen {
         waiting,
         cancelling: false,
     }
+}
+
+fn lyd(minor: i64) -> Money {
+    Money::from_minor(minor, crate::money::Currency::LYD)
+}
+
+/// iCash's screens: card and code (the card, left, masked), its payment QR (the payload its
+/// simulator's PNG decodes to), and a paid result with its operation number.
+fn icash() -> Vec<(&'static str, Screen)> {
+    let amount = lyd(12_345);
+    let provider = "iCash".to_string();
+    vec![
+        (
+            "icash-card",
+            Screen::Customer {
+                amount,
+                provider: provider.clone(),
+                fields: vec![
+                    Field {
+                        label: "Card number".into(),
+                        shown: "••••••3943".into(),
+                        active: false,
+                    },
+                    Field {
+                        label: "Payment code".into(),
+                        shown: "•••••".into(),
+                        active: true,
+                    },
+                ],
+                hint: "Type the card number, Enter, then the payment code, Enter".into(),
+                error: None,
+            },
+        ),
+        (
+            "icash-qr",
+            Screen::Paying {
+                sale: key(43),
+                amount,
+                provider: provider.clone(),
+                send_to_phone: false,
+                waiting: Waiting::Qr {
+                    payload: ICASH_QR_PAYLOAD.into(),
+                    expires_at: NOW + 281_000,
+                },
+                cancelling: false,
+            },
+        ),
+        (
+            "icash-paid",
+            Screen::Result {
+                sale: key(43),
+                amount,
+                provider,
+                outcome: Outcome::Approved {
+                    reference: "109964".into(),
+                },
+                late_approval: false,
+                refund_offered: false,
+            },
+        ),
+    ]
 }
 
 fn report() -> DayReport {
@@ -605,6 +670,8 @@ pub fn all() -> Vec<(String, View)> {
         ),
     ];
     screens.extend(services());
+    // Libya: iCash in LYD (3 decimals), after the rest so their numbers stay put.
+    screens.extend(icash());
     let mut out = Vec::new();
     for (i, (name, screen)) in screens.drain(..).enumerate() {
         let mut status = status();

@@ -36,7 +36,7 @@ pub mod demo {
 pub const STATEMENT_RECORDS: u32 = 1000;
 
 /// `[providers.icash]`: iCash merchant gateway, Libya.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct IcashSettings {
     pub base_url: Url,
     pub username: String,
@@ -46,6 +46,20 @@ pub struct IcashSettings {
     /// `ShopID` of the payment QR (and the shop a customer's payment code names).
     pub shop_id: u32,
     pub qr_expires_seconds: u32,
+}
+
+/// The password is redacted by its type, the card number shown by its last four digits.
+impl std::fmt::Debug for IcashSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IcashSettings")
+            .field("base_url", &self.base_url.as_str())
+            .field("username", &self.username)
+            .field("password", &self.password)
+            .field("card_number", &super::client::mask_card(&self.card_number))
+            .field("shop_id", &self.shop_id)
+            .field("qr_expires_seconds", &self.qr_expires_seconds)
+            .finish()
+    }
 }
 
 impl IcashSettings {

@@ -380,3 +380,20 @@ async fn the_services_answer_for_a_person_and_the_voucher_top_up_is_a_sale() {
         Ok(Reply::NotFound)
     );
 }
+
+#[tokio::test]
+async fn debug_output_masks_the_merchant_card_and_hides_the_password() {
+    let rig = rig().await;
+    let text = format!("{:?}", rig.p);
+    assert!(
+        !text.contains(demo::CARD) && text.contains("****4567"),
+        "{text}"
+    );
+    assert!(!text.contains(demo::PASSWORD), "{text}");
+    let settings = super::config::demo_settings(rig.sim.root_url(), "T1").unwrap();
+    let text = format!("{settings:?}");
+    assert!(
+        !text.contains(demo::CARD) && !text.contains(demo::PASSWORD),
+        "{text}"
+    );
+}
