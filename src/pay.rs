@@ -204,6 +204,14 @@ async fn drive(
                     late: *late_approval,
                 });
             }
+            // A kiosk's in-doubt sale: the same answer as an in-doubt result.
+            Screen::CallStaff { outcome, .. } => {
+                write(out, &console::result_line(outcome, false));
+                return Ok(PayResult {
+                    outcome: Some(outcome.clone()),
+                    late: false,
+                });
+            }
             Screen::Queued { phone, .. } => {
                 write(out, &console::queued_line(phone.as_str()));
                 return Ok(PayResult {

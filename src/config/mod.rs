@@ -24,6 +24,7 @@
 //! - An enabled provider that this build has no client for yet is left out at set-up.
 
 mod hardware;
+mod kiosk;
 mod problem;
 mod providers;
 pub(crate) mod reader;
@@ -43,6 +44,7 @@ use crate::core::{PinHash, Settings};
 pub const DEFAULT_SIM_URL: &str = "http://127.0.0.1:8700";
 
 pub use hardware::{CustomerDisplay, HardwareConfig, KeypadPins};
+pub use kiosk::KioskConfig;
 pub use problem::{ConfigErrors, Problem, Warning};
 pub use providers::ProvidersConfig;
 use reader::{Reader, Table};
@@ -73,6 +75,8 @@ pub struct Config {
     pub hardware: HardwareConfig,
     pub storage: StorageConfig,
     pub outbox: OutboxConfig,
+    /// `[kiosk]`: read in kiosk mode.
+    pub kiosk: KioskConfig,
     /// Found at load; the runtime logs them at start.
     pub warnings: Vec<Warning>,
 }
@@ -219,6 +223,7 @@ impl Config {
                 cache_mb: DEFAULT_CACHE_MB,
             },
             outbox: OutboxConfig::none(settings.currency),
+            kiosk: KioskConfig::defaults(settings.result_hold_ms / 1000),
             warnings: Vec::new(),
         }
     }
@@ -236,6 +241,7 @@ impl Config {
             recover_attempts: t.recover_attempts,
             supervisor_pin: t.supervisor_pin_hash.clone(),
             cashiers: t.cashiers.clone(),
+            kiosk: self.kiosk.settings(),
         }
     }
 }
@@ -283,6 +289,7 @@ impl Reader<'_> {
         let hardware = self.hardware(&mut root, terminal.as_ref().map(|t| t.mode), &providers);
         let storage = self.storage(&mut root);
         let outbox = self.outbox(&mut root, currency);
+        let kiosk = self.kiosk(&mut root, terminal.as_ref(), &providers);
         self.finish(root);
         self.warnings.sort_by_key(|w| w.line.unwrap_or(0));
         Some(Config {
@@ -292,6 +299,7 @@ impl Reader<'_> {
             hardware,
             storage,
             outbox: outbox?,
+            kiosk,
             warnings: self.warnings.clone(),
         })
     }

@@ -18,6 +18,6 @@ pub mod view;
 
 pub use event::{Effect, Event, Key, Signal, Timer, TimerKind};
 pub use pin::PinHash;
-pub use settings::{Cashier, Mode, Settings};
+pub use settings::{Cashier, KioskCode, KioskSettings, Mode, Settings};
 pub use terminal::Terminal;
 pub use time::Millis;

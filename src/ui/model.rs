@@ -10,6 +10,7 @@ use crate::core::report::DayReport;
 use crate::core::summary::{SummaryItem, Verdict};
 use crate::core::view::{Field, Notice, SaleRow, Screen, Tone, View, Waiting};
 use crate::money::Money;
+pub use kiosk::KioskModel;
 use records::{detail_rows, report, sale_row, summary};
 
 /// Which page is shown (mirrors the `Page` enum of `ui/adapters.slint`).
@@ -32,6 +33,13 @@ pub enum PageKind {
     Settings,
     Diagnostics,
     RecoverySummary,
+    /// Kiosk: the start (type the amount, or the fixed price), the code, the result, the
+    /// attract screen and "call staff".
+    KioskStart,
+    KioskCode,
+    KioskResult,
+    Attract,
+    CallStaff,
 }
 
 /// What a payment in progress shows beside the amount.
@@ -140,6 +148,10 @@ pub struct UiModel {
     /// Approved sales per hour: (label, count).
     pub bars: Vec<(String, u32)>,
     pub totals: Vec<RowModel>,
+    /// Kiosk mode: the bar shows no operator details.
+    pub kiosk_mode: bool,
+    /// What only the kiosk pages show.
+    pub kiosk: KioskModel,
 }
 
 impl UiModel {
@@ -191,6 +203,8 @@ impl UiModel {
             action_danger: false,
             bars: Vec::new(),
             totals: Vec::new(),
+            kiosk_mode: s.kiosk.is_some(),
+            kiosk: KioskModel::default(),
         }
     }
 
@@ -345,6 +359,11 @@ fn rows_page(m: &mut UiModel, page: PageKind, title: &str, rows: Vec<RowModel>) 
 /// Maps the view to what the window shows at `now` (the clock and countdowns use it).
 pub fn model(view: &View, now: Millis) -> UiModel {
     let mut m = UiModel::empty(view, now);
+    if let Some(frame) = &view.status.kiosk
+        && kiosk::model(&mut m, view, frame, now)
+    {
+        return m;
+    }
     match &view.screen {
         Screen::Recovering { remaining, current } => {
             m.page = PageKind::Recovering;
@@ -537,10 +556,12 @@ pub fn model(view: &View, now: Millis) -> UiModel {
                 .collect(),
         ),
         Screen::RecoverySummary { items, from_menu } => summary(&mut m, items, *from_menu),
+        Screen::Attract { .. } | Screen::CallStaff { .. } => kiosk::screen(&mut m, view),
     }
     m
 }
 
+mod kiosk;
 mod outbox;
 mod records;
 #[cfg(test)]

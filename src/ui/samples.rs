@@ -25,6 +25,7 @@ fn status() -> StatusBar {
         outbox_pending: 0,
         cashier: None,
         storage_failing: false,
+        kiosk: None,
     }
 }
 

@@ -7,12 +7,14 @@
 //! of its own file: entry forms and keys (`forms`), the sale from start to end (`flow`),
 //! resolving sales left unfinished by a restart (`recovery`), refunds (`refund`), vending
 //! (`vending`), the supervisor pages (`supervisor`), answers about deferred calls (`deferred`),
-//! the outbox pages (`outbox_screen`) and building the view (`screen`). The data they share is
+//! the outbox pages (`outbox_screen`), kiosk mode's screens and deadlines (`kiosk`) and building
+//! the view (`screen`). The data they share is
 //! in `state`.
 
 mod deferred;
 mod flow;
 mod forms;
+mod kiosk;
 mod outbox_screen;
 mod recovery;
 mod refund;
@@ -26,6 +28,7 @@ mod vending;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
+use self::kiosk::KioskClock;
 use self::state::{ActiveSale, CallKind, CancelReason, PendingCall, State};
 use super::event::{CallId, Effect, Event, Key, OutboxCommand, Signal, Timer, TimerKind};
 use super::pin::PinGuard;
@@ -70,6 +73,8 @@ pub struct Terminal {
     outbox_command: Option<OutboxCommand>,
     /// Sales resolved after a restart whose recovery summary nobody acknowledged yet.
     summary: Vec<SaleKey>,
+    /// Kiosk mode: when the screen last changed or was touched, and the kiosk timer out.
+    kiosk_clock: KioskClock,
 }
 
 impl Terminal {
@@ -110,6 +115,7 @@ impl Terminal {
             storage: None,
             outbox_command: None,
             summary,
+            kiosk_clock: KioskClock::default(),
         }
     }
 
@@ -122,6 +128,7 @@ impl Terminal {
                 outbox_pending: self.outbox.pending,
                 cashier: self.cashier.clone(),
                 storage_failing: self.journal_failing,
+                kiosk: self.kiosk_frame(),
             },
             screen: self.screen(),
         }
@@ -140,6 +147,7 @@ impl Terminal {
     /// Takes one event; returns what must be done, in order.
     pub fn handle(&mut self, now: Millis, event: Event) -> Vec<Effect> {
         let mut fx = Vec::new();
+        let touched = matches!(event, Event::Key(_) | Event::Select(_));
         match event {
             Event::Ready => {
                 if !self.ready {
@@ -150,6 +158,11 @@ impl Terminal {
             Event::Key(key) => self.on_key(now, key, &mut fx),
             Event::Select(i) => self.on_select(now, i, &mut fx),
             Event::Answer { call, result } => self.on_answer(now, call, result, &mut fx),
+            Event::Timer(timer) if timer.kind == TimerKind::Kiosk => {
+                if self.is_kiosk() {
+                    self.on_kiosk_timer(now, &mut fx);
+                }
+            }
             Event::Timer(timer) => self.on_timer(now, timer, &mut fx),
             Event::Connectivity { online } => {
                 self.online = online;
@@ -183,6 +196,9 @@ impl Terminal {
                 used_bytes,
                 damaged,
             } => self.storage = Some((used_bytes, damaged)),
+        }
+        if self.is_kiosk() {
+            self.kiosk_after(now, touched, &mut fx);
         }
         let view = self.view();
         if self.shown.as_ref() != Some(&view) {
@@ -221,6 +237,12 @@ impl Terminal {
         self.state = match state {
             State::Recovering => State::Recovering,
             State::Login { pin, .. } => self.key_login(now, pin, key),
+            State::Amount { .. }
+                if self.is_kiosk() && self.settings.kiosk.fixed_amount.is_some() =>
+            {
+                let fixed = self.settings.kiosk.fixed_amount.map_or(0, |m| m.minor());
+                self.key_fixed_amount(now, fixed, key, fx)
+            }
             State::Amount { minor, .. } => self.key_amount(now, minor, key, fx),
             State::Method {
                 amount, to_phone, ..
@@ -290,6 +312,9 @@ impl Terminal {
                 confirm_drop,
                 message,
             } => self.key_outbox_item(id, confirm_drop, message, key, fx),
+            State::Attract => self.key_attract(key),
+            State::CallStaff { sale } => self.key_call_staff(sale, key),
+            State::StaffPin { sale, pin, .. } => self.key_staff_pin(now, sale, pin, key),
             s @ (State::Report | State::SettingsScreen | State::Diagnostics) => {
                 if key == Key::Cancel {
                     State::Menu { message: None }
@@ -309,6 +334,7 @@ impl Terminal {
             State::Menu { .. } => self.choose_menu(i),
             State::History => self.choose_history(i),
             State::Outbox { message } => self.choose_outbox(i, message),
+            State::Attract => self.home(),
             other => other,
         };
     }

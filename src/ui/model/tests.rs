@@ -10,6 +10,7 @@ fn view(screen: Screen) -> View {
             outbox_pending: 3,
             cashier: Some("anna".into()),
             storage_failing: false,
+            kiosk: None,
         },
         screen,
     }
