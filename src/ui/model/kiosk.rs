@@ -49,7 +49,7 @@ pub(super) fn model(m: &mut UiModel, view: &View, frame: &KioskFrame, now: Milli
                 ];
                 m.kiosk.action = format!("Pay {} {}", m.amount, m.currency);
             } else {
-                m.kiosk.headline = "Type the amount to pay".into();
+                m.kiosk.headline = "Amount to pay".into();
                 m.kiosk.steps = vec![
                     "Type the amount.".into(),
                     "Tap Pay.".into(),
@@ -150,18 +150,16 @@ pub(super) fn screen(m: &mut UiModel, view: &View) {
             m.kiosk.headline = "Please call staff".into();
             m.kiosk.steps = vec![
                 "We could not confirm this payment.".into(),
-                "Do not pay again. Staff will check it with you.".into(),
+                "Do not pay again; staff will help.".into(),
             ];
             let now_stands = match outcome {
                 Outcome::InDoubt { reason } => format!("not confirmed ({reason})"),
-                o if o.is_approved() => "confirmed paid since".into(),
-                _ => "settled since: not paid".into(),
+                o if o.is_approved() => "confirmed paid now".into(),
+                _ => "settled now: not paid".into(),
             };
             m.kiosk.staff_note = format!(
-                "Staff: sale {sale}, {} {}, {provider}: {now_stands}. The outbox keeps asking \
-                 {provider}. Clear with the supervisor PIN.",
-                amount.to_decimal_string(),
-                amount.currency()
+                "Staff: sale {sale} is {now_stands}. The outbox keeps asking {provider}. Clear \
+                 with the supervisor PIN."
             );
             m.kiosk.action = "Staff: enter PIN".into();
         }
@@ -176,7 +174,7 @@ fn code(m: &mut UiModel, provider: &str, waiting: &Waiting, frame: &KioskFrame) 
         Waiting::Qr { payload, .. } => {
             m.wait = WaitLook::Qr;
             if frame.sticker {
-                m.kiosk.headline = "Scan the sticker to pay".into();
+                m.kiosk.headline = "Scan the sticker".into();
                 m.kiosk.steps = vec![
                     format!("Open the {provider} app."),
                     "Scan the code on the sticker.".into(),
@@ -260,5 +258,176 @@ fn back_in(m: &mut UiModel, frame: &KioskFrame, now: Millis) {
     if let Some(until) = frame.until {
         let secs = until.saturating_sub(now).div_ceil(1000);
         m.kiosk.countdown = format!("Back to the start in {secs} s");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::sale::SaleKey;
+    use crate::core::view::StatusBar;
+    use crate::money::Currency;
+    use crate::ui::model::model as ui_model;
+
+    fn nok(minor: i64) -> Money {
+        Money::from_minor(minor, Currency::NOK)
+    }
+
+    fn kiosk_view(screen: Screen, sticker: bool, until: Option<Millis>) -> View {
+        View {
+            status: StatusBar {
+                kiosk: Some(KioskFrame {
+                    sticker,
+                    fixed_amount: false,
+                    until,
+                }),
+                ..StatusBar::default()
+            },
+            screen,
+        }
+    }
+
+    fn code_screen() -> Screen {
+        Screen::Paying {
+            sale: SaleKey::new("K", 1).unwrap(),
+            amount: nok(4_990),
+            provider: "mCASH".into(),
+            waiting: Waiting::Qr {
+                payload: "http://mca.sh/s/abc/K".into(),
+                expires_at: Millis(300_000),
+            },
+            cancelling: false,
+            send_to_phone: true,
+        }
+    }
+
+    #[test]
+    fn the_code_is_drawn_on_screen_and_never_with_a_sticker() {
+        let now = Millis(100_000);
+        let m = ui_model(
+            &kiosk_view(code_screen(), false, Some(Millis(172_000))),
+            now,
+        );
+        assert_eq!(m.page, PageKind::KioskCode);
+        assert_eq!(m.qr.as_deref(), Some("http://mca.sh/s/abc/K"));
+        assert_eq!(m.kiosk.countdown, "1:12 left");
+        assert_eq!(m.kiosk.action, "Cancel");
+        assert!(m.kiosk_mode);
+
+        let m = ui_model(&kiosk_view(code_screen(), true, Some(Millis(172_000))), now);
+        assert_eq!(m.page, PageKind::KioskCode);
+        assert_eq!(m.qr, None, "a sticker kiosk draws no code");
+        assert!(m.kiosk.sticker);
+        assert!(m.kiosk.steps.iter().any(|s| s.contains("sticker")));
+    }
+
+    #[test]
+    fn only_a_paid_result_is_green_and_each_says_when_it_goes() {
+        let result = |outcome: Outcome| Screen::Result {
+            sale: SaleKey::new("K", 1).unwrap(),
+            amount: nok(4_990),
+            provider: "mCASH".into(),
+            outcome,
+            late_approval: false,
+            refund_offered: false,
+        };
+        let now = Millis(10_000);
+        let until = Some(Millis(15_500));
+        let paid = ui_model(
+            &kiosk_view(
+                result(Outcome::Approved {
+                    reference: "r".into(),
+                }),
+                false,
+                until,
+            ),
+            now,
+        );
+        assert_eq!((paid.page, paid.look), (PageKind::KioskResult, Look::Paid));
+        assert_eq!(paid.kiosk.countdown, "Back to the start in 6 s");
+        for o in [
+            Outcome::Declined {
+                reason: "no".into(),
+            },
+            Outcome::Expired,
+            Outcome::Cancelled,
+            Outcome::Failed {
+                reason: "down".into(),
+            },
+        ] {
+            let m = ui_model(&kiosk_view(result(o.clone()), false, until), now);
+            assert_eq!(m.look, Look::NotPaid, "{o:?}");
+            assert!(m.kiosk.steps[0].contains("Nothing was paid"), "{o:?}");
+        }
+        let m = ui_model(
+            &kiosk_view(
+                result(Outcome::InDoubt {
+                    reason: "lost".into(),
+                }),
+                false,
+                until,
+            ),
+            now,
+        );
+        assert_eq!(m.look, Look::Caution);
+    }
+
+    #[test]
+    fn call_staff_is_amber_and_tells_staff_where_the_sale_stands() {
+        let staff = |outcome: Outcome| {
+            ui_model(
+                &kiosk_view(
+                    Screen::CallStaff {
+                        sale: SaleKey::new("K", 9).unwrap(),
+                        amount: nok(1_500),
+                        provider: "mCASH".into(),
+                        outcome,
+                    },
+                    false,
+                    None,
+                ),
+                Millis(0),
+            )
+        };
+        let m = staff(Outcome::InDoubt {
+            reason: "no answer".into(),
+        });
+        assert_eq!((m.page, m.look), (PageKind::CallStaff, Look::Caution));
+        assert!(m.kiosk.staff_note.contains("K-"), "{}", m.kiosk.staff_note);
+        assert!(m.kiosk.staff_note.contains("no answer"));
+        assert_eq!(m.kiosk.action, "Staff: enter PIN");
+        let m = staff(Outcome::Approved {
+            reference: "r".into(),
+        });
+        assert_eq!(m.look, Look::Caution, "still amber: staff clears it");
+        assert!(m.kiosk.staff_note.contains("confirmed paid"));
+    }
+
+    #[test]
+    fn supervisor_pages_keep_their_operator_words_in_a_kiosk() {
+        let v = kiosk_view(
+            Screen::Menu {
+                items: vec!["History".into()],
+                message: None,
+            },
+            false,
+            None,
+        );
+        let m = ui_model(&v, Millis(0));
+        assert_eq!(m.page, PageKind::Menu);
+        assert_eq!(m.menu, vec!["History".to_string()]);
+        // The start screen is the kiosk's own, and a vending machine's idle screen is not.
+        let start = kiosk_view(
+            Screen::Amount {
+                amount: nok(0),
+                error: None,
+                vending_idle: false,
+            },
+            false,
+            None,
+        );
+        let m = ui_model(&start, Millis(0));
+        assert_eq!(m.page, PageKind::KioskStart);
+        assert_eq!(m.kiosk.action, "Pay");
     }
 }

@@ -21,6 +21,7 @@ use crate::core::time::Millis;
 use crate::core::view::{Check, Notice, OutboxSummary, Screen, Tone, View, Waiting};
 use crate::money::{Currency, Money};
 
+mod kiosk;
 mod offline;
 mod outbox;
 mod property;
