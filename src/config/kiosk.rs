@@ -1,4 +1,4 @@
-//! `[kiosk]`: how a kiosk shows its code (on screen or a printed sticker), an optional fixed
+//! `[kiosk]` (in seconds; the core's [`KioskSettings`] in milliseconds): how a kiosk shows its code (on screen or a printed sticker), an optional fixed
 //! price, and the times after which it moves on by itself. Read in kiosk mode; in another mode
 //! the table is checked for typos and a warning says it is not used.
 //!
@@ -19,47 +19,13 @@ use crate::core::{KioskCode, KioskSettings, Mode};
 /// The providers whose code stays the same for every payment, so it can be printed.
 const FIXED_CODE_PROVIDERS: &[&str] = &["mcash"];
 
-/// `[kiosk]`, in seconds as written; [`KioskConfig::settings`] gives the core's milliseconds.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct KioskConfig {
-    pub code: KioskCode,
-    pub fixed_amount: Option<crate::money::Money>,
-    pub attract_seconds: u64,
-    pub idle_seconds: u64,
-    pub code_seconds: u64,
-    pub paid_seconds: u64,
-    pub not_paid_seconds: u64,
-    pub staff_seconds: u64,
-}
-
-impl KioskConfig {
-    /// The defaults, with results held as long as `[terminal] result_hold_seconds` says.
-    pub fn defaults(result_hold_seconds: u64) -> KioskConfig {
-        let d = KioskSettings::default();
-        KioskConfig {
-            code: d.code,
-            fixed_amount: None,
-            attract_seconds: d.attract_ms / 1000,
-            idle_seconds: d.idle_ms / 1000,
-            code_seconds: d.code_ms / 1000,
-            paid_seconds: result_hold_seconds,
-            not_paid_seconds: result_hold_seconds,
-            staff_seconds: d.staff_ms / 1000,
-        }
-    }
-
-    pub fn settings(&self) -> KioskSettings {
-        let ms = |s: u64| s.saturating_mul(1000);
-        KioskSettings {
-            code: self.code,
-            fixed_amount: self.fixed_amount,
-            attract_ms: ms(self.attract_seconds),
-            idle_ms: ms(self.idle_seconds),
-            code_ms: ms(self.code_seconds),
-            paid_ms: ms(self.paid_seconds),
-            not_paid_ms: ms(self.not_paid_seconds),
-            staff_ms: ms(self.staff_seconds),
-        }
+/// The kiosk's defaults, with results held as long as `[terminal] result_hold_seconds` says.
+pub(crate) fn defaults(result_hold_seconds: u64) -> KioskSettings {
+    let hold = result_hold_seconds.saturating_mul(1000);
+    KioskSettings {
+        paid_ms: hold,
+        not_paid_ms: hold,
+        ..KioskSettings::default()
     }
 }
 
@@ -69,9 +35,9 @@ impl Reader<'_> {
         root: &mut Table,
         terminal: Option<&TerminalConfig>,
         providers: &ProvidersConfig,
-    ) -> KioskConfig {
+    ) -> KioskSettings {
         let hold = terminal.map_or(8, |t| t.result_hold_seconds);
-        let mut k = KioskConfig::defaults(hold);
+        let mut k = defaults(hold);
         let kiosk_mode = terminal.is_some_and(|t| t.mode == Mode::Kiosk);
         if kiosk_mode
             && let Some(t) = terminal
@@ -124,12 +90,16 @@ impl Reader<'_> {
                 k.fixed_amount = None;
             }
         }
-        k.attract_seconds = self.unsigned(&mut t, "attract_seconds", 0..=3600, k.attract_seconds);
-        k.idle_seconds = self.unsigned(&mut t, "idle_seconds", 5..=600, k.idle_seconds);
-        k.code_seconds = self.unsigned(&mut t, "code_seconds", 20..=1800, k.code_seconds);
-        k.paid_seconds = self.unsigned(&mut t, "paid_seconds", 1..=600, k.paid_seconds);
-        k.not_paid_seconds = self.unsigned(&mut t, "not_paid_seconds", 1..=600, k.not_paid_seconds);
-        k.staff_seconds = self.unsigned(&mut t, "staff_seconds", 15..=3600, k.staff_seconds);
+        let mut seconds = |r: &mut Self, key, range, default_ms: u64| {
+            r.unsigned(&mut t, key, range, default_ms / 1000)
+                .saturating_mul(1000)
+        };
+        k.attract_ms = seconds(self, "attract_seconds", 0..=3600, k.attract_ms);
+        k.idle_ms = seconds(self, "idle_seconds", 5..=600, k.idle_ms);
+        k.code_ms = seconds(self, "code_seconds", 20..=1800, k.code_ms);
+        k.paid_ms = seconds(self, "paid_seconds", 1..=600, k.paid_ms);
+        k.not_paid_ms = seconds(self, "not_paid_seconds", 1..=600, k.not_paid_ms);
+        k.staff_ms = seconds(self, "staff_seconds", 15..=3600, k.staff_ms);
         if kiosk_mode && k.code == KioskCode::Sticker {
             let changing: Vec<String> = providers
                 .enabled()

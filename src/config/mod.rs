@@ -44,7 +44,6 @@ use crate::core::{PinHash, Settings};
 pub const DEFAULT_SIM_URL: &str = "http://127.0.0.1:8700";
 
 pub use hardware::{CustomerDisplay, HardwareConfig, KeypadPins};
-pub use kiosk::KioskConfig;
 pub use problem::{ConfigErrors, Problem, Warning};
 pub use providers::ProvidersConfig;
 use reader::{Reader, Table};
@@ -76,7 +75,7 @@ pub struct Config {
     pub storage: StorageConfig,
     pub outbox: OutboxConfig,
     /// `[kiosk]`: read in kiosk mode.
-    pub kiosk: KioskConfig,
+    pub kiosk: crate::core::KioskSettings,
     /// Found at load; the runtime logs them at start.
     pub warnings: Vec<Warning>,
 }
@@ -223,7 +222,7 @@ impl Config {
                 cache_mb: DEFAULT_CACHE_MB,
             },
             outbox: OutboxConfig::none(settings.currency),
-            kiosk: KioskConfig::defaults(settings.result_hold_ms / 1000),
+            kiosk: kiosk::defaults(settings.result_hold_ms / 1000),
             warnings: Vec::new(),
         }
     }
@@ -241,7 +240,7 @@ impl Config {
             recover_attempts: t.recover_attempts,
             supervisor_pin: t.supervisor_pin_hash.clone(),
             cashiers: t.cashiers.clone(),
-            kiosk: self.kiosk.settings(),
+            kiosk: self.kiosk.clone(),
         }
     }
 }

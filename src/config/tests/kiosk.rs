@@ -20,7 +20,7 @@ fn the_examples_kiosk_table_uncommented_loads_as_documented() {
     for line in EXAMPLE.lines() {
         if line == "# [kiosk]" {
             inside = true;
-        } else if inside && line.starts_with('[') || inside && line.starts_with("# One table") {
+        } else if inside && (line.starts_with('[') || line.starts_with("# One table")) {
             inside = false;
         }
         let uncommented = line
