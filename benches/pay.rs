@@ -71,6 +71,7 @@ fn main() {
                 provider: "mcash".into(),
                 amount: "12.50".into(),
                 phone: None,
+                ..Default::default()
             };
             let (mut to_qr, mut to_result) = (Vec::new(), Vec::new());
             for _ in 0..sales {

@@ -19,6 +19,13 @@ struct Cli {
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     verbose: u8,
 
+    /// Run the demo of one market against the built-in simulators, whatever config files
+    /// exist: no (Norway, mCASH, NOK; the default demo), ht (Haiti, MonCash, HTG), ly (Libya,
+    /// iCash, LYD), lk (Sri Lanka, eZ Cash, LKR), us (United States, iCheckGateway, USD).
+    /// For `run` (the default) and `pay`.
+    #[arg(long, value_name = "MARKET")]
+    demo: Option<String>,
+
     /// With no subcommand: `run`.
     #[command(subcommand)]
     command: Option<Command>,
@@ -46,18 +53,31 @@ enum Command {
     /// result. Exit code 0 paid, 1 not paid (declined, expired, cancelled), 2 error or in doubt.
     /// With no config file it runs the built-in simulator with a customer who pays by itself.
     Pay {
-        /// Provider id: mcash.
+        /// Provider id: mcash, moncash, icash, ezcash, icg.
         #[arg(long)]
         provider: String,
-        /// Amount in the terminal's currency, as typed: 12.50
+        /// Amount in the terminal's currency, as typed, in its own decimals: 12.50, 12.345 LYD.
         #[arg(long)]
         amount: String,
         /// Push the payment request to this phone number instead of showing a QR code.
-        #[arg(long)]
+        #[arg(long, conflicts_with_all = ["card", "invoice"])]
         phone: Option<String>,
-        /// Config file (default: ./kassa.toml; if it does not exist, the demo config).
+        /// Pay with the customer's wallet card number (with --code) instead of a QR code.
+        #[arg(long, requires = "code", conflicts_with = "invoice")]
+        card: Option<String>,
+        /// The one-time payment code the customer read from their wallet (with --card).
+        #[arg(long, requires = "card")]
+        code: Option<String>,
+        /// Pay this invoice, by its number.
         #[arg(long)]
+        invoice: Option<String>,
+        /// Config file (default: ./kassa.toml; if it does not exist, the demo of the provider's
+        /// own market).
+        #[arg(long, conflicts_with = "demo")]
         config: Option<PathBuf>,
+        /// The demo of this market (see `kassa --help`), whatever config files exist.
+        #[arg(long, value_name = "MARKET")]
+        demo: Option<String>,
     },
     /// Serve the provider simulators on loopback until interrupted, and print what a client
     /// needs: base URLs, demo credentials, the customer page.
@@ -127,14 +147,32 @@ fn init_logging(verbose: u8) {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let command = cli.command.unwrap_or(Command::Run { config: None });
+    let top_demo = cli.demo;
+    if top_demo.is_some() && !matches!(command, Command::Run { .. } | Command::Pay { .. }) {
+        eprintln!("error: --demo is for `kassa run` (the default) and `kassa pay`");
+        return Ok(ExitCode::from(2));
+    }
     match command {
-        Command::Run { config } => match kassa::ui::run::run(config.as_deref()) {
-            Ok(()) => Ok(ExitCode::SUCCESS),
-            Err(e) => {
-                eprintln!("{e}");
-                Ok(ExitCode::from(e.exit_code()))
+        Command::Run { config } => {
+            if let Some(market) = &top_demo {
+                // Said before any window opens: a wrong market needs no display to be told.
+                if config.is_some() {
+                    eprintln!("error: --demo and --config exclude each other");
+                    return Ok(ExitCode::from(2));
+                }
+                if let Err(e) = config::market::ready_market(market) {
+                    eprintln!("error: {e}");
+                    return Ok(ExitCode::from(2));
+                }
             }
-        },
+            match kassa::ui::run::run(config.as_deref(), top_demo.as_deref()) {
+                Ok(()) => Ok(ExitCode::SUCCESS),
+                Err(e) => {
+                    eprintln!("{e}");
+                    Ok(ExitCode::from(e.exit_code()))
+                }
+            }
+        }
         Command::Screens { out, size } => {
             let (w, h) = kassa::ui::screens::parse_size(&size)?;
             let files = kassa::ui::screens::write_all(&out, w, h)?;
@@ -145,14 +183,32 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             provider,
             amount,
             phone,
+            card,
+            code,
+            invoice,
             config,
+            demo,
         } => {
+            let demo = match (demo, top_demo) {
+                (Some(a), Some(b)) if a != b => {
+                    eprintln!("error: --demo given twice ({b} and {a})");
+                    return Ok(ExitCode::from(2));
+                }
+                (a, b) => a.or(b),
+            };
+            if demo.is_some() && config.is_some() {
+                eprintln!("error: --demo and --config exclude each other");
+                return Ok(ExitCode::from(2));
+            }
             let request = kassa::pay::PayRequest {
                 provider,
                 amount,
                 phone,
+                card,
+                code: code.map(secrecy::SecretString::from),
+                invoice,
             };
-            tokio_runtime()?.block_on(pay(config, request))
+            tokio_runtime()?.block_on(pay(config, demo, request))
         }
         #[cfg(feature = "sim")]
         Command::Sim { bind, autopilot } => tokio_runtime()?.block_on(sim(bind, autopilot)),
@@ -212,13 +268,18 @@ async fn interrupted() {
     }
 }
 
-async fn pay(path: Option<PathBuf>, request: kassa::pay::PayRequest) -> anyhow::Result<ExitCode> {
+async fn pay(
+    path: Option<PathBuf>,
+    demo: Option<String>,
+    request: kassa::pay::PayRequest,
+) -> anyhow::Result<ExitCode> {
     let explicit = path.is_some();
     let path = path.unwrap_or_else(kassa::pay::default_config_path);
-    // With no config file: the built-in simulator, with a customer who pays by itself.
+    // With no config file (or with --demo): the built-in simulator of the provider's own
+    // market, with a customer who pays by itself.
     #[cfg(feature = "sim")]
     let mut _sim = None;
-    let config = if explicit || path.exists() {
+    let config = if demo.is_none() && (explicit || path.exists()) {
         match config::Config::load(&path) {
             Ok(c) => c,
             Err(errors) => {
@@ -229,6 +290,13 @@ async fn pay(path: Option<PathBuf>, request: kassa::pay::PayRequest) -> anyhow::
             }
         }
     } else {
+        let market = match config::market::market_for_provider(&request.provider, demo.as_deref()) {
+            Ok(m) => m,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(ExitCode::from(2));
+            }
+        };
         #[cfg(feature = "sim")]
         {
             let sim = kassa::sim::Simulator::start(
@@ -239,20 +307,30 @@ async fn pay(path: Option<PathBuf>, request: kassa::pay::PayRequest) -> anyhow::
                 },
             )
             .await?;
-            println!(
-                "No {} here: using the built-in simulator; its customer pays by itself in 2 s (customer page {})",
-                path.display(),
-                sim.root_url()
-            );
-            let c = config::Config::demo(sim.root_url());
+            if demo.is_some() {
+                println!(
+                    "Demo market {market}: using the built-in simulator; its customer pays by itself in 2 s (customer page {})",
+                    sim.root_url()
+                );
+            } else {
+                println!(
+                    "No {} here: using the built-in simulator ({market}); its customer pays by itself in 2 s (customer page {})",
+                    path.display(),
+                    sim.root_url()
+                );
+            }
+            let c = config::Config::demo_market(market.code, sim.root_url())?;
             _sim = Some(sim);
             c
         }
         #[cfg(not(feature = "sim"))]
-        anyhow::bail!(
-            "no config file at {} (this build has no simulators)",
-            path.display()
-        );
+        {
+            let _ = market;
+            anyhow::bail!(
+                "no config file at {} (this build has no simulators)",
+                path.display()
+            );
+        }
     };
     for w in &config.warnings {
         tracing::warn!("{w}");

@@ -1,6 +1,8 @@
 //! `kassa pay`: one sale through the real runtime and core, with the console as its screen.
-//! The sale is typed into the core as a cashier would (digits, Enter, method, phone), so what is
-//! tested here is the product's own path, not a shortcut around it.
+//! The sale is typed into the core as a cashier would (digits, Enter, the method's tile, then the
+//! phone, the card and code, or the invoice number), so what is tested here is the product's own
+//! path, not a shortcut around it. The inputs are checked with the core's own parsers before
+//! anything starts, and the provider must offer the flow they ask for.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -13,7 +15,7 @@ use crate::config::Config;
 use crate::console;
 use crate::core::provider::FlowKind;
 use crate::core::record::Outcome;
-use crate::core::sale::Msisdn;
+use crate::core::sale::{CardNumber, InvoiceNumber, Msisdn, PaymentCode};
 use crate::core::view::{Screen, View, Waiting};
 use crate::core::{Event, Key};
 use crate::money::{Money, MoneyError};
@@ -26,6 +28,15 @@ pub enum PayError {
     Amount(#[from] MoneyError),
     #[error("--phone: {0}")]
     Phone(String),
+    #[error("--card: {0}")]
+    Card(String),
+    #[error("--code: {0}")]
+    Code(String),
+    #[error("--invoice: {0}")]
+    Invoice(String),
+    /// The provider does not offer the flow the inputs ask for.
+    #[error("{0}")]
+    Flow(String),
     #[error(transparent)]
     Setup(#[from] SetupError),
     #[error("--provider {0}: not enabled in the config (enabled: {1})")]
@@ -40,12 +51,89 @@ pub enum PayError {
     Other(String),
 }
 
-/// What was asked on the command line.
-#[derive(Clone, Debug)]
+/// What was asked on the command line. No inputs: the provider's QR flow; `phone`: a push;
+/// `card` and `code`: card and code; `invoice`: pay that invoice.
+#[derive(Clone, Debug, Default)]
 pub struct PayRequest {
     pub provider: String,
     pub amount: String,
     pub phone: Option<String>,
+    pub card: Option<String>,
+    /// A secret: never printed, never journaled.
+    pub code: Option<secrecy::SecretString>,
+    pub invoice: Option<String>,
+}
+
+/// The flow asked for, with its inputs validated.
+enum Wanted {
+    Qr,
+    Push(Msisdn),
+    Card(CardNumber, PaymentCode),
+    Invoice(InvoiceNumber),
+}
+
+impl Wanted {
+    fn kind(&self) -> FlowKind {
+        match self {
+            Wanted::Qr => FlowKind::Qr,
+            Wanted::Push(_) => FlowKind::Push,
+            Wanted::Card(..) => FlowKind::CardAndCode,
+            Wanted::Invoice(_) => FlowKind::Invoice,
+        }
+    }
+
+    fn from_request(r: &PayRequest) -> Result<Wanted, PayError> {
+        use secrecy::ExposeSecret;
+        let given = [r.phone.is_some(), r.card.is_some(), r.invoice.is_some()];
+        if given.iter().filter(|g| **g).count() > 1 {
+            return Err(PayError::Flow(
+                "give one of --phone, --card with --code, or --invoice".into(),
+            ));
+        }
+        if let Some(phone) = &r.phone {
+            return Msisdn::parse(phone)
+                .map(Wanted::Push)
+                .map_err(|e| PayError::Phone(e.to_string()));
+        }
+        match (&r.card, &r.code) {
+            (Some(card), Some(code)) => {
+                let card = CardNumber::parse(card).map_err(|e| PayError::Card(e.to_string()))?;
+                // The error never repeats the code.
+                let code = PaymentCode::parse(code.expose_secret())
+                    .map_err(|e| PayError::Code(e.to_string()))?;
+                return Ok(Wanted::Card(card, code));
+            }
+            (Some(_), None) => return Err(PayError::Code("--card needs --code".into())),
+            (None, Some(_)) => return Err(PayError::Card("--code needs --card".into())),
+            (None, None) => {}
+        }
+        if let Some(number) = &r.invoice {
+            return InvoiceNumber::parse(number)
+                .map(Wanted::Invoice)
+                .map_err(|e| PayError::Invoice(e.to_string()));
+        }
+        Ok(Wanted::Qr)
+    }
+
+    /// What the cashier types on the customer's details screen, field by field.
+    fn fields(&self) -> Vec<String> {
+        match self {
+            Wanted::Qr => Vec::new(),
+            Wanted::Push(phone) => vec![phone.as_str().to_string()],
+            Wanted::Card(card, code) => vec![card.as_str().to_string(), code.as_str().to_string()],
+            Wanted::Invoice(number) => vec![number.as_str().to_string()],
+        }
+    }
+}
+
+/// The flow's name in an error, as the options say it.
+fn flow_option(kind: FlowKind) -> &'static str {
+    match kind {
+        FlowKind::Qr => "a QR code (no --phone, --card or --invoice)",
+        FlowKind::Push => "--phone",
+        FlowKind::CardAndCode => "--card with --code",
+        FlowKind::Invoice => "--invoice",
+    }
 }
 
 /// How a sale ended, and the exit code that says it: 0 paid, 1 not paid, 2 not known, 3 queued
@@ -81,14 +169,23 @@ pub async fn pay(
     out: &mut (dyn Write + Send),
     interrupt: impl std::future::Future<Output = ()> + Send,
 ) -> Result<PayResult, PayError> {
-    let amount = Money::parse_input(&request.amount, config.terminal.currency)?;
-    let phone = request
-        .phone
-        .as_deref()
-        .map(Msisdn::parse)
-        .transpose()
-        .map_err(|e| PayError::Phone(e.to_string()))?;
+    // The inputs first: a typo is said before any client is built.
+    Money::parse_input(&request.amount, config.terminal.currency)?;
+    Wanted::from_request(request)?;
     let providers = setup::from_config(config)?;
+    pay_with(config, providers, request, out, interrupt).await
+}
+
+/// [`pay`] with the provider clients given (tests hand in a fake).
+pub async fn pay_with(
+    config: &Config,
+    providers: Vec<std::sync::Arc<dyn crate::providers::PaymentProvider>>,
+    request: &PayRequest,
+    out: &mut (dyn Write + Send),
+    interrupt: impl std::future::Future<Output = ()> + Send,
+) -> Result<PayResult, PayError> {
+    let amount = Money::parse_input(&request.amount, config.terminal.currency)?;
+    let wanted = Wanted::from_request(request)?;
     let infos: Vec<_> = providers.iter().map(|p| p.info()).collect();
     let index = infos
         .iter()
@@ -97,14 +194,29 @@ pub async fn pay(
             let names: Vec<&str> = infos.iter().map(|i| i.id.as_str()).collect();
             PayError::UnknownProvider(request.provider.clone(), names.join(", "))
         })?;
-    if phone.is_some() && !infos[index].capabilities.flows.contains(&FlowKind::Push) {
-        return Err(PayError::Phone(format!(
-            "{} does not push payment requests to phones",
-            request.provider
-        )));
+    let flows = &infos[index].capabilities.flows;
+    if !flows.contains(&wanted.kind()) {
+        let offered: Vec<&str> = flows.iter().map(|f| flow_option(*f)).collect();
+        let error = match &wanted {
+            Wanted::Push(_) => PayError::Phone(format!(
+                "{} does not push payment requests to phones",
+                request.provider
+            )),
+            _ => PayError::Flow(format!(
+                "{} does not take {}; it takes {}",
+                request.provider,
+                flow_option(wanted.kind()),
+                if offered.is_empty() {
+                    "nothing here".to_string()
+                } else {
+                    offered.join(", or ")
+                }
+            )),
+        };
+        return Err(error);
     }
     let rt = boot::start(config, providers, Clock::system())?;
-    let result = drive(&rt, index, amount, phone, request, out, interrupt).await;
+    let result = drive(&rt, amount, &wanted, request, out, interrupt).await;
     // Stop the driver so the journal writer ends and releases the database.
     rt.task.abort();
     let _ = rt.task.await;
@@ -113,9 +225,8 @@ pub async fn pay(
 
 async fn drive(
     rt: &Runtime,
-    index: usize,
     amount: Money,
-    phone: Option<Msisdn>,
+    wanted: &Wanted,
     request: &PayRequest,
     out: &mut (dyn Write + Send),
     interrupt: impl std::future::Future<Output = ()> + Send,
@@ -140,9 +251,10 @@ async fn drive(
     for d in amount.minor().to_string().bytes() {
         h.send(Event::Key(Key::Digit(d - b'0')));
     }
-    // Pay, or with a phone "Send to phone" (so no QR request is made first); with several
-    // providers, then the provider's tile.
-    let pay_key = if phone.is_some() {
+    // Pay, or with a phone "Send to phone" (so no QR request is made first); with several ways
+    // to pay, then the tile of the provider's flow.
+    let pushing = matches!(wanted, Wanted::Push(_));
+    let pay_key = if pushing {
         Key::SendToPhone
     } else {
         Key::Enter
@@ -152,8 +264,22 @@ async fn drive(
         .wait_for(|v| !matches!(v.screen, Screen::Amount { error: None, .. }))
         .await
         .ok_or(PayError::Stopped)?;
-    if matches!(v.screen, Screen::Method { error: None, .. }) {
-        h.send(Event::Select(index));
+    if let Screen::Method {
+        tiles, error: None, ..
+    } = &v.screen
+    {
+        let kind = wanted.kind();
+        let tile = tiles
+            .iter()
+            .position(|t| t.provider.as_str() == request.provider && (pushing || t.flow == kind))
+            .ok_or_else(|| {
+                PayError::Flow(format!(
+                    "{} offers no tile for {}",
+                    request.provider,
+                    flow_option(kind)
+                ))
+            })?;
+        h.send(Event::Select(tile));
         v = h
             .wait_for(|v| !matches!(v.screen, Screen::Method { error: None, .. }))
             .await
@@ -164,17 +290,24 @@ async fn drive(
             return Err(PayError::Refused(e.clone()));
         }
         Screen::Customer { .. } => {
-            if let Some(phone) = &phone {
-                for d in phone.as_str().bytes() {
+            // Field by field, Enter after each, as the cashier types them. A QR provider asked
+            // for a phone (offline) gets an empty field: Enter shows the QR.
+            let fields = wanted.fields();
+            if fields.is_empty() {
+                h.send(Event::Key(Key::Enter));
+            }
+            for field in fields {
+                for d in field.bytes() {
                     h.send(Event::Key(Key::Digit(d - b'0')));
                 }
+                h.send(Event::Key(Key::Enter));
             }
-            h.send(Event::Key(Key::Enter));
         }
-        _ if phone.is_some() => {
-            return Err(PayError::Phone(format!(
-                "{} does not push payment requests to phones",
-                request.provider
+        _ if !matches!(wanted, Wanted::Qr) => {
+            return Err(PayError::Flow(format!(
+                "{} did not ask for {}",
+                request.provider,
+                flow_option(wanted.kind())
             )));
         }
         _ => {}
@@ -220,7 +353,12 @@ async fn drive(
                 });
             }
             Screen::Customer { error: Some(e), .. } => {
-                return Err(PayError::Phone(e.clone()));
+                return Err(match wanted {
+                    Wanted::Push(_) => PayError::Phone(e.clone()),
+                    Wanted::Card(..) => PayError::Card(e.clone()),
+                    Wanted::Invoice(_) => PayError::Invoice(e.clone()),
+                    Wanted::Qr => PayError::Refused(e.clone()),
+                });
             }
             Screen::Paying {
                 waiting: Waiting::Qr { payload, .. },
@@ -264,4 +402,187 @@ async fn drive(
 /// Where `kassa pay` and `kassa run` look for their config when none is given.
 pub fn default_config_path() -> PathBuf {
     PathBuf::from("kassa.toml")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::core::sale::Flow;
+    use crate::money::Currency;
+    use crate::providers::fake::FakeProvider;
+    use crate::runtime::MemoryJournal;
+
+    /// A terminal in Libya (LYD, 3 decimals) with the fake offering QR, card and code, invoice.
+    fn lyd_config(name: &str) -> (Config, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("kassa-pay-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut c = Config::demo("http://127.0.0.1:9");
+        c.terminal.currency = Currency::LYD;
+        c.terminal.max_amount = Money::from_minor(1_000_000, Currency::LYD);
+        c.terminal.poll_interval_ms = 20;
+        c.outbox = crate::config::OutboxConfig::none(Currency::LYD);
+        c.storage.path = dir.clone();
+        (c, dir)
+    }
+
+    fn fake(flows: Vec<FlowKind>) -> Arc<FakeProvider> {
+        Arc::new(FakeProvider::new(1, Clock::system(), MemoryJournal::default()).with_flows(flows))
+    }
+
+    fn request(amount: &str) -> PayRequest {
+        PayRequest {
+            provider: "fake".into(),
+            amount: amount.into(),
+            ..Default::default()
+        }
+    }
+
+    async fn run(
+        config: &Config,
+        fake: &Arc<FakeProvider>,
+        r: &PayRequest,
+    ) -> (Result<PayResult, PayError>, String) {
+        let mut out = Vec::new();
+        let providers: Vec<Arc<dyn crate::providers::PaymentProvider>> = vec![fake.clone()];
+        let result = tokio::time::timeout(
+            Duration::from_secs(10),
+            pay_with(config, providers, r, &mut out, std::future::pending()),
+        )
+        .await
+        .unwrap_or(Err(PayError::Stopped));
+        (result, String::from_utf8_lossy(&out).into_owned())
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn card_and_code_invoice_and_qr_each_reach_the_provider_in_lyd() {
+        let (config, dir) = lyd_config("flows");
+        let all = vec![FlowKind::Qr, FlowKind::CardAndCode, FlowKind::Invoice];
+        let f = fake(all.clone());
+        let card = PayRequest {
+            card: Some("7121234567".into()),
+            code: Some("4321".into()),
+            ..request("12.345")
+        };
+        let (result, out) = run(&config, &f, &card).await;
+        let result = result.unwrap_or_else(|e| panic!("{e}\n{out}"));
+        assert_eq!(result.exit_code(), 0, "{out}");
+        assert!(!out.contains("4321"), "the payment code was printed: {out}");
+        let invoice = PayRequest {
+            invoice: Some("88001".into()),
+            ..request("0.5")
+        };
+        let (result, out) = run(&config, &f, &invoice).await;
+        assert_eq!(result.map(|r| r.exit_code()).ok(), Some(0), "{out}");
+        let (result, out) = run(&config, &f, &request("1")).await;
+        assert_eq!(result.map(|r| r.exit_code()).ok(), Some(0), "{out}");
+        assert!(out.contains("QR payload: fake://pay/"), "{out}");
+
+        let started = f
+            .state
+            .lock()
+            .map(|s| s.started.clone())
+            .unwrap_or_default();
+        assert_eq!(started.len(), 3);
+        assert_eq!(started[0].amount, Money::from_minor(12_345, Currency::LYD));
+        match &started[0].flow {
+            Flow::CardAndCode { card, code } => {
+                assert_eq!(card.as_str(), "7121234567");
+                assert_eq!(code.as_ref().map(|c| c.as_str()), Some("4321"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(started[1].amount, Money::from_minor(500, Currency::LYD));
+        assert!(matches!(&started[1].flow, Flow::Invoice { number } if number.as_str() == "88001"));
+        assert_eq!(started[2].flow, Flow::Qr);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn malformed_inputs_and_missing_flows_are_refused_before_anything_starts() {
+        let (config, dir) = lyd_config("refused");
+        let f = fake(vec![FlowKind::Qr]);
+        let cases: Vec<(PayRequest, &str)> = vec![
+            (request("12.3456"), "--amount"),
+            (
+                PayRequest {
+                    card: Some("71-21".into()),
+                    code: Some("4321".into()),
+                    ..request("1")
+                },
+                "--card: only digits are allowed",
+            ),
+            (
+                PayRequest {
+                    card: Some("7121234567".into()),
+                    code: Some("12".into()),
+                    ..request("1")
+                },
+                "--code: payment code must be 4 to 8 digits",
+            ),
+            (
+                PayRequest {
+                    invoice: Some("A-1".into()),
+                    ..request("1")
+                },
+                "--invoice: only digits are allowed",
+            ),
+            (
+                PayRequest {
+                    invoice: Some("881".into()),
+                    ..request("1")
+                },
+                "fake does not take --invoice; it takes a QR code",
+            ),
+            (
+                PayRequest {
+                    card: Some("7121234567".into()),
+                    code: Some("4321".into()),
+                    ..request("1")
+                },
+                "fake does not take --card with --code",
+            ),
+            (
+                PayRequest {
+                    phone: Some("4791234567".into()),
+                    ..request("1")
+                },
+                "--phone: fake does not push payment requests to phones",
+            ),
+            (
+                PayRequest {
+                    phone: Some("4791234567".into()),
+                    invoice: Some("1".into()),
+                    ..request("1")
+                },
+                "give one of --phone",
+            ),
+            (
+                PayRequest {
+                    provider: "mcash".into(),
+                    ..request("1")
+                },
+                "--provider mcash: not enabled",
+            ),
+        ];
+        for (r, want) in &cases {
+            let (result, out) = run(&config, &f, r).await;
+            match result {
+                Err(e) => assert!(e.to_string().contains(want), "{e} / want {want}"),
+                Ok(r) => panic!("{want}: {r:?}\n{out}"),
+            }
+        }
+        // A push-only provider has no QR flow to fall back on.
+        let push = fake(vec![FlowKind::Push]);
+        let (result, _) = run(&config, &push, &request("1")).await;
+        let e = result.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("fake does not take a QR code"), "{e}");
+        assert!(e.contains("it takes --phone"), "{e}");
+        assert!(
+            f.state.lock().map(|s| s.calls.is_empty()).unwrap_or(false),
+            "nothing was sent"
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

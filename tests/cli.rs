@@ -404,3 +404,115 @@ mod queue_and_report {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+/// A temp folder with no kassa.toml, so `pay` and `run` fall back to the demo.
+fn empty_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("kassa-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn kassa_in(dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kassa"))
+        .args(args)
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("SLINT_BACKEND")
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run kassa")
+}
+
+#[test]
+fn an_unknown_demo_market_is_named_with_the_known_ones_before_any_window() {
+    let dir = empty_dir("demo-market");
+    for args in [
+        &["--demo", "fr"][..],
+        &["--demo", "fr", "run"],
+        &[
+            "pay",
+            "--demo",
+            "fr",
+            "--provider",
+            "mcash",
+            "--amount",
+            "1",
+        ],
+    ] {
+        let o = kassa_in(&dir, args);
+        let t = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {t}");
+        assert!(t.contains("unknown demo market `fr`"), "{args:?}: {t}");
+        for m in ["no (Norway, NOK)", "ht (Haiti, HTG)", "ly (Libya, LYD)"] {
+            assert!(t.contains(m), "{args:?}: {t}");
+        }
+        assert!(
+            t.contains("lk (Sri Lanka, LKR), us (United States, USD)"),
+            "{t}"
+        );
+        assert!(!t.contains("no display found"), "{t}");
+    }
+    // The Norway demo is known: `run` goes on to look for a display.
+    let o = kassa_in(&dir, &["--demo", "no"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("no display found"), "{}", text(&o));
+    // --demo is for run and pay only; not with --config.
+    let o = kassa_in(&dir, &["--demo", "no", "queue"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("--demo is for"), "{}", text(&o));
+    let o = kassa_in(&dir, &["--demo", "no", "run", "--config", "x.toml"]);
+    assert!(text(&o).contains("exclude each other"), "{}", text(&o));
+    assert!(!dir.join("kassa-data").exists(), "nothing was journaled");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn pay_names_the_provider_market_and_refuses_bad_inputs_with_exit_2() {
+    let dir = empty_dir("pay-inputs");
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--provider", "paypal"],
+            "unknown provider `paypal`: the providers are mcash",
+        ),
+        (
+            &["--provider", "mcash", "--demo", "lk"],
+            "mCASH is not in demo market lk (Sri Lanka, LKR) (its market is no (Norway, NOK))",
+        ),
+        (
+            &["--provider", "mcash", "--invoice", "12a"],
+            "--invoice: only digits are allowed",
+        ),
+        (
+            &[
+                "--provider",
+                "mcash",
+                "--card",
+                "7121234567",
+                "--code",
+                "123",
+            ],
+            "--code: payment code must be 4 to 8 digits",
+        ),
+        (
+            &["--provider", "mcash", "--invoice", "1234"],
+            "mcash does not take --invoice; it takes a QR code",
+        ),
+        (&["--provider", "mcash", "--card", "7121234567"], "--code"),
+        (&["--provider", "mcash", "--amount", "1.234"], "--amount"),
+    ];
+    for (args, want) in cases {
+        let mut all = vec!["pay"];
+        if !args.contains(&"--amount") {
+            all.extend(["--amount", "1.00"]);
+        }
+        all.extend(args.iter());
+        let o = kassa_in(&dir, &all);
+        let t = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{all:?}: {t}");
+        assert!(t.contains(want), "{all:?}: want {want:?} in {t}");
+        assert!(!t.contains("PAID"), "{t}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

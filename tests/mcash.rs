@@ -210,6 +210,7 @@ async fn pay_in_process(
         provider: "mcash".into(),
         amount: "12.50".into(),
         phone: None,
+        ..Default::default()
     };
     let mut out = Vec::new();
     let result = kassa::pay::pay(&config, &request, &mut out, std::future::pending())
@@ -492,6 +493,7 @@ async fn offline_a_push_sale_is_queued_not_paid_and_sent_when_back_online() {
         provider: "mcash".into(),
         amount: "120.00".into(),
         phone: Some("4790000001".into()),
+        ..Default::default()
     };
     let mut out = Vec::new();
     let result = kassa::pay::pay(&config, &request, &mut out, std::future::pending())

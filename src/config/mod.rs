@@ -18,13 +18,15 @@
 //! - A provider table without `enabled` is enabled; a disabled provider is checked for unknown
 //!   keys and types only (its credentials need not exist).
 //! - Every base URL ends with `/` after load, so `Url::join("path/")` keeps the last segment.
-//! - A provider documented for one currency warns (not fails) when the terminal uses another.
-//! - The demo config enables the demo market's providers only (Norway: mCASH in NOK): the
-//!   terminal has one currency.
+//! - A provider documented for other currencies is refused (an error naming both) when the
+//!   terminal uses another: a terminal is set up for one market.
+//! - The demo config enables one market's providers only (`--demo <market>`, default Norway:
+//!   mCASH in NOK; [`market`]): the terminal has one currency.
 //! - An enabled provider that this build has no client for yet is left out at set-up.
 
 mod hardware;
 mod kiosk;
+pub mod market;
 mod problem;
 mod providers;
 pub(crate) mod reader;
@@ -184,17 +186,34 @@ impl Config {
 
     /// The config used when there is no config file: everything points at the built-in
     /// simulators served under `sim_base_url` (such as `http://127.0.0.1:8700`; if that is not
-    /// a URL, [`DEFAULT_SIM_URL`] is used). The demo market is Norway: mCASH in NOK, supervisor
-    /// PIN 1234.
+    /// a URL, [`DEFAULT_SIM_URL`] is used). The default demo market, Norway: mCASH in NOK,
+    /// supervisor PIN 1234.
     pub fn demo(sim_base_url: &str) -> Config {
-        let settings = Settings::demo(demo::TERMINAL_ID);
+        let norway = market::MARKETS
+            .iter()
+            .find(|m| m.code == market::DEFAULT_MARKET)
+            .copied()
+            .unwrap_or(market::MARKETS[0]);
+        Config::demo_in(&norway, sim_base_url)
+    }
+
+    /// The demo config of one market (`no`, `ht`, `ly`, `lk`, `us`): its currency and the
+    /// providers whose demo opens there. An unknown market, or one whose provider has no demo
+    /// in this build yet, is an error that lists the markets.
+    pub fn demo_market(code: &str, sim_base_url: &str) -> Result<Config, market::DemoError> {
+        let m = market::ready_market(code)?;
+        Ok(Config::demo_in(m, sim_base_url))
+    }
+
+    fn demo_in(m: &market::Market, sim_base_url: &str) -> Config {
+        let mut settings = Settings::demo(demo::TERMINAL_ID);
+        settings.currency = m.currency;
+        // 10 000 in the market's own units, whatever its decimals.
+        let scale = 10i64.pow(u32::from(m.currency.exponent()));
+        settings.max_amount = crate::money::Money::from_minor(10_000 * scale, m.currency);
         let mut providers = ProvidersConfig::default();
-        for entry in crate::providers::registry::PROVIDERS {
-            // Only the demo market's providers: the terminal has one currency (NOK).
+        for entry in market::providers_of(m) {
             let Some(d) = &entry.demo else { continue };
-            if !entry.currencies.is_empty() && !entry.currencies.contains(&settings.currency) {
-                continue;
-            }
             let made = (d.settings)(sim_base_url, demo::TERMINAL_ID)
                 .or_else(|| (d.settings)(DEFAULT_SIM_URL, demo::TERMINAL_ID));
             if let Some(made) = made {

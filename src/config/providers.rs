@@ -1,7 +1,7 @@
 //! `[providers.*]`: one table per provider. The registry (`crate::providers::registry`) names
 //! the tables and their readers; each provider's folder reads its own keys with the common
 //! reader. This file only walks the registry and checks what is common: at least one enabled,
-//! no unknown provider table, and the market's currency.
+//! no unknown provider table, and that each can pay in the terminal's currency.
 
 use std::sync::Arc;
 
@@ -73,7 +73,7 @@ impl Reader<'_> {
                 if let Some(settings) = (entry.read_config)(self, &mut t, terminal) {
                     out.insert(entry.id, settings);
                 }
-                self.currency_hint(&t, entry.name, entry.currencies, currency);
+                self.currency_check(&t, entry.name, entry.currencies, currency);
                 self.finish(t);
             }
         }
@@ -106,8 +106,9 @@ impl Reader<'_> {
         Some(t)
     }
 
-    /// Warns when an enabled provider documented for other currencies meets the terminal's.
-    fn currency_hint(
+    /// Refuses an enabled provider that cannot pay in the terminal's currency: a terminal is set
+    /// up for one market, and a sale the provider cannot take would only fail at the counter.
+    fn currency_check(
         &mut self,
         t: &Table,
         name: &str,
@@ -120,12 +121,14 @@ impl Reader<'_> {
             && !theirs.contains(&ours)
         {
             let theirs: Vec<String> = theirs.iter().map(|c| c.to_string()).collect();
-            self.warn(
+            self.problem(
                 t.at.as_ref(),
                 t.path.clone(),
                 format!(
-                    "{name} is documented for {} only, but terminal.currency is {ours}",
-                    theirs.join(", ")
+                    "{name} pays in {} only, but terminal.currency is {ours}: set \
+                     terminal.currency = \"{}\" or enabled = false here",
+                    theirs.join(", "),
+                    theirs.first().map(String::as_str).unwrap_or("")
                 ),
             );
         }

@@ -421,22 +421,21 @@ fn a_disabled_provider_needs_no_credentials_but_is_checked_for_typos() {
     );
 }
 
-#[test]
-fn every_provider_loads_when_complete_and_warns_on_a_foreign_currency() {
-    let text = format!(
-        r#"{MINIMAL}
+const MONCASH: &str = r#"
 [providers.moncash]
 base_url = "https://sandbox.moncashbutton.digicelgroup.com/Api"
 gateway_base_url = "https://sandbox.moncashbutton.digicelgroup.com/Moncash-middleware"
 client_id = "cid"
 client_secret = "cs"
-
+"#;
+const ICASH: &str = r#"
 [providers.icash]
 base_url = "https://icashmerchantv2.azurewebsites.net"
 username = "u"
 password = "p"
 card_number = "7121234567"
-
+"#;
+const EZCASH: &str = r#"
 [providers.ezcash]
 base_url = "https://ideabiz.lk/apicall/"
 consumer_key = "ck"
@@ -445,18 +444,31 @@ username = "u"
 password = "p"
 agent_alias = "IDEA_HUB"
 agent_pin = "1234"
-
+"#;
+const ICG: &str = r#"
 [providers.icg]
-base_url = "https://api.example.com/"
 auth_url = "https://auth.icheckdev.com/"
 process_base_url = "https://process.example.com/"
 client_id = "aud"
 username = "u"
 password = "p"
-"#
-    );
-    let c = load(&text).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(c.providers.enabled().len(), 5);
+"#;
+
+/// MINIMAL with the terminal in `currency` (mCASH names no currency, so it stays) and `tables`.
+fn in_market(currency: &str, tables: &[&str]) -> String {
+    let mut text = MINIMAL
+        .replace("currency = \"NOK\"", &format!("currency = \"{currency}\""))
+        .replace("max_amount = \"500.00\"", "max_amount = \"500\"");
+    for t in tables {
+        text.push_str(t);
+    }
+    text
+}
+
+#[test]
+fn every_provider_loads_when_complete_in_its_own_currency() {
+    let c = load(&in_market("HTG", &[MONCASH])).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(c.providers.enabled().len(), 2);
     assert_eq!(
         c.providers
             .get::<MoncashSettings>("moncash")
@@ -465,6 +477,11 @@ password = "p"
             .as_str(),
         "https://sandbox.moncashbutton.digicelgroup.com/Moncash-middleware/"
     );
+    let c = load(&in_market("LYD", &[ICASH])).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        c.terminal.max_amount,
+        Money::from_minor(500_000, Currency::LYD)
+    );
     assert_eq!(
         c.providers
             .get::<IcashSettings>("icash")
@@ -472,6 +489,7 @@ password = "p"
             .card_number,
         "7121234567"
     );
+    let c = load(&in_market("LKR", &[EZCASH])).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         c.providers
             .get::<EzcashSettings>("ezcash")
@@ -480,11 +498,20 @@ password = "p"
             .expose_secret(),
         "1234"
     );
-    let keys: Vec<(&str, Option<usize>)> = c
-        .warnings
-        .iter()
-        .map(|w| (w.key.as_str(), w.line))
-        .collect();
+    let c = load(&in_market("USD", &[ICG])).unwrap_or_else(|e| panic!("{e}"));
+    assert!(c.warnings.is_empty(), "{:#?}", c.warnings);
+    assert_eq!(c.providers.enabled().len(), 2);
+
+    let bad_card = in_market("LYD", &[ICASH]).replace("\"7121234567\"", "\"71-21\"");
+    let ps = problems(&bad_card);
+    at(&ps, "providers.icash.card_number", 17);
+}
+
+#[test]
+fn a_provider_that_cannot_pay_in_the_terminal_currency_is_refused_naming_both() {
+    let text = in_market("NOK", &[MONCASH, ICASH, EZCASH, ICG]);
+    let ps = problems(&text);
+    let keys: Vec<(&str, Option<usize>)> = ps.iter().map(|p| (p.key.as_str(), p.line)).collect();
     assert_eq!(
         keys,
         vec![
@@ -494,15 +521,27 @@ password = "p"
             ("providers.icg", Some(34)),
         ]
     );
-    assert!(c.warnings[0].message.contains("HTG"));
-    let (out, ok) = check_report(&Ok(c.warnings.clone()));
-    assert!(ok);
-    assert!(out.starts_with("warning: kassa.toml:13: providers.moncash: "));
-    assert!(out.ends_with("ok\n"));
-
-    let bad_card = text.replace("\"7121234567\"", "\"71-21\"");
-    let ps = problems(&bad_card);
-    at(&ps, "providers.icash.card_number", 23);
+    for (p, theirs) in ps.iter().zip(["HTG", "LYD", "LKR", "USD"]) {
+        assert!(p.message.contains(theirs), "{p}");
+        assert!(p.message.contains("terminal.currency is NOK"), "{p}");
+    }
+    assert!(
+        ps[0].message.starts_with("MonCash pays in HTG only"),
+        "{}",
+        ps[0]
+    );
+    let (out, ok) = check_report(&Err(ConfigErrors { problems: ps }));
+    assert!(!ok);
+    assert!(
+        out.starts_with("kassa.toml:13: providers.moncash: "),
+        "{out}"
+    );
+    // Disabled, it is not refused.
+    let off = in_market(
+        "NOK",
+        &[&MONCASH.replace("client_secret = \"cs\"", "enabled = false")],
+    );
+    assert!(load(&off).is_ok());
 }
 
 #[test]
@@ -857,6 +896,94 @@ fn the_demo_config_points_at_the_simulator_and_is_valid() {
 }
 
 #[test]
+fn each_demo_market_pays_in_its_currency_with_its_own_providers() {
+    use super::market::{DemoError, MARKETS, providers_of};
+    use crate::providers::registry::PROVIDERS;
+    let no = Config::demo_market("NO", "http://127.0.0.1:8700/").unwrap();
+    let plain = Config::demo("http://127.0.0.1:8700/");
+    assert_eq!(no.providers.enabled(), plain.providers.enabled());
+    assert_eq!(no.terminal.currency, Currency::NOK);
+    assert_eq!(no.terminal.max_amount, plain.terminal.max_amount);
+    for m in MARKETS {
+        match Config::demo_market(m.code, "http://127.0.0.1:8700/") {
+            Ok(c) => {
+                assert_eq!(c.terminal.currency, m.currency, "{m}");
+                assert_eq!(c.outbox.max_queued_amount.currency(), m.currency);
+                let scale = 10i64.pow(u32::from(m.currency.exponent()));
+                assert_eq!(
+                    c.terminal.max_amount,
+                    Money::from_minor(10_000 * scale, m.currency)
+                );
+                let ids = c.providers.enabled();
+                assert!(!ids.is_empty(), "{m}");
+                let want: Vec<ProviderId> = providers_of(m)
+                    .iter()
+                    .map(|e| ProviderId::new(e.id))
+                    .collect();
+                assert_eq!(ids, want, "{m}");
+            }
+            Err(DemoError::NotReady { market, ready, .. }) => {
+                assert!(providers_of(m).is_empty(), "{m}");
+                assert!(market.contains(m.code));
+                assert!(ready.contains("no (Norway, NOK)"), "{ready}");
+            }
+            Err(e) => panic!("{m}: {e}"),
+        }
+    }
+    // Every provider's demo names a market whose currency it can pay in.
+    for e in PROVIDERS {
+        if let Some(d) = &e.demo {
+            let m = MARKETS.iter().find(|m| m.code == d.market);
+            let m = m.unwrap_or_else(|| panic!("{} names unknown market {}", e.id, d.market));
+            assert!(
+                e.currencies.is_empty() || e.currencies.contains(&m.currency),
+                "{}",
+                e.id
+            );
+        }
+    }
+    let e = Config::demo_market("fr", "http://127.0.0.1:8700/").unwrap_err();
+    let text = e.to_string();
+    assert!(text.starts_with("unknown demo market `fr`"), "{text}");
+    for m in MARKETS {
+        assert!(text.contains(&m.to_string()), "{text}");
+    }
+    assert!(text.contains("ly (Libya, LYD)"), "{text}");
+}
+
+#[test]
+fn kassa_pay_without_a_config_opens_the_provider_own_market() {
+    use super::market::{DemoError, market_for_provider};
+    assert_eq!(market_for_provider("mcash", None).unwrap().code, "no");
+    assert_eq!(
+        market_for_provider("mcash", Some("no")).unwrap().currency,
+        Currency::NOK
+    );
+    let e = market_for_provider("mcash", Some("ht")).unwrap_err();
+    assert!(matches!(e, DemoError::ProviderElsewhere { .. }), "{e}");
+    assert!(
+        e.to_string().contains("its market is no (Norway, NOK)"),
+        "{e}"
+    );
+    let e = market_for_provider("paypal", None).unwrap_err();
+    assert!(
+        e.to_string().contains("mcash, moncash, icash, ezcash, icg"),
+        "{e}"
+    );
+    let e = market_for_provider("mcash", Some("zz")).unwrap_err();
+    assert!(matches!(e, DemoError::UnknownMarket { .. }), "{e}");
+    for entry in crate::providers::registry::PROVIDERS {
+        match (&entry.demo, market_for_provider(entry.id, None)) {
+            (Some(d), Ok(m)) => assert_eq!(m.code, d.market),
+            (None, Err(DemoError::ProviderNotReady { provider, .. })) => {
+                assert_eq!(provider, entry.name)
+            }
+            (_, other) => panic!("{}: {other:?}", entry.id),
+        }
+    }
+}
+
+#[test]
 fn no_secret_reaches_debug_output_problems_or_the_check_report() {
     let dir = temp_dir("leak");
     std::fs::write(dir.join("pin-hash"), "$argon2id$v=19$m=8,t=1,p=1$AAAAAAAAAAAAAAAAAAAAAA$J4yxPH6F6p3E4WFddSmKYDbJ4ZrkbPwjxCvq5Hz7uFQ\n").unwrap();
@@ -884,12 +1011,6 @@ fn no_secret_reaches_debug_output_problems_or_the_check_report() {
 private_key_file = "key.pem"
 testbed_token = "tbtoken-9921"
 
-[providers.moncash]
-base_url = "https://sandbox.moncashbutton.digicelgroup.com/Api/"
-gateway_base_url = "https://sandbox.moncashbutton.digicelgroup.com/Moncash-middleware/"
-client_id = "cid"
-client_secret = "Moncash-Client-Secret-55"
-
 [providers.ezcash]
 base_url = "https://ideabiz.lk/apicall/"
 consumer_key = "ck"
@@ -899,10 +1020,34 @@ password_file = "pw"
 agent_alias = "IDEA_HUB"
 agent_pin = "AgentPin-4242"
 "#,
-        MINIMAL.replace(
-            "supervisor_pin_hash = \"$argon2id$v=19$m=8,t=1,p=1$AAAAAAAAAAAAAAAAAAAAAA$J4yxPH6F6p3E4WFddSmKYDbJ4ZrkbPwjxCvq5Hz7uFQ\"",
-            "supervisor_pin_hash_file = \"pin-hash\""
-        )
+        MINIMAL
+            .replace(
+                "supervisor_pin_hash = \"$argon2id$v=19$m=8,t=1,p=1$AAAAAAAAAAAAAAAAAAAAAA$J4yxPH6F6p3E4WFddSmKYDbJ4ZrkbPwjxCvq5Hz7uFQ\"",
+                "supervisor_pin_hash_file = \"pin-hash\""
+            )
+            // eZ Cash pays in LKR only (mCASH in any currency).
+            .replace("\"NOK\"", "\"LKR\"")
+    );
+    // MonCash pays in HTG only: a terminal of its own.
+    let good_ht = in_market(
+        "HTG",
+        &[r#"
+[providers.moncash]
+base_url = "https://sandbox.moncashbutton.digicelgroup.com/Api/"
+gateway_base_url = "https://sandbox.moncashbutton.digicelgroup.com/Moncash-middleware/"
+client_id = "cid"
+client_secret = "Moncash-Client-Secret-55"
+"#],
+    );
+    let ht =
+        Config::from_toml_str_in(&good_ht, "kassa.toml", &cx).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        ht.providers
+            .get::<MoncashSettings>("moncash")
+            .unwrap()
+            .client_secret
+            .expose_secret(),
+        "Moncash-Client-Secret-55"
     );
     let c = Config::from_toml_str_in(&good, "kassa.toml", &cx).unwrap_or_else(|e| panic!("{e}"));
     // The secrets were loaded...
@@ -926,13 +1071,14 @@ agent_pin = "AgentPin-4242"
         format!("{c:?}"),
         format!("{:#?}", c),
         format!("{:?}", c.settings()),
+        format!("{ht:?}"),
     ];
     shown.push(check_report(&Ok(c.warnings.clone())).0);
 
     // Broken configs that put secrets right next to the problems.
     let broken = [
         // secret of the wrong kind next to a bad currency
-        good.replace("\"NOK\"", "\"XXX\"").replace(
+        good.replace("\"LKR\"", "\"XXX\"").replace(
             "agent_pin = \"AgentPin-4242\"",
             "agent_pin = \"AgentPin-4242\"\nagent_pin_file = \"pw\"",
         ),
@@ -942,7 +1088,7 @@ agent_pin = "AgentPin-4242"
             "https://u:hunter2pass@ideabiz.lk/apicall/",
         ),
         // a syntax error on a line holding a secret
-        good.replace(
+        good_ht.replace(
             "client_secret = \"Moncash-Client-Secret-55\"",
             "client_secret = \"unterminated-secret-31\nx",
         ),

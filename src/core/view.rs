@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::provider::ProviderId;
+use super::provider::{FlowKind, ProviderId};
 use super::record::Outcome;
 /// Screens list sale rows; the type lives with the journal records it is summed from.
 pub use super::record::SaleRow;
@@ -120,11 +120,12 @@ pub struct OutboxRow {
     pub dead: bool,
 }
 
-/// One method tile.
+/// One method tile: one way to pay at one provider (a provider with several has a tile each).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tile {
     pub provider: ProviderId,
     pub name: String,
+    pub flow: FlowKind,
 }
 
 /// One input field of the customer input screen.

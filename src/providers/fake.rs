@@ -10,6 +10,7 @@ use crate::core::provider::{
     ProviderId, ProviderInfo, Reply,
 };
 use crate::core::record::Record;
+use crate::core::sale::Flow;
 use crate::runtime::{Clock, MemoryJournal};
 
 #[derive(Default)]
@@ -32,6 +33,8 @@ pub struct FakeState {
     pub recover_creates: bool,
     /// Payment requests made by a recovery, by sale key.
     pub created_by_recovery: Vec<String>,
+    /// Each start as it arrived (a payment code is in it: tests only).
+    pub started: Vec<crate::core::sale::SaleRequest>,
 }
 
 pub struct FakeProvider {
@@ -39,6 +42,8 @@ pub struct FakeProvider {
     approve_after: u32,
     clock: Clock,
     journal: MemoryJournal,
+    /// What `info()` says; `lookup` follows `recover_creates`.
+    capabilities: Capabilities,
 }
 
 impl FakeProvider {
@@ -48,7 +53,22 @@ impl FakeProvider {
             approve_after,
             clock,
             journal,
+            capabilities: Capabilities {
+                flows: vec![FlowKind::Qr],
+                cancel: true,
+                refund: true,
+                auth_capture: true,
+                lookup: true,
+                services: Vec::new(),
+                agent_pin: false,
+            },
         }
+    }
+
+    /// The same fake offering these flows, in this order (the first is its default).
+    pub fn with_flows(mut self, flows: Vec<FlowKind>) -> FakeProvider {
+        self.capabilities.flows = flows;
+        self
     }
 
     fn answer(&self, op: Operation) -> Result<Reply, Failure> {
@@ -88,12 +108,23 @@ impl FakeProvider {
                 }
                 s.payments
                     .insert(req.key.to_string(), (PaymentStatus::Pending, 0));
+                let expires_at = self.clock.now() + 120_000;
+                let prompt = match &req.flow {
+                    Flow::Qr => Prompt::Qr {
+                        payload: format!("fake://pay/{}", req.key),
+                        expires_at,
+                    },
+                    Flow::Push { phone } => Prompt::PushSent {
+                        phone: phone.clone(),
+                        expires_at,
+                    },
+                    // Decided at the provider without the customer doing more.
+                    _ => Prompt::Immediate,
+                };
+                s.started.push(req.clone());
                 Ok(Reply::Started {
                     handle: PaymentHandle(req.key.to_string()),
-                    prompt: Prompt::Qr {
-                        payload: format!("fake://pay/{}", req.key),
-                        expires_at: self.clock.now() + 120_000,
-                    },
+                    prompt,
                 })
             }
             Operation::Status(h) => {
@@ -158,13 +189,8 @@ impl PaymentProvider for FakeProvider {
             id: ProviderId::new("fake"),
             name: "Fake".into(),
             capabilities: Capabilities {
-                flows: vec![FlowKind::Qr],
-                cancel: true,
-                refund: true,
-                auth_capture: true,
                 lookup: self.looks_up_without_creating(),
-                services: Vec::new(),
-                agent_pin: false,
+                ..self.capabilities.clone()
             },
         }
     }

@@ -14,9 +14,11 @@ pub mod autopilot;
 pub mod clock;
 pub mod control;
 pub mod faults;
+pub mod icg;
 #[cfg(test)]
 mod interop_tests;
 pub mod mcash;
+pub mod moncash;
 pub mod page;
 #[cfg(test)]
 mod tests;
@@ -138,6 +140,12 @@ pub trait ProviderSim: std::any::Any + Send + Sync + 'static {
         command: &str,
         body: serde_json::Value,
     ) -> Result<serde_json::Value, ActionError>;
+    /// Extra HTML for the customer page (escaped by the provider), such as a form whose fields
+    /// are posted to `/page/<name>/form/<command>` and handed to [`Self::control`] as a JSON
+    /// object of strings. Empty: nothing extra.
+    fn page_section(&self) -> String {
+        String::new()
+    }
 }
 
 /// Options for [`Simulator::start`].

@@ -20,6 +20,7 @@ pub(crate) fn router(hub: Arc<Hub>) -> Router {
         .route("/", get(page))
         .route("/page/{provider}/requests/{id}/{action}", post(act))
         .route("/page/{provider}/scan/{target}", post(scan))
+        .route("/page/{provider}/form/{command}", post(form))
         .with_state(hub)
 }
 
@@ -115,6 +116,9 @@ async fn page(State(hub): State<Arc<Hub>>) -> Html<String> {
         }
         h.push_str("</ul>\n");
     }
+    for p in &hub.providers {
+        h.push_str(&p.page_section());
+    }
     h.push_str("</body></html>\n");
     Html(h)
 }
@@ -157,6 +161,31 @@ async fn scan(
     match p.scan(&target, None) {
         Ok(_) => Redirect::to("/").into_response(),
         Err(e) => error_page(StatusCode::CONFLICT, &e.to_string()),
+    }
+}
+
+/// A provider's own form (see `ProviderSim::page_section`): its fields become a JSON object of
+/// strings for the provider's control command.
+async fn form(
+    State(hub): State<Arc<Hub>>,
+    Path((provider, command)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> Response {
+    let Some(p) = hub.provider(&provider) else {
+        return error_page(StatusCode::NOT_FOUND, "unknown provider");
+    };
+    let mut fields = serde_json::Map::new();
+    if let Ok(mut url) = reqwest::Url::parse("http://form.invalid/") {
+        url.set_query(Some(String::from_utf8_lossy(&body).trim()));
+        for (k, v) in url.query_pairs() {
+            if !v.trim().is_empty() {
+                fields.insert(k.to_string(), serde_json::Value::String(v.to_string()));
+            }
+        }
+    }
+    match p.control(&command, serde_json::Value::Object(fields)) {
+        Ok(_) => Redirect::to("/").into_response(),
+        Err(e) => error_page(StatusCode::BAD_REQUEST, &e.to_string()),
     }
 }
 

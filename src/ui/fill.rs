@@ -113,6 +113,7 @@ impl Filler {
                 .iter()
                 .map(|t| TileData {
                     name: s(&t.name),
+                    detail: s(&t.detail),
                     color: color(t.color),
                 })
                 .collect(),

@@ -5,6 +5,7 @@
 //! The approved look (green, check mark) comes from [`View::shows_paid`] and nothing else.
 
 use crate::core::Millis;
+use crate::core::provider::FlowKind;
 use crate::core::record::Outcome;
 use crate::core::report::DayReport;
 use crate::core::summary::{SummaryItem, Verdict};
@@ -73,6 +74,9 @@ pub const GREY: Rgb = Rgb(0x94, 0xa3, 0xb8);
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TileModel {
     pub name: String,
+    /// The key that picks it, and the way to pay when its provider has several tiles:
+    /// "card + code · key 5".
+    pub detail: String,
     pub color: Rgb,
 }
 
@@ -437,9 +441,18 @@ pub fn model(view: &View, now: Millis) -> UiModel {
             m.error = error.clone().unwrap_or_default();
             m.tiles = tiles
                 .iter()
-                .map(|t| TileModel {
-                    name: t.name.clone(),
-                    color: provider_color(t.provider.as_str()),
+                .enumerate()
+                .map(|(i, t)| {
+                    let several = tiles.iter().filter(|o| o.provider == t.provider).count() > 1;
+                    TileModel {
+                        name: t.name.clone(),
+                        detail: if several {
+                            format!("{} · key {}", flow_words(t.flow), i + 1)
+                        } else {
+                            format!("key {}", i + 1)
+                        },
+                        color: provider_color(t.provider.as_str()),
+                    }
                 })
                 .collect();
         }
@@ -559,6 +572,16 @@ pub fn model(view: &View, now: Millis) -> UiModel {
         Screen::Attract { .. } | Screen::CallStaff { .. } => kiosk::screen(&mut m, view),
     }
     m
+}
+
+/// How a tile names its way to pay when its provider has several.
+fn flow_words(flow: FlowKind) -> &'static str {
+    match flow {
+        FlowKind::Qr => "QR code",
+        FlowKind::Push => "to the phone",
+        FlowKind::CardAndCode => "card + code",
+        FlowKind::Invoice => "invoice",
+    }
 }
 
 mod kiosk;

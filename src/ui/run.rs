@@ -62,6 +62,9 @@ pub enum RunError {
     Window(String),
     #[error("{path}: {problems}")]
     Config { path: String, problems: String },
+    /// `--demo <market>` cannot be opened (unknown market, no demo yet, or with `--config`).
+    #[error("{0}")]
+    Demo(String),
     #[error(transparent)]
     Setup(#[from] SetupError),
     #[error(transparent)]
@@ -82,9 +85,22 @@ impl RunError {
 }
 
 /// Loads `path` (or `./kassa.toml`), or with neither, starts the simulators and uses the demo
-/// config. Prints where the customer page is in demo mode.
-pub async fn load_config(path: Option<&Path>) -> Result<(Config, Option<DemoSim>), RunError> {
+/// config. `demo` (`--demo <market>`) asks for the demo of that market whatever files exist.
+/// Prints where the customer page is in demo mode.
+pub async fn load_config(
+    path: Option<&Path>,
+    demo: Option<&str>,
+) -> Result<(Config, Option<DemoSim>), RunError> {
     let explicit = path.is_some();
+    if let Some(market) = demo {
+        if explicit {
+            return Err(RunError::Demo(
+                "--demo and --config exclude each other: the demo runs against the simulators"
+                    .into(),
+            ));
+        }
+        return demo_config(None, market).await;
+    }
     let path: PathBuf = path
         .map(Path::to_path_buf)
         .unwrap_or_else(crate::pay::default_config_path);
@@ -100,7 +116,7 @@ pub async fn load_config(path: Option<&Path>) -> Result<(Config, Option<DemoSim>
         })?;
         return Ok((config, None));
     }
-    demo_config(&path).await
+    demo_config(Some(&path), crate::config::market::DEFAULT_MARKET).await
 }
 
 #[cfg(feature = "sim")]
@@ -109,27 +125,41 @@ pub type DemoSim = crate::sim::RunningSim;
 pub type DemoSim = ();
 
 #[cfg(feature = "sim")]
-async fn demo_config(path: &Path) -> Result<(Config, Option<DemoSim>), RunError> {
+async fn demo_config(
+    path: Option<&Path>,
+    market: &str,
+) -> Result<(Config, Option<DemoSim>), RunError> {
+    // The market first: an unknown one is said before anything starts.
+    crate::config::market::ready_market(market).map_err(|e| RunError::Demo(e.to_string()))?;
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
     let sim = crate::sim::Simulator::start(addr, crate::sim::SimOptions::default())
         .await
         .map_err(|e| RunError::Start(e.to_string()))?;
-    println!(
-        "No {} here: running against the built-in simulators (demo credentials).",
-        path.display()
-    );
+    match path {
+        Some(path) => println!(
+            "No {} here: running against the built-in simulators (demo credentials).",
+            path.display()
+        ),
+        None => println!("Demo market {market}: running against the built-in simulators."),
+    }
     println!(
         "Customer page (scan, pay or reject as the customer): {}",
         sim.root_url()
     );
-    let config = Config::demo(sim.root_url());
+    let config =
+        Config::demo_market(market, sim.root_url()).map_err(|e| RunError::Demo(e.to_string()))?;
     Ok((config, Some(sim)))
 }
 
 #[cfg(not(feature = "sim"))]
-async fn demo_config(path: &Path) -> Result<(Config, Option<DemoSim>), RunError> {
+async fn demo_config(
+    path: Option<&Path>,
+    _market: &str,
+) -> Result<(Config, Option<DemoSim>), RunError> {
     Err(RunError::Config {
-        path: path.display().to_string(),
+        path: path
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "--demo".into()),
         problems: "no config file (and this build has no simulators)".into(),
     })
 }
@@ -317,7 +347,7 @@ pub fn attach_with(
 }
 
 /// `kassa run`: opens the window, starts the terminal, runs until the window is closed.
-pub fn run(config: Option<&Path>) -> Result<(), RunError> {
+pub fn run(config: Option<&Path>, demo: Option<&str>) -> Result<(), RunError> {
     // The window first: without a display nothing else is started.
     let app = open_window()?;
     let tokio = tokio::runtime::Builder::new_multi_thread()
@@ -325,7 +355,7 @@ pub fn run(config: Option<&Path>) -> Result<(), RunError> {
         .enable_all()
         .build()
         .map_err(|e| RunError::Start(e.to_string()))?;
-    let (config, _sim) = tokio.block_on(load_config(config))?;
+    let (config, _sim) = tokio.block_on(load_config(config, demo))?;
     for w in &config.warnings {
         tracing::warn!("{w}");
     }

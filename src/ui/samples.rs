@@ -2,7 +2,7 @@
 //! README's pictures. Built as the core would show them, with fixed times so pictures repeat.
 
 use crate::core::Millis;
-use crate::core::provider::ProviderId;
+use crate::core::provider::{FlowKind, ProviderId};
 use crate::core::record::Outcome;
 use crate::core::report::DayReport;
 use crate::core::sale::{Msisdn, SaleKey};
@@ -221,15 +221,18 @@ pub fn all() -> Vec<(String, View)> {
             Screen::Method {
                 amount: nok(12_500),
                 tiles: [
-                    ("mcash", "mCASH"),
-                    ("moncash", "MonCash"),
-                    ("ezcash", "eZ Cash"),
-                    ("icash", "iCash"),
+                    ("mcash", "mCASH", FlowKind::Qr),
+                    ("moncash", "MonCash", FlowKind::Qr),
+                    ("ezcash", "eZ Cash", FlowKind::Push),
+                    ("icash", "iCash", FlowKind::Qr),
+                    ("icash", "iCash", FlowKind::CardAndCode),
+                    ("icg", "iCheckGateway", FlowKind::Invoice),
                 ]
                 .iter()
-                .map(|(id, name)| Tile {
+                .map(|(id, name, flow)| Tile {
                     provider: ProviderId::new(id),
                     name: name.to_string(),
+                    flow: *flow,
                 })
                 .collect(),
                 error: None,

@@ -19,7 +19,7 @@ use crate::money::Money;
 /// After this many failed cancel attempts the sale is flagged rather than waited on forever.
 const CANCEL_ATTEMPTS: u32 = 5;
 /// How long past its expiry a payment the provider cannot cancel is waited on.
-const EXPIRY_GRACE_MS: u64 = 60_000;
+pub(super) const EXPIRY_GRACE_MS: u64 = 60_000;
 
 impl Terminal {
     pub(super) fn start_sale(
@@ -121,12 +121,23 @@ impl Terminal {
         reason: CancelReason,
         fx: &mut Vec<Effect>,
     ) {
-        let Some(a) = self.active.as_mut() else {
+        let Some(a) = self.active.as_ref() else {
             return;
         };
         if a.cancel.is_some() {
             return;
         }
+        // The provider cannot cancel: the sale ends cancelled here, and is watched.
+        if a.phase == Phase::Awaiting
+            && reason == CancelReason::Cashier
+            && !a.provider.capabilities.cancel
+            && self.cancel_unstoppable(now, fx)
+        {
+            return;
+        }
+        let Some(a) = self.active.as_mut() else {
+            return;
+        };
         match a.phase {
             Phase::Starting | Phase::Checking { .. } => a.cancel = Some(reason),
             Phase::Awaiting => {
@@ -191,6 +202,10 @@ impl Terminal {
         }
         if pending.kind == CallKind::Refund {
             self.on_refund_answer(now, pending.sale, result, fx);
+            return;
+        }
+        if pending.kind == CallKind::Status && self.is_watched(&pending.sale) {
+            self.on_watch_answer(now, pending.sale, result, fx);
             return;
         }
         let is_active = self
@@ -386,6 +401,13 @@ impl Terminal {
             }
             return;
         }
+        if let Some(sale) = timer.sale.as_ref().filter(|s| self.is_watched(s)) {
+            if timer.kind == TimerKind::Poll {
+                let sale = sale.clone();
+                self.watch_poll(now, &sale, fx);
+            }
+            return;
+        }
         let Some(a) = self.active.as_mut() else {
             return;
         };
@@ -522,7 +544,7 @@ impl Terminal {
 
     /// An answer for a sale that already ended. Only an approval matters: money moved, so the
     /// sale is recorded as approved (late) and shown, never hidden.
-    fn on_late_answer(
+    pub(super) fn on_late_answer(
         &mut self,
         now: Millis,
         sale: SaleKey,

@@ -115,7 +115,7 @@ impl Terminal {
             Key::Digit(d) if d >= 1 => {
                 self.choose_method(now, amount, usize::from(d - 1), to_phone, fx)
             }
-            Key::Enter if self.providers.len() == 1 => {
+            Key::Enter if self.choices().len() == 1 => {
                 self.choose_method(now, amount, 0, to_phone, fx)
             }
             Key::Cancel | Key::Backspace => State::Amount {
@@ -130,9 +130,28 @@ impl Terminal {
         }
     }
 
-    /// Pay: with one provider, straight to its default flow; with several, their tiles.
+    /// The method screen's tiles: one per way to pay, in provider order, each provider's flows
+    /// in its order of preference. A push is reached with "Send to phone" (on the amount or on
+    /// the QR), so it has a tile of its own only at a provider that shows no QR.
+    pub(super) fn choices(&self) -> Vec<(usize, FlowKind)> {
+        let mut out = Vec::new();
+        for (i, p) in self.providers.iter().enumerate() {
+            let flows = &p.capabilities.flows;
+            for flow in flows {
+                if *flow == FlowKind::Push && flows.contains(&FlowKind::Qr) {
+                    continue;
+                }
+                if !out.contains(&(i, *flow)) {
+                    out.push((i, *flow));
+                }
+            }
+        }
+        out
+    }
+
+    /// Pay: with one way to pay, straight to it; with several, their tiles.
     fn pay(&mut self, now: Millis, amount: Money, to_phone: bool, fx: &mut Vec<Effect>) -> State {
-        if self.providers.len() == 1 {
+        if self.choices().len() <= 1 {
             self.choose_method(now, amount, 0, to_phone, fx)
         } else {
             State::Method {
@@ -146,7 +165,7 @@ impl Terminal {
     /// A choice that cannot be paid: said where it was made (the tiles, or with one provider,
     /// the amount).
     fn refuse_method(&self, amount: Money, to_phone: bool, error: String) -> State {
-        if self.providers.len() == 1 {
+        if self.choices().len() <= 1 {
             State::Amount {
                 minor: amount.minor(),
                 error: Some(error),
@@ -163,7 +182,7 @@ impl Terminal {
     /// Where Cancel on the customer's details goes: the tiles, or with one provider (no tiles
     /// were shown) the amount, kept.
     fn back_from_customer(&self, amount: Money) -> State {
-        if self.providers.len() == 1 {
+        if self.choices().len() <= 1 {
             State::Amount {
                 minor: amount.minor(),
                 error: None,
@@ -190,6 +209,7 @@ impl Terminal {
         }
     }
 
+    /// The `i`-th tile (see [`Terminal::choices`]); with `to_phone`, the phone of its provider.
     pub(super) fn choose_method(
         &mut self,
         now: Millis,
@@ -198,40 +218,46 @@ impl Terminal {
         to_phone: bool,
         fx: &mut Vec<Effect>,
     ) -> State {
-        let Some(info) = self.providers.get(i).cloned() else {
+        let choices = self.choices();
+        let Some((index, flow)) = choices.get(i).copied() else {
+            if choices.is_empty()
+                && let Some(info) = self.providers.first()
+            {
+                let error = format!("{} offers no way to pay here", info.name);
+                return self.refuse_method(amount, to_phone, error);
+            }
             return State::Method {
                 amount,
-                error: Some(format!("Choose 1 to {}", self.providers.len())),
+                error: Some(format!("Choose 1 to {}", choices.len())),
                 to_phone,
             };
+        };
+        let Some(info) = self.providers.get(index).cloned() else {
+            return self.home();
         };
         let flows = &info.capabilities.flows;
         if to_phone && !flows.contains(&FlowKind::Push) {
             let error = format!("{} does not push payment requests to phones", info.name);
             return self.refuse_method(amount, to_phone, error);
         }
-        let form = match flows.first() {
+        let form = match flow {
             _ if to_phone && flows.contains(&FlowKind::Qr) => Some(FormKind::PhoneOrQr),
             _ if to_phone => Some(FormKind::Phone),
             // A QR-first provider shows its QR at once ("Send to phone" on it for a push). While
             // it cannot be reached a QR cannot work, but a push request can wait in the outbox:
             // it asks for the phone first.
-            Some(FlowKind::Qr) if flows.contains(&FlowKind::Push) && self.offline(&info.id) => {
+            FlowKind::Qr if flows.contains(&FlowKind::Push) && self.offline(&info.id) => {
                 Some(FormKind::PhoneOrQr)
             }
-            Some(FlowKind::Qr) => None,
-            Some(FlowKind::Push) => Some(FormKind::Phone),
-            Some(FlowKind::CardAndCode) => Some(FormKind::CardAndCode),
-            Some(FlowKind::Invoice) => Some(FormKind::Invoice),
-            None => {
-                let error = format!("{} offers no way to pay here", info.name);
-                return self.refuse_method(amount, to_phone, error);
-            }
+            FlowKind::Qr => None,
+            FlowKind::Push => Some(FormKind::Phone),
+            FlowKind::CardAndCode => Some(FormKind::CardAndCode),
+            FlowKind::Invoice => Some(FormKind::Invoice),
         };
         match form {
             Some(kind) => State::Customer {
                 amount,
-                provider: i,
+                provider: index,
                 form: Form::new(kind),
                 error: None,
             },

@@ -25,11 +25,12 @@ mod supervisor;
 #[cfg(test)]
 mod tests;
 mod vending;
+mod watch;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use self::kiosk::KioskClock;
-use self::state::{ActiveSale, CallKind, CancelReason, PendingCall, State};
+use self::state::{ActiveSale, CallKind, CancelReason, PendingCall, State, Watch};
 use super::event::{CallId, Effect, Event, Key, OutboxCommand, Signal, Timer, TimerKind};
 use super::pin::PinGuard;
 use super::provider::{Operation, PaymentHandle, ProviderId, ProviderInfo};
@@ -75,6 +76,9 @@ pub struct Terminal {
     summary: Vec<SaleKey>,
     /// Kiosk mode: when the screen last changed or was touched, and the kiosk timer out.
     kiosk_clock: KioskClock,
+    /// Sales cancelled at the terminal at a provider that cannot cancel, watched for a late
+    /// payment until their request expires.
+    watching: BTreeMap<SaleKey, Watch>,
 }
 
 impl Terminal {
@@ -116,6 +120,7 @@ impl Terminal {
             outbox_command: None,
             summary,
             kiosk_clock: KioskClock::default(),
+            watching: BTreeMap::new(),
         }
     }
 
@@ -254,12 +259,14 @@ impl Terminal {
                 ..
             } => self.key_customer(now, amount, provider, form, key, fx),
             State::Paying => {
+                // On screen while the cancel runs: a sale that ends at once shows its result.
+                self.state = State::Paying;
                 match key {
                     Key::Cancel => self.request_cancel(now, CancelReason::Cashier, fx),
                     Key::SendToPhone => self.send_to_phone(now, fx),
                     _ => {}
                 }
-                State::Paying
+                std::mem::replace(&mut self.state, State::Recovering)
             }
             State::Result { sale } => match key {
                 Key::Digit(d) if self.settings.mode != Mode::Vending => State::Amount {

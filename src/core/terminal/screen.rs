@@ -31,14 +31,7 @@ impl Terminal {
             },
             State::Method { amount, error, .. } => Screen::Method {
                 amount: *amount,
-                tiles: self
-                    .providers
-                    .iter()
-                    .map(|p| Tile {
-                        provider: p.id.clone(),
-                        name: p.name.clone(),
-                    })
-                    .collect(),
+                tiles: self.tiles(),
                 error: error.clone(),
             },
             State::Customer {
@@ -157,6 +150,21 @@ impl Terminal {
                 }
             }
         }
+    }
+
+    /// One tile per way to pay (see [`Terminal::choices`]).
+    fn tiles(&self) -> Vec<Tile> {
+        self.choices()
+            .iter()
+            .filter_map(|&(i, flow)| {
+                let p = self.providers.get(i)?;
+                Some(Tile {
+                    provider: p.id.clone(),
+                    name: p.name.clone(),
+                    flow,
+                })
+            })
+            .collect()
     }
 
     fn customer_screen(

@@ -2,7 +2,7 @@
 //! and the calls it waits on. Kept apart from the behaviour files so each of them reads the
 //! same vocabulary and none imports another.
 
-use crate::core::provider::{PaymentHandle, Prompt, ProviderInfo};
+use crate::core::provider::{PaymentHandle, Prompt, ProviderId, ProviderInfo};
 use crate::core::resume::Left;
 use crate::core::sale::{Msisdn, SaleKey, SaleRequest};
 use crate::core::view::Notice;
@@ -60,6 +60,17 @@ pub(super) struct ActiveSale {
     pub(super) past_expiry: bool,
     /// Resumed after a restart, and what to do with an authorization found standing.
     pub(super) resumed: Option<Left>,
+}
+
+/// A sale cancelled at the terminal at a provider that cannot cancel, watched until its
+/// request expires so that a late payment is caught (`watch`).
+#[derive(Clone, Debug)]
+pub(super) struct Watch {
+    pub(super) handle: PaymentHandle,
+    pub(super) provider: ProviderId,
+    /// Watched until then (the request's expiry plus a grace).
+    pub(super) until: crate::core::time::Millis,
+    pub(super) in_flight: bool,
 }
 
 /// What a customer input screen asks for.

@@ -165,6 +165,7 @@ pub async fn canaries_stay_inside<S: ConformanceSubject>() {
         provider: S::ID.to_string(),
         amount: "12.50".to_string(),
         phone: None,
+        ..Default::default()
     };
     let sale = tokio::time::timeout(
         Duration::from_secs(30),

@@ -152,6 +152,7 @@ fn tiles_keep_provider_order_and_new_providers_get_a_colour() {
         .map(|id| Tile {
             provider: crate::core::provider::ProviderId::new(id),
             name: id.to_uppercase(),
+            flow: crate::core::provider::FlowKind::Qr,
         })
         .collect();
     let m = model(
@@ -420,4 +421,40 @@ fn a_failing_diagnostic_check_is_red_and_a_passing_one_green() {
             ("mCASH", "NOT reachable", RED)
         ]
     );
+}
+
+#[test]
+fn a_provider_with_several_tiles_says_the_way_to_pay_on_each() {
+    use crate::core::provider::{FlowKind, ProviderId};
+    let tile = |id: &str, name: &str, flow| Tile {
+        provider: ProviderId::new(id),
+        name: name.into(),
+        flow,
+    };
+    let m = model(
+        &view(Screen::Method {
+            amount: Money::from_minor(12_345, Currency::LYD),
+            tiles: vec![
+                tile("icash", "iCash", FlowKind::Qr),
+                tile("icash", "iCash", FlowKind::CardAndCode),
+                tile("icg", "iCheckGateway", FlowKind::Invoice),
+            ],
+            error: None,
+        }),
+        Millis(0),
+    );
+    let shown: Vec<(&str, &str)> = m
+        .tiles
+        .iter()
+        .map(|t| (t.name.as_str(), t.detail.as_str()))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("iCash", "QR code · key 1"),
+            ("iCash", "card + code · key 2"),
+            ("iCheckGateway", "key 3"),
+        ]
+    );
+    assert_eq!(m.amount, "12.345");
 }

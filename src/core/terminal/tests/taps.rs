@@ -254,3 +254,74 @@ fn pay_to_a_phone_at_a_provider_that_cannot_push_says_so() {
     );
     assert!(!h.has("start"));
 }
+
+#[test]
+fn a_provider_with_several_flows_gets_a_tile_for_each_and_its_card_tile_asks_card_then_code() {
+    let icash = provider("icash", vec![FlowKind::Qr, FlowKind::CardAndCode]);
+    let invoice = provider("icg", vec![FlowKind::Invoice]);
+    let mut h = H::cashier(vec![icash, invoice, mcash_like()]);
+    h.digits("12345");
+    h.key(Key::Enter);
+    let Screen::Method { tiles, .. } = &h.view.screen else {
+        panic!("{:?}", h.view.screen)
+    };
+    let shown: Vec<(&str, FlowKind)> = tiles.iter().map(|t| (t.name.as_str(), t.flow)).collect();
+    // mCASH's push is reached through "Send to phone", so it has one tile.
+    assert_eq!(
+        shown,
+        [
+            ("ICASH", FlowKind::Qr),
+            ("ICASH", FlowKind::CardAndCode),
+            ("ICG", FlowKind::Invoice),
+            ("MCASH", FlowKind::Qr),
+        ]
+    );
+    h.send(Event::Select(1));
+    let Screen::Customer { fields, .. } = &h.view.screen else {
+        panic!("{:?}", h.view.screen)
+    };
+    assert_eq!(fields.len(), 2);
+    h.digits("7121234567");
+    h.key(Key::Enter);
+    h.digits("4321");
+    let Screen::Customer { fields, .. } = &h.view.screen else {
+        panic!("{:?}", h.view.screen)
+    };
+    assert_eq!(fields[1].shown, "••••");
+    assert!(!h.has("start"));
+    h.key(Key::Enter);
+    let (_, req) = started(&mut h);
+    match &req.flow {
+        Flow::CardAndCode { card, code } => {
+            assert_eq!(card.as_str(), "7121234567");
+            assert_eq!(code.as_ref().map(|c| c.as_str()), Some("4321"));
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // The invoice tile asks for the invoice number; a malformed one is refused inline.
+    let mut h = H::cashier(vec![provider("icg", vec![FlowKind::Invoice]), qr()]);
+    h.digits("500");
+    h.key(Key::Enter);
+    h.send(Event::Select(0));
+    h.key(Key::Enter);
+    assert!(matches!(
+        &h.view.screen,
+        Screen::Customer { error: Some(e), .. } if e.contains("invoice number")
+    ));
+    h.digits("88001");
+    h.key(Key::Enter);
+    let (_, req) = started(&mut h);
+    assert!(matches!(&req.flow, Flow::Invoice { number } if number.as_str() == "88001"));
+    assert_eq!(req.amount, Money::from_minor(500, Currency::NOK));
+}
+
+#[test]
+fn one_provider_with_one_card_flow_goes_straight_to_its_form() {
+    let mut h = H::cashier(vec![provider("icash", vec![FlowKind::CardAndCode])]);
+    h.digits("500");
+    h.key(Key::Enter);
+    assert!(matches!(&h.view.screen, Screen::Customer { fields, .. } if fields.len() == 2));
+    h.key(Key::Cancel);
+    assert!(matches!(h.view.screen, Screen::Amount { .. }));
+}
