@@ -185,6 +185,15 @@ pub async fn pay_with(
     interrupt: impl std::future::Future<Output = ()> + Send,
 ) -> Result<PayResult, PayError> {
     let amount = Money::parse_input(&request.amount, config.terminal.currency)?;
+    // A kiosk with a fixed price sells that price only: another amount would be charged as it.
+    if config.terminal.mode == crate::core::Mode::Kiosk
+        && let Some(fixed) = config.kiosk.fixed_amount
+        && fixed != amount
+    {
+        return Err(PayError::Refused(format!(
+            "this kiosk's price is fixed at {fixed} ([kiosk] amount)"
+        )));
+    }
     let wanted = Wanted::from_request(request)?;
     let infos: Vec<_> = providers.iter().map(|p| p.info()).collect();
     let index = infos
@@ -335,6 +344,14 @@ async fn drive(
                 return Ok(PayResult {
                     outcome: Some(outcome.clone()),
                     late: *late_approval,
+                });
+            }
+            // A kiosk's in-doubt sale: the same answer as an in-doubt result.
+            Screen::CallStaff { outcome, .. } => {
+                write(out, &console::result_line(outcome, false));
+                return Ok(PayResult {
+                    outcome: Some(outcome.clone()),
+                    late: false,
                 });
             }
             Screen::Queued { phone, .. } => {
@@ -571,6 +588,13 @@ mod tests {
         let e = result.err().map(|e| e.to_string()).unwrap_or_default();
         assert!(e.contains("fake does not take a QR code"), "{e}");
         assert!(e.contains("it takes --phone"), "{e}");
+        // A kiosk with a fixed price sells that price only.
+        let mut kiosk = config.clone();
+        kiosk.terminal.mode = crate::core::Mode::Kiosk;
+        kiosk.kiosk.fixed_amount = Some(Money::from_minor(2_000, Currency::LYD));
+        let (result, _) = run(&kiosk, &f, &request("1")).await;
+        let e = result.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("price is fixed at 2.000"), "{e}");
         assert!(
             f.state.lock().map(|s| s.calls.is_empty()).unwrap_or(false),
             "nothing was sent"

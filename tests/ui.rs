@@ -793,4 +793,254 @@ mod interaction {
             let _ = std::fs::remove_dir_all(&dir);
         });
     }
+
+    /// A kiosk through the window, against the in-process simulator, with short kiosk times:
+    /// nobody presses a key after a customer, and the kiosk is back on its start each time.
+    mod kiosk {
+        use super::*;
+        use kassa::core::Mode;
+        use kassa::core::record::Outcome;
+        use kassa::core::sale::SaleKey;
+        use kassa::journal::Journal;
+        use kassa::ui::Kiosk;
+
+        fn kiosk_demo(name: &str) -> Demo {
+            let mut demo = Demo::new(name);
+            demo.config.terminal.mode = Mode::Kiosk;
+            demo.config.terminal.poll_interval_ms = 100;
+            demo.config.terminal.recover_attempts = 1;
+            let k = &mut demo.config.kiosk;
+            k.paid_ms = 300;
+            k.not_paid_ms = 400;
+            k.code_ms = 800;
+            k.idle_ms = 400;
+            k.attract_ms = 500;
+            k.staff_ms = 5_000;
+            demo
+        }
+
+        fn return_key() -> slint::SharedString {
+            char::from(slint::platform::Key::Return).to_string().into()
+        }
+
+        #[test]
+        fn customers_who_pay_reject_and_walk_away_leave_the_kiosk_on_its_start() {
+            on_ui(|| {
+                let demo = kiosk_demo("kiosk");
+                let runtime = demo.start();
+                let window = OffscreenWindow::new(800, 480).unwrap();
+                let _timer = kassa::ui::run::attach(&window.app, &runtime.handle, Clock::system());
+                let app = &window.app;
+                let nav = app.global::<Nav>();
+                let sale = app.global::<Sale>();
+                let kiosk = app.global::<Kiosk>();
+                let mcash = demo.sim.mcash();
+                let at_start = || nav.get_page() == Page::KioskStart && sale.get_amount() == "0.00";
+                let to_code = |digits: &str| {
+                    for d in digits.chars() {
+                        nav.invoke_key(d.to_string().into());
+                    }
+                    nav.invoke_key(return_key());
+                    wait_until("the code", || {
+                        nav.get_page() == Page::KioskCode
+                            && sale.get_wait_kind() == kassa::ui::WaitKind::Qr
+                    });
+                    let open = mcash.open_requests();
+                    assert_eq!(open.len(), 1, "{open:?}");
+                    open[0].clone()
+                };
+                let scan = |request: &kassa::sim::OpenRequest| {
+                    if let Some(target) = &request.waiting_for_scan {
+                        mcash.scan(target, None).unwrap();
+                    }
+                };
+
+                wait_until("the kiosk's start", at_start);
+                assert_eq!(kiosk.get_action(), "Pay");
+
+                // 1. Pays. The code is large on screen and reads back; "Thank you", then the start.
+                let request = to_code("2500");
+                assert_eq!(request.amount, "25.00");
+                let frame = window.render();
+                let payload = match &runtime.handle.views().borrow().screen {
+                    Screen::Paying {
+                        waiting: Waiting::Qr { payload, .. },
+                        ..
+                    } => payload.clone(),
+                    other => panic!("expected the code, got {other:?}"),
+                };
+                assert_eq!(decode_qr(&frame), vec![payload]);
+                assert!(kiosk.get_countdown().ends_with(" left"));
+                scan(&request);
+                mcash.act(&request.id, CustomerAction::Pay).unwrap();
+                wait_until("paid", || nav.get_page() == Page::KioskResult);
+                assert_eq!(sale.get_result_look(), ResultLook::Paid);
+                assert_eq!(kiosk.get_headline(), "Thank you!");
+                assert!(count(&window.render(), PAID_GREEN) > 100_000);
+                wait_until("the start after paid, by itself", at_start);
+
+                // 2. Rejects in the app: "Not paid", then the start.
+                let request = to_code("990");
+                scan(&request);
+                mcash.act(&request.id, CustomerAction::Reject).unwrap();
+                wait_until("not paid", || nav.get_page() == Page::KioskResult);
+                assert_eq!(sale.get_result_look(), ResultLook::NotPaid);
+                assert_eq!(count(&window.render(), PAID_GREEN), 0);
+                wait_until("the start after not paid, by itself", at_start);
+
+                // 3. Walks away from the code: the kiosk cancels the request at the provider,
+                // says the time ran out, and goes back.
+                let _request = to_code("4000");
+                wait_until("the time ran out", || nav.get_page() == Page::KioskResult);
+                assert_eq!(sale.get_result_look(), ResultLook::NotPaid);
+                assert!(
+                    mcash.open_requests().is_empty(),
+                    "the abandoned request can still be paid: {:?}",
+                    mcash.open_requests()
+                );
+                wait_until("the start after walking away, by itself", at_start);
+
+                // 4. Types an amount and walks away: cleared.
+                nav.invoke_key("7".into());
+                wait_until("0.07 typed", || sale.get_amount() == "0.07");
+                wait_until("the typed amount cleared", at_start);
+
+                // 5. Nobody comes: the attract screen; a touch brings the start back.
+                wait_until("the attract screen", || nav.get_page() == Page::Attract);
+                assert!(decode_qr(&window.render()).is_empty());
+                nav.invoke_key(return_key());
+                wait_until("the start after a touch", at_start);
+
+                let dir = demo.stop(runtime);
+                let j = Journal::open(&dir, 1 << 20).unwrap();
+                let outcome = |n: u64| j.sale(&SaleKey::new("demo", n).unwrap()).unwrap().outcome;
+                assert!(
+                    matches!(outcome(1), Some(Outcome::Approved { .. })),
+                    "{:?}",
+                    outcome(1)
+                );
+                assert!(
+                    matches!(outcome(2), Some(Outcome::Declined { .. })),
+                    "{:?}",
+                    outcome(2)
+                );
+                assert_eq!(outcome(3), Some(Outcome::Expired));
+                assert_eq!(outcome(4), None, "no fourth sale");
+                drop(j);
+                let _ = std::fs::remove_dir_all(&dir);
+            });
+        }
+
+        /// mCASH whose answers to a start and to its recovery are lost after it acted: the
+        /// terminal cannot know whether the customer was charged.
+        struct Lost(std::sync::Arc<dyn kassa::providers::PaymentProvider>);
+
+        impl kassa::providers::PaymentProvider for Lost {
+            fn info(&self) -> kassa::core::provider::ProviderInfo {
+                self.0.info()
+            }
+
+            fn call(
+                &self,
+                op: kassa::core::provider::Operation,
+            ) -> kassa::providers::BoxFuture<
+                '_,
+                Result<kassa::core::provider::Reply, kassa::core::provider::Failure>,
+            > {
+                use kassa::core::provider::{Failure, FailureKind, Operation};
+                let lost = matches!(op, Operation::Start(_) | Operation::Recover(_));
+                let call = self.0.call(op);
+                Box::pin(async move {
+                    let answer = call.await;
+                    if lost {
+                        Err(Failure::new(FailureKind::InDoubt, "the answer was lost"))
+                    } else {
+                        answer
+                    }
+                })
+            }
+        }
+
+        #[test]
+        fn a_sale_in_doubt_calls_staff_until_the_supervisor_pin() {
+            on_ui(|| {
+                let mut demo = kiosk_demo("kiosk-staff");
+                // Time to check a PIN (argon2, a debug build) before the PIN page gives up.
+                demo.config.kiosk.idle_ms = 5_000;
+                let providers = kassa::providers::setup::from_config(&demo.config).unwrap();
+                let lost: Vec<std::sync::Arc<dyn kassa::providers::PaymentProvider>> =
+                    vec![std::sync::Arc::new(Lost(providers[0].clone()))];
+                let runtime = demo
+                    .rt
+                    .block_on(async { kassa::boot::start(&demo.config, lost, Clock::system()) })
+                    .unwrap();
+                let window = OffscreenWindow::new(480, 320).unwrap();
+                let _timer = kassa::ui::run::attach(&window.app, &runtime.handle, Clock::system());
+                let app = &window.app;
+                let nav = app.global::<Nav>();
+                let sale = app.global::<Sale>();
+                let back = app.global::<kassa::ui::Back>();
+                let key =
+                    |k: slint::platform::Key| nav.invoke_key(char::from(k).to_string().into());
+                wait_until("the kiosk's start", || nav.get_page() == Page::KioskStart);
+
+                for d in "1500".chars() {
+                    nav.invoke_key(d.to_string().into());
+                }
+                key(slint::platform::Key::Return);
+                wait_until("call staff", || nav.get_page() == Page::CallStaff);
+                assert_eq!(sale.get_result_look(), ResultLook::Caution);
+                assert_eq!(count(&window.render(), PAID_GREEN), 0);
+
+                // Longer than the results, the code and the attract screen take: no timer and no
+                // customer's key clears it.
+                std::thread::sleep(Duration::from_millis(800));
+                key(slint::platform::Key::Escape);
+                key(slint::platform::Key::Delete);
+                nav.invoke_select(0);
+                for _ in 0..20 {
+                    pump();
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                assert_eq!(nav.get_page(), Page::CallStaff);
+
+                // The PIN is asked from it; a wrong one, then Back, lead back to it.
+                key(slint::platform::Key::Return);
+                wait_until("the PIN", || nav.get_page() == Page::SupervisorPin);
+                for d in "9999".chars() {
+                    nav.invoke_key(d.to_string().into());
+                }
+                key(slint::platform::Key::Return);
+                wait_until("refused", || sale.get_error().contains("Wrong PIN"));
+                key(slint::platform::Key::Escape);
+                wait_until("call staff again", || nav.get_page() == Page::CallStaff);
+
+                key(slint::platform::Key::Return);
+                wait_until("the PIN again", || nav.get_page() == Page::SupervisorPin);
+                for d in kassa::config::demo::SUPERVISOR_PIN.chars() {
+                    nav.invoke_key(d.to_string().into());
+                }
+                key(slint::platform::Key::Return);
+                wait_until("cleared: the menu", || nav.get_page() == Page::Menu);
+                assert!(
+                    back.get_message().contains("demo-000001"),
+                    "{}",
+                    back.get_message()
+                );
+
+                let dir = demo.stop(runtime);
+                let j = Journal::open(&dir, 1 << 20).unwrap();
+                let state = j.sale(&SaleKey::new("demo", 1).unwrap()).unwrap();
+                // Journaled in doubt (or settled since by the outbox), never paid by a guess.
+                assert!(
+                    !state.outcome.as_ref().is_some_and(Outcome::is_approved),
+                    "{:?}",
+                    state.outcome
+                );
+                assert!(state.outcome.is_some());
+                drop(j);
+                let _ = std::fs::remove_dir_all(&dir);
+            });
+        }
+    }
 }

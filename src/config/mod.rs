@@ -25,6 +25,7 @@
 //! - An enabled provider that this build has no client for yet is left out at set-up.
 
 mod hardware;
+mod kiosk;
 pub mod market;
 mod problem;
 mod providers;
@@ -79,6 +80,8 @@ pub struct Config {
     pub outbox: OutboxConfig,
     /// `[vending]`: the vend controller, when the terminal runs a vending machine.
     pub vending: Option<VendingConfig>,
+    /// `[kiosk]`: read in kiosk mode.
+    pub kiosk: crate::core::KioskSettings,
     /// Found at load; the runtime logs them at start.
     pub warnings: Vec<Warning>,
 }
@@ -252,6 +255,7 @@ impl Config {
             },
             outbox: OutboxConfig::none(settings.currency),
             vending: None,
+            kiosk: kiosk::defaults(settings.result_hold_ms / 1000),
             warnings: Vec::new(),
         }
     }
@@ -270,6 +274,7 @@ impl Config {
             local: Local::new(t.time_zone.clone(), t.locale),
             supervisor_pin: t.supervisor_pin_hash.clone(),
             cashiers: t.cashiers.clone(),
+            kiosk: self.kiosk.clone(),
         }
     }
 }
@@ -318,6 +323,7 @@ impl Reader<'_> {
         let storage = self.storage(&mut root);
         let outbox = self.outbox(&mut root, currency);
         let vending = self.vending(&mut root, terminal.as_ref(), &providers, &hardware);
+        let kiosk = self.kiosk(&mut root, terminal.as_ref(), &providers);
         self.finish(root);
         self.warnings.sort_by_key(|w| w.line.unwrap_or(0));
         Some(Config {
@@ -328,6 +334,7 @@ impl Reader<'_> {
             storage,
             outbox: outbox?,
             vending,
+            kiosk,
             warnings: self.warnings.clone(),
         })
     }

@@ -15,6 +15,8 @@ use crate::providers::icash::config::IcashSettings;
 use crate::providers::mcash::config::{McashSettings, demo as mcash_demo};
 use crate::providers::moncash::config::MoncashSettings;
 
+mod kiosk;
+
 const EXAMPLE: &str = include_str!("../../kassa.example.toml");
 
 /// A public sample key (mCASH signing test vector in providers/testdata), never a real secret.

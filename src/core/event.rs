@@ -35,6 +35,9 @@ pub enum TimerKind {
     Expiry,
     RecoverRetry,
     ResultHold,
+    /// Kiosk: a screen's time is up (attract, idle, the code's time limit). One armed at a time;
+    /// the core works out again what is due when it fires.
+    Kiosk,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

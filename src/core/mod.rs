@@ -20,6 +20,6 @@ pub mod view;
 pub use event::{Effect, Event, Key, Signal, Timer, TimerKind};
 pub use locale::{Local, Locale};
 pub use pin::PinHash;
-pub use settings::{Cashier, Mode, Settings};
+pub use settings::{Cashier, KioskCode, KioskSettings, Mode, Settings};
 pub use terminal::Terminal;
 pub use time::{Millis, Zone};

@@ -44,6 +44,56 @@ pub struct Settings {
     pub supervisor_pin: Option<PinHash>,
     /// Empty: no sign-in.
     pub cashiers: Vec<Cashier>,
+    /// Kiosk mode's times and presentation; read in kiosk mode only.
+    pub kiosk: KioskSettings,
+}
+
+/// Where a kiosk's customer finds the code to scan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KioskCode {
+    /// Drawn large on the screen, from the provider's QR payload.
+    Screen,
+    /// Printed on a sticker beside the screen (mCASH's shortlink never changes): the screen
+    /// shows the amount and the state, no code.
+    Sticker,
+}
+
+/// A kiosk has nobody to press a key: every screen a customer can leave behind has a time after
+/// which the kiosk moves on by itself. Milliseconds, checked by `config` (`[kiosk]`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KioskSettings {
+    pub code: KioskCode,
+    /// The operator's fixed price: the customer only taps Pay. `None`: the customer types it.
+    pub fixed_amount: Option<Money>,
+    /// Untouched start screen -> the attract screen. 0: no attract screen.
+    pub attract_ms: u64,
+    /// A half-typed amount, the method tiles or a customer form left alone -> the start.
+    pub idle_ms: u64,
+    /// The code screen gives up (asks the provider to cancel) this long after Pay, unless the
+    /// provider's own expiry comes first.
+    pub code_ms: u64,
+    /// A paid result -> the start.
+    pub paid_ms: u64,
+    /// A result that is not paid (declined, expired, cancelled, failed, queued) -> the start.
+    pub not_paid_ms: u64,
+    /// A supervisor page left open -> the start, so the next customer never finds the menu.
+    pub staff_ms: u64,
+}
+
+impl Default for KioskSettings {
+    fn default() -> Self {
+        KioskSettings {
+            code: KioskCode::Screen,
+            fixed_amount: None,
+            attract_ms: 60_000,
+            idle_ms: 30_000,
+            code_ms: 120_000,
+            paid_ms: 8_000,
+            not_paid_ms: 8_000,
+            staff_ms: 120_000,
+        }
+    }
 }
 
 impl Settings {
@@ -61,6 +111,7 @@ impl Settings {
             local: Local::default(),
             supervisor_pin: None,
             cashiers: Vec::new(),
+            kiosk: KioskSettings::default(),
         }
     }
 }

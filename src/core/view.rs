@@ -24,6 +24,10 @@ pub struct StatusBar {
     pub storage_failing: bool,
     /// The terminal's zone and locale: how the clock, times and amounts of every screen read.
     pub local: crate::core::locale::Local,
+    /// Kiosk mode: every screen is presented to a customer alone (customer words, no operator
+    /// details in the bar). `None` outside kiosk mode.
+    #[serde(default)]
+    pub kiosk: Option<KioskFrame>,
 }
 
 /// A line a supervisor page shows about what just happened. Its tone picks the colour, so news
@@ -294,6 +298,36 @@ pub enum Screen {
         error: Option<String>,
         checking: bool,
     },
+    /// Kiosk: nobody touched the start screen for a while. A touch or a key leaves it.
+    Attract {
+        /// The operator's fixed price, when there is one.
+        fixed_amount: Option<Money>,
+        /// The ways to pay, by name.
+        providers: Vec<String>,
+    },
+    /// Kiosk: a sale nobody can call paid or not paid yet (in doubt). The customer cannot
+    /// clear it; staff does, with the supervisor PIN (Enter or Menu asks for it). The sale
+    /// itself stays with the outbox, which keeps asking the provider.
+    CallStaff {
+        sale: SaleKey,
+        amount: Money,
+        provider: String,
+        /// Where the sale stands now: in doubt, or what the outbox has learnt since.
+        outcome: Outcome,
+    },
+}
+
+/// How a kiosk presents a screen to a customer alone (customer words, big targets, no key
+/// needed to go on). `None` outside kiosk mode.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KioskFrame {
+    /// The code is printed on a sticker beside the screen: the code screen shows none.
+    pub sticker: bool,
+    /// The operator fixed the price: the start screen has only Pay.
+    pub fixed_amount: bool,
+    /// When this screen gives way by itself: the code screen gives up, a result returns to
+    /// the start. For the countdown the customer sees.
+    pub until: Option<Millis>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

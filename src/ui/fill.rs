@@ -8,8 +8,8 @@ use slint::{Color, ComponentHandle, Image, ModelRc, SharedString, VecModel};
 use super::model::{Look, PageKind, Rgb, RowModel, UiModel, WaitLook};
 use super::qr;
 use super::{
-    AppWindow, Back, BarData, FieldData, MessageTone, Nav, Page, ResultLook, RowData, Sale, Status,
-    TileData, WaitKind,
+    AppWindow, Back, BarData, FieldData, Kiosk, MessageTone, Nav, Page, ResultLook, RowData, Sale,
+    Status, TileData, WaitKind,
 };
 use crate::core::Millis;
 use crate::core::view::{Tone, View};
@@ -59,6 +59,11 @@ fn page(p: PageKind) -> Page {
         PageKind::Settings => Page::Settings,
         PageKind::Diagnostics => Page::Diagnostics,
         PageKind::RecoverySummary => Page::RecoverySummary,
+        PageKind::KioskStart => Page::KioskStart,
+        PageKind::KioskCode => Page::KioskCode,
+        PageKind::KioskResult => Page::KioskResult,
+        PageKind::Attract => Page::Attract,
+        PageKind::CallStaff => Page::CallStaff,
     }
 }
 
@@ -93,6 +98,7 @@ impl Filler {
         status.set_clock(s(&m.clock));
         status.set_cashier(s(&m.cashier));
         status.set_storage_failing(m.storage_failing);
+        status.set_kiosk(m.kiosk_mode);
 
         let sale = w.global::<Sale>();
         sale.set_title(s(&m.title));
@@ -182,6 +188,17 @@ impl Filler {
         let max = m.bars.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
         back.set_bar_max(i32::try_from(max).unwrap_or(i32::MAX));
         back.set_totals(rows(&m.totals));
+
+        let kiosk = w.global::<Kiosk>();
+        let k = &m.kiosk;
+        kiosk.set_headline(s(&k.headline));
+        kiosk.set_steps(model(k.steps.iter().map(|t| s(t)).collect()));
+        kiosk.set_countdown(s(&k.countdown));
+        kiosk.set_sticker(k.sticker);
+        kiosk.set_fixed(k.fixed);
+        kiosk.set_providers(model(k.providers.iter().map(|t| s(t)).collect()));
+        kiosk.set_action(s(&k.action));
+        kiosk.set_staff_note(s(&k.staff_note));
 
         w.global::<Nav>().set_page(page(m.page));
     }

@@ -11,6 +11,7 @@ use crate::core::summary::{SummaryItem, Verdict};
 use crate::core::view::{Field, Notice, SaleRow, Screen, Tone, View, Waiting};
 use crate::core::{Local, Millis};
 use crate::money::Money;
+pub use kiosk::KioskModel;
 use records::{detail_rows, report, sale_row, summary};
 
 /// Which page is shown (mirrors the `Page` enum of `ui/adapters.slint`).
@@ -33,6 +34,13 @@ pub enum PageKind {
     Settings,
     Diagnostics,
     RecoverySummary,
+    /// Kiosk: the start (type the amount, or the fixed price), the code, the result, the
+    /// attract screen and "call staff".
+    KioskStart,
+    KioskCode,
+    KioskResult,
+    Attract,
+    CallStaff,
 }
 
 /// What a payment in progress shows beside the amount.
@@ -144,6 +152,10 @@ pub struct UiModel {
     /// Approved sales per hour: (label, count).
     pub bars: Vec<(String, u32)>,
     pub totals: Vec<RowModel>,
+    /// Kiosk mode: the bar shows no operator details.
+    pub kiosk_mode: bool,
+    /// What only the kiosk pages show.
+    pub kiosk: KioskModel,
 }
 
 impl UiModel {
@@ -195,6 +207,8 @@ impl UiModel {
             action_danger: false,
             bars: Vec::new(),
             totals: Vec::new(),
+            kiosk_mode: s.kiosk.is_some(),
+            kiosk: KioskModel::default(),
         }
     }
 
@@ -351,6 +365,11 @@ fn rows_page(m: &mut UiModel, page: PageKind, title: &str, rows: Vec<RowModel>) 
 /// Maps the view to what the window shows at `now` (the clock and countdowns use it).
 pub fn model(view: &View, now: Millis) -> UiModel {
     let mut m = UiModel::empty(view, now);
+    if let Some(frame) = &view.status.kiosk
+        && kiosk::model(&mut m, view, frame, now)
+    {
+        return m;
+    }
     match &view.screen {
         Screen::Recovering { remaining, current } => {
             m.page = PageKind::Recovering;
@@ -595,6 +614,7 @@ pub fn model(view: &View, now: Millis) -> UiModel {
             error,
             checking,
         } => services::agent_pin(&mut m, provider, *digits, error.as_ref(), *checking),
+        Screen::Attract { .. } | Screen::CallStaff { .. } => kiosk::screen(&mut m, view),
     }
     m
 }
@@ -609,6 +629,7 @@ fn flow_words(flow: FlowKind) -> &'static str {
     }
 }
 
+mod kiosk;
 mod outbox;
 mod records;
 mod services;

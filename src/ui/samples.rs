@@ -7,8 +7,8 @@ use crate::core::record::Outcome;
 use crate::core::report::DayReport;
 use crate::core::sale::{Msisdn, SaleKey};
 use crate::core::view::{
-    Check, Field, Notice, OutboxRow, OutboxSummary, SaleRow, Screen, StatusBar, SummaryItem, Tile,
-    Tone, View, Waiting,
+    Check, Field, KioskFrame, Notice, OutboxRow, OutboxSummary, SaleRow, Screen, StatusBar,
+    SummaryItem, Tile, Tone, View, Waiting,
 };
 use crate::money::{Currency, Money};
 
@@ -45,6 +45,7 @@ fn status() -> StatusBar {
         cashier: None,
         storage_failing: false,
         local: Default::default(),
+        kiosk: None,
     }
 }
 
@@ -684,5 +685,86 @@ pub fn all() -> Vec<(String, View)> {
         }
         out.push((format!("{:02}-{name}", i + 1), View { status, screen }));
     }
+    // The kiosk's screens, after the cashier's so their numbers stay put.
+    for (name, screen, frame) in kiosk() {
+        let status = StatusBar {
+            kiosk: Some(frame),
+            ..status()
+        };
+        out.push((
+            format!("{:02}-{name}", out.len() + 1),
+            View { status, screen },
+        ));
+    }
     out
+}
+
+/// A kiosk's screens: its start (typed and fixed price), the code (on screen and on a sticker),
+/// paid, not paid, the attract screen and "call staff".
+fn kiosk() -> Vec<(&'static str, Screen, KioskFrame)> {
+    let frame = |until: Option<Millis>| KioskFrame {
+        sticker: false,
+        fixed_amount: false,
+        until,
+    };
+    let fixed = KioskFrame {
+        fixed_amount: true,
+        ..frame(None)
+    };
+    let qr = paying(Waiting::Qr {
+        payload: QR_PAYLOAD.into(),
+        expires_at: NOW + 272_000,
+    });
+    let start = |minor: i64| Screen::Amount {
+        amount: nok(minor),
+        error: None,
+        vending_idle: false,
+    };
+    vec![
+        ("kiosk-start", start(4_990), frame(None)),
+        ("kiosk-start-fixed", start(2_000), fixed.clone()),
+        ("kiosk-qr", qr.clone(), frame(Some(NOW + 112_000))),
+        (
+            "kiosk-sticker",
+            qr,
+            KioskFrame {
+                sticker: true,
+                ..frame(Some(NOW + 112_000))
+            },
+        ),
+        (
+            "kiosk-paid",
+            result(Outcome::Approved {
+                reference: "MC-9K4T-22X".into(),
+            }),
+            frame(Some(NOW + 6_000)),
+        ),
+        (
+            "kiosk-declined",
+            result(Outcome::Declined {
+                reason: "the customer rejected the payment".into(),
+            }),
+            frame(Some(NOW + 8_000)),
+        ),
+        (
+            "attract",
+            Screen::Attract {
+                fixed_amount: None,
+                providers: vec!["mCASH".into(), "MonCash".into()],
+            },
+            frame(None),
+        ),
+        (
+            "call-staff",
+            Screen::CallStaff {
+                sale: key(42),
+                amount: nok(12_500),
+                provider: "mCASH".into(),
+                outcome: Outcome::InDoubt {
+                    reason: "No answer from mCASH after 5 checks".into(),
+                },
+            },
+            frame(None),
+        ),
+    ]
 }

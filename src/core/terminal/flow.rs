@@ -467,7 +467,7 @@ impl Terminal {
                 Phase::Settling { delivered, .. } => self.settle_call(delivered, fx),
                 _ => {}
             },
-            TimerKind::ResultHold => {}
+            TimerKind::ResultHold | TimerKind::Kiosk => {}
         }
     }
 
@@ -544,6 +544,10 @@ impl Terminal {
             self.state,
             State::Paying | State::Result { .. } | State::Amount { .. }
         ) {
+            if self.is_kiosk() {
+                self.kiosk_result(now, sale, fx);
+                return;
+            }
             self.state = State::Result { sale: sale.clone() };
             if self.settings.mode != Mode::Cashier {
                 self.arm(

@@ -7,12 +7,14 @@
 //! of its own file: entry forms and keys (`forms`), the sale from start to end (`flow`),
 //! resolving sales left unfinished by a restart (`recovery`), refunds (`refund`), vending
 //! (`vending`), the supervisor pages (`supervisor`), answers about deferred calls (`deferred`),
-//! the outbox pages (`outbox_screen`) and building the view (`screen`). The data they share is
+//! the outbox pages (`outbox_screen`), kiosk mode's screens and deadlines (`kiosk`) and building
+//! the view (`screen`). The data they share is
 //! in `state`.
 
 mod deferred;
 mod flow;
 mod forms;
+mod kiosk;
 mod outbox_screen;
 mod recovery;
 mod refund;
@@ -28,6 +30,7 @@ mod watch;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
+use self::kiosk::KioskClock;
 use self::state::{ActiveSale, CallKind, CancelReason, PendingCall, State, Watch};
 use super::event::{CallId, Effect, Event, Key, OutboxCommand, Signal, Timer, TimerKind};
 use super::pin::PinGuard;
@@ -72,6 +75,8 @@ pub struct Terminal {
     outbox_command: Option<OutboxCommand>,
     /// Sales resolved after a restart whose recovery summary nobody acknowledged yet.
     summary: Vec<SaleKey>,
+    /// Kiosk mode: when the screen last changed or was touched, and the kiosk timer out.
+    kiosk_clock: KioskClock,
     /// Sales cancelled at the terminal at a provider that cannot cancel, watched for a late
     /// payment until their request expires.
     watching: BTreeMap<SaleKey, Watch>,
@@ -127,6 +132,7 @@ impl Terminal {
             storage: None,
             outbox_command: None,
             summary,
+            kiosk_clock: KioskClock::default(),
             watching: BTreeMap::new(),
             unlocked: BTreeSet::new(),
             pin_skipped: BTreeSet::new(),
@@ -161,6 +167,7 @@ impl Terminal {
                 cashier: self.cashier.clone(),
                 storage_failing: self.journal_failing,
                 local: self.settings.local.clone(),
+                kiosk: self.kiosk_frame(),
             },
             screen: self.screen(),
         }
@@ -179,6 +186,7 @@ impl Terminal {
     /// Takes one event; returns what must be done, in order.
     pub fn handle(&mut self, now: Millis, event: Event) -> Vec<Effect> {
         let mut fx = Vec::new();
+        let touched = matches!(event, Event::Key(_) | Event::Select(_));
         match event {
             Event::Ready => {
                 if !self.ready {
@@ -189,6 +197,11 @@ impl Terminal {
             Event::Key(key) => self.on_key(now, key, &mut fx),
             Event::Select(i) => self.on_select(now, i, &mut fx),
             Event::Answer { call, result } => self.on_answer(now, call, result, &mut fx),
+            Event::Timer(timer) if timer.kind == TimerKind::Kiosk => {
+                if self.is_kiosk() {
+                    self.on_kiosk_timer(now, &mut fx);
+                }
+            }
             Event::Timer(timer) => self.on_timer(now, timer, &mut fx),
             Event::Connectivity { online } => {
                 self.online = online;
@@ -226,6 +239,9 @@ impl Terminal {
                 damaged,
             } => self.storage = Some((used_bytes, damaged)),
             Event::Unlocked { provider, result } => self.on_unlocked(provider, result),
+        }
+        if self.is_kiosk() {
+            self.kiosk_after(now, touched, &mut fx);
         }
         let view = self.view();
         if self.shown.as_ref() != Some(&view) {
@@ -268,6 +284,12 @@ impl Terminal {
         self.state = match state {
             State::Recovering => State::Recovering,
             State::Login { pin, .. } => self.key_login(now, pin, key),
+            State::Amount { .. }
+                if self.is_kiosk() && self.settings.kiosk.fixed_amount.is_some() =>
+            {
+                let fixed = self.settings.kiosk.fixed_amount.map_or(0, |m| m.minor());
+                self.key_fixed_amount(now, fixed, key, fx)
+            }
             State::Amount { minor, .. } => self.key_amount(now, minor, key, fx),
             State::Method {
                 amount, to_phone, ..
@@ -358,6 +380,9 @@ impl Terminal {
                 checking,
                 ..
             } => self.key_agent_pin(provider, pin, checking, key, fx),
+            State::Attract => self.key_attract(key),
+            State::CallStaff { sale } => self.key_call_staff(sale, key),
+            State::StaffPin { sale, pin, .. } => self.key_staff_pin(now, sale, pin, key),
             s @ (State::Report | State::SettingsScreen | State::Diagnostics) => {
                 if key == Key::Cancel {
                     State::Menu { message: None }
@@ -383,6 +408,7 @@ impl Terminal {
             } => self.pick_choice(provider, service, form, i, fx),
             State::History => self.choose_history(i),
             State::Outbox { message } => self.choose_outbox(i, message),
+            State::Attract => self.home(),
             other => other,
         };
     }

@@ -12,6 +12,9 @@ use crate::money::Money;
 
 impl Terminal {
     pub(super) fn screen(&self) -> Screen {
+        if let Some(screen) = self.kiosk_screen() {
+            return screen;
+        }
         match &self.state {
             State::Recovering => Screen::Recovering {
                 remaining: self.resuming.len() + usize::from(self.active.is_some()),
@@ -148,6 +151,13 @@ impl Terminal {
                 items: self.menu_items(),
                 message: None,
             }),
+            // Built by `kiosk_screen` above.
+            State::Attract | State::CallStaff { .. } | State::StaffPin { .. } => {
+                Screen::Recovering {
+                    remaining: 0,
+                    current: None,
+                }
+            }
         }
     }
 

@@ -223,6 +223,18 @@ pub(super) enum State {
         error: Option<String>,
         checking: bool,
     },
+    /// Kiosk: the attract screen, shown when the start screen was left alone.
+    Attract,
+    /// Kiosk: an in-doubt sale waits for staff; only the supervisor PIN clears it.
+    CallStaff {
+        sale: SaleKey,
+    },
+    /// Kiosk: the supervisor PIN asked from the call-staff screen (Cancel goes back there).
+    StaffPin {
+        sale: SaleKey,
+        pin: String,
+        error: Option<String>,
+    },
 }
 
 /// What the operator typed so far for each field of a service (digits, amount digits, or the

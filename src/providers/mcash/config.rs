@@ -12,8 +12,8 @@ use super::wire::PosType;
 use super::{McashProvider, McashProviderConfig};
 use crate::config::reader::{Reader, Table};
 use crate::config::{Config, TerminalConfig};
-use crate::core::Mode;
 use crate::core::sale::SaleKey;
+use crate::core::{KioskCode, Mode};
 use crate::providers::PaymentProvider;
 use crate::providers::http::HttpConfig;
 use crate::providers::registry::{ProviderSettings, Settings};
@@ -48,6 +48,9 @@ pub struct McashSettings {
     pub ledger: Option<String>,
     pub max_scan_age_seconds: u32,
     pub expires_in_seconds: u32,
+    /// The shortlink whose code is printed on a kiosk's sticker (or made in the merchant
+    /// portal); `None`: found by the POS id at start-up, or created.
+    pub shortlink_id: Option<String>,
 }
 
 impl McashSettings {
@@ -116,6 +119,26 @@ pub(crate) fn read(
     let ledger = r.text(t, "ledger", 100);
     let max_scan_age_seconds = r.unsigned(t, "max_scan_age_seconds", 0..=2_592_000, 60);
     let expires_in_seconds = r.unsigned(t, "expires_in_seconds", 30..=2_592_000, 300);
+    let shortlink_id = r.string(t, "shortlink_id").and_then(|s| {
+        let id = s.get_ref();
+        let ok = (1..=64).contains(&id.len())
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if ok {
+            Some(s.into_inner())
+        } else {
+            r.problem(
+                Some(&s.span()),
+                t.key("shortlink_id"),
+                format!(
+                    "{id:?} is not a shortlink id: expected 1 to 64 of A-Z a-z 0-9 _ - (the part \
+                     after mca.sh/s/)"
+                ),
+            );
+            None
+        }
+    });
     if !t.active {
         return None;
     }
@@ -132,7 +155,19 @@ pub(crate) fn read(
         ledger,
         max_scan_age_seconds: max_scan_age_seconds as u32,
         expires_in_seconds: expires_in_seconds as u32,
+        shortlink_id,
     }))
+}
+
+/// How the terminal appears at mCASH: a kiosk with a printed sticker is a poster (a fixed code
+/// on a wall); a kiosk drawing its code on screen is a store till with no cashier.
+pub(crate) fn pos_type(config: &Config) -> PosType {
+    match config.terminal.mode {
+        Mode::Cashier => PosType::Store,
+        Mode::Kiosk if config.kiosk.code == KioskCode::Sticker => PosType::Poster,
+        Mode::Kiosk => PosType::Store,
+        Mode::Vending => PosType::Vending,
+    }
 }
 
 fn rsa_pem_parses(pem: &str) -> bool {
@@ -161,6 +196,7 @@ pub(crate) fn demo_settings(
         ledger: None,
         max_scan_age_seconds: 60,
         expires_in_seconds: 300,
+        shortlink_id: None,
     }))
 }
 
@@ -201,18 +237,14 @@ pub(crate) fn provider(
         system_clock(),
     )
     .map_err(|e| e.to_string())?;
-    let pos_type = match config.terminal.mode {
-        Mode::Cashier => PosType::Store,
-        Mode::Kiosk => PosType::Poster,
-        Mode::Vending => PosType::Vending,
-    };
+    let pos_type = pos_type(config);
     Ok(McashProvider::new(
         client,
         McashProviderConfig {
             pos_id: m.pos_id.clone(),
             pos_name: m.pos_name.clone(),
             pos_type,
-            shortlink_id: None,
+            shortlink_id: m.shortlink_id.clone(),
             max_scan_age: m.max_scan_age_seconds,
             expires_in: m.expires_in_seconds,
             ledger: m.ledger.clone(),

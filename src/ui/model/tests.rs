@@ -11,6 +11,7 @@ fn view(screen: Screen) -> View {
             cashier: Some("anna".into()),
             storage_failing: false,
             local: Default::default(),
+            kiosk: None,
         },
         screen,
     }

@@ -22,6 +22,7 @@ use crate::core::view::{Check, Notice, OutboxSummary, Screen, Tone, View, Waitin
 use crate::money::{Currency, Money};
 
 mod locale;
+mod kiosk;
 mod no_cancel;
 mod offline;
 mod outbox;
