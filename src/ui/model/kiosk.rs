@@ -38,7 +38,7 @@ pub(super) fn model(m: &mut UiModel, view: &View, frame: &KioskFrame, now: Milli
             vending_idle: false,
         } => {
             m.page = PageKind::KioskStart;
-            m.money(amount);
+            m.money(&view.status.local, amount);
             m.error = error.clone().unwrap_or_default();
             if frame.fixed_amount {
                 m.kiosk.headline = format!("Pay {} {}", m.amount, m.currency);
@@ -66,7 +66,7 @@ pub(super) fn model(m: &mut UiModel, view: &View, frame: &KioskFrame, now: Milli
             ..
         } => {
             m.page = PageKind::KioskCode;
-            m.money(amount);
+            m.money(&view.status.local, amount);
             m.provider = provider.clone();
             m.provider_color = color_of_name(provider);
             m.cancelling = *cancelling;
@@ -92,7 +92,7 @@ pub(super) fn model(m: &mut UiModel, view: &View, frame: &KioskFrame, now: Milli
             ..
         } => {
             m.page = PageKind::KioskResult;
-            m.money(amount);
+            m.money(&view.status.local, amount);
             m.provider = provider.clone();
             let paid = view.shows_paid();
             let (look, headline, detail) = done_words(outcome, paid);
@@ -106,7 +106,7 @@ pub(super) fn model(m: &mut UiModel, view: &View, frame: &KioskFrame, now: Milli
         }
         Screen::Queued { amount, phone, .. } => {
             m.page = PageKind::KioskResult;
-            m.money(amount);
+            m.money(&view.status.local, amount);
             m.look = Look::Caution;
             m.kiosk.headline = "Not paid yet".into();
             m.kiosk.steps = vec![format!(
@@ -144,7 +144,7 @@ pub(super) fn screen(m: &mut UiModel, view: &View) {
             outcome,
         } => {
             m.page = PageKind::CallStaff;
-            m.money(amount);
+            m.money(&view.status.local, amount);
             m.provider = provider.clone();
             m.look = Look::Caution;
             m.kiosk.headline = "Please call staff".into();
