@@ -21,8 +21,8 @@ use crate::core::time::Millis;
 use crate::core::view::{Check, Notice, OutboxSummary, Screen, Tone, View, Waiting};
 use crate::money::{Currency, Money};
 
-mod locale;
 mod kiosk;
+mod locale;
 mod no_cancel;
 mod offline;
 mod outbox;
