@@ -13,6 +13,9 @@ use crate::core::view::{
 use crate::money::{Currency, Money};
 
 /// 2025-03-14 12:34:56 UTC: the "now" of every sample.
+mod icash;
+mod services;
+
 pub const NOW: Millis = Millis(1_741_955_696_000);
 
 /// The QR payload the sample QR screen shows (an mCASH shortlink).
@@ -105,110 +108,6 @@ fn recovery_items() -> Vec<SummaryItem> {
     ]
 }
 
-/// The provider services' pages and the agent PIN, after the others so their names stay put.
-fn services() -> Vec<(&'static str, Screen)> {
-    let field = |label: &str, shown: &str, active: bool| Field {
-        label: label.into(),
-        shown: shown.into(),
-        active,
-    };
-    let line = |label: &str, value: &str| InfoLine {
-        label: label.into(),
-        value: value.into(),
-    };
-    let bill_fields = vec![
-        field("Biller", "Electricity (CEB)", false),
-        field("Account number", "0712345", true),
-        field("Amount", "", false),
-    ];
-    vec![
-        (
-            "agent-pin",
-            Screen::AgentPin {
-                provider: "eZ Cash".into(),
-                digits: 3,
-                error: None,
-                checking: false,
-            },
-        ),
-        (
-            "service-choice",
-            Screen::ServiceForm {
-                provider: "eZ Cash".into(),
-                service: "Bill payment".into(),
-                fields: vec![
-                    field("Biller", "", true),
-                    field("Account number", "", false),
-                    field("Amount", "", false),
-                ],
-                choices: vec![
-                    "Electricity (CEB)".into(),
-                    "Water (NWSDB)".into(),
-                    "Telephone (SLT)".into(),
-                    "Dialog TV".into(),
-                ],
-                hint: "Tap one, or press its number".into(),
-                error: None,
-            },
-        ),
-        (
-            "service-form",
-            Screen::ServiceForm {
-                provider: "eZ Cash".into(),
-                service: "Bill payment".into(),
-                fields: bill_fields,
-                choices: Vec::new(),
-                hint: "Type the digits and press Enter".into(),
-                error: Some("Account number: 8 to 12 digits".into()),
-            },
-        ),
-        (
-            "service-confirm",
-            Screen::ServiceConfirm {
-                provider: "eZ Cash".into(),
-                service: "Bill payment".into(),
-                amount: Money::from_minor(250_000, Currency::LKR),
-                lines: vec![
-                    line("Biller", "Electricity (CEB)"),
-                    line("Account number", "07123456"),
-                ],
-            },
-        ),
-        (
-            "service-waiting",
-            Screen::ServiceWaiting {
-                provider: "MonCash".into(),
-                service: "Prefunded balance".into(),
-            },
-        ),
-        (
-            "service-info",
-            Screen::ServiceInfo {
-                provider: "iCash".into(),
-                service: "Statement of the day".into(),
-                lines: (0..14)
-                    .map(|i| {
-                        line(
-                            &format!("09:{:02} تحويل رصيد", i * 4),
-                            &format!("+{}.{:03} LYD", 10 + i, i * 125),
-                        )
-                    })
-                    .collect(),
-                error: None,
-            },
-        ),
-        (
-            "service-failed",
-            Screen::ServiceInfo {
-                provider: "MonCash".into(),
-                service: "Prefunded balance".into(),
-                lines: Vec::new(),
-                error: Some("It did not work: MonCash could not be reached (timeout)".into()),
-            },
-        ),
-    ]
-}
-
 fn approved(r: &str) -> Option<Outcome> {
     Some(Outcome::Approved {
         reference: r.into(),
@@ -264,67 +163,6 @@ fn paying(waiting: Waiting) -> Screen {
         waiting,
         cancelling: false,
     }
-}
-
-fn lyd(minor: i64) -> Money {
-    Money::from_minor(minor, crate::money::Currency::LYD)
-}
-
-/// iCash's screens: card and code (the card, left, masked), its payment QR (the payload its
-/// simulator's PNG decodes to), and a paid result with its operation number.
-fn icash() -> Vec<(&'static str, Screen)> {
-    let amount = lyd(12_345);
-    let provider = "iCash".to_string();
-    vec![
-        (
-            "icash-card",
-            Screen::Customer {
-                amount,
-                provider: provider.clone(),
-                fields: vec![
-                    Field {
-                        label: "Card number".into(),
-                        shown: "••••••3943".into(),
-                        active: false,
-                    },
-                    Field {
-                        label: "Payment code".into(),
-                        shown: "•••••".into(),
-                        active: true,
-                    },
-                ],
-                hint: "Type the card number, Enter, then the payment code, Enter".into(),
-                error: None,
-            },
-        ),
-        (
-            "icash-qr",
-            Screen::Paying {
-                sale: key(43),
-                amount,
-                provider: provider.clone(),
-                send_to_phone: false,
-                waiting: Waiting::Qr {
-                    payload: ICASH_QR_PAYLOAD.into(),
-                    expires_at: NOW + 281_000,
-                },
-                cancelling: false,
-            },
-        ),
-        (
-            "icash-paid",
-            Screen::Result {
-                sale: key(43),
-                amount,
-                provider,
-                outcome: Outcome::Approved {
-                    reference: "109964".into(),
-                },
-                late_approval: false,
-                refund_offered: false,
-            },
-        ),
-    ]
 }
 
 fn report() -> DayReport {
@@ -670,9 +508,9 @@ pub fn all() -> Vec<(String, View)> {
             },
         ),
     ];
-    screens.extend(services());
+    screens.extend(services::services());
     // Libya: iCash in LYD (3 decimals), after the rest so their numbers stay put.
-    screens.extend(icash());
+    screens.extend(icash::icash());
     let mut out = Vec::new();
     for (i, (name, screen)) in screens.drain(..).enumerate() {
         let mut status = status();
