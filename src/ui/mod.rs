@@ -11,6 +11,7 @@ pub mod qr;
 pub mod run;
 pub mod samples;
 pub mod screens;
+pub mod tr;
 pub mod watchdog;
 
 #[allow(clippy::all, clippy::pedantic, missing_docs, unused_qualifications)]
