@@ -48,6 +48,9 @@ enum Command {
         /// Screen size in pixels.
         #[arg(long, default_value = "800x480")]
         size: String,
+        /// Language (and number format) of the screens: en, nb, fr, ht, ar, si, ta.
+        #[arg(long, default_value = "en", value_name = "L")]
+        lang: String,
     },
     /// One sale from the command line: shows the QR (or pushes to a phone), waits, prints the
     /// result. Exit code 0 paid, 1 not paid (declined, expired, cancelled), 2 error or in doubt.
@@ -182,9 +185,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        Command::Screens { out, size } => {
+        Command::Screens { out, size, lang } => {
             let (w, h) = kassa::ui::screens::parse_size(&size)?;
-            let files = kassa::ui::screens::write_all(&out, w, h)?;
+            let locale = kassa::core::Locale::from_code(&lang)?;
+            let local = kassa::core::Local {
+                locale,
+                ..kassa::core::Local::default()
+            };
+            let files = kassa::ui::screens::write_all_in(&out, w, h, &local)?;
             println!("{} screens written to {}", files.len(), out.display());
             Ok(ExitCode::SUCCESS)
         }

@@ -7,11 +7,13 @@ use slint::{Color, ComponentHandle, Image, ModelRc, SharedString, VecModel};
 
 use super::model::{Look, PageKind, Rgb, RowModel, UiModel, WaitLook};
 use super::qr;
+use super::tr::{fill, tr};
 use super::{
     AppWindow, Back, BarData, FieldData, Kiosk, MessageTone, Nav, Page, ResultLook, RowData, Sale,
     Status, TileData, WaitKind,
 };
 use crate::core::Millis;
+use crate::core::locale::Locale;
 use crate::core::view::{Tone, View};
 
 fn color(c: Rgb) -> Color {
@@ -73,6 +75,8 @@ fn page(p: PageKind) -> Page {
 pub struct Filler {
     qr: Option<(String, Image, usize)>,
     last: Option<UiModel>,
+    /// The language the window's `@tr` strings were last switched to.
+    lang: Option<Locale>,
 }
 
 impl Filler {
@@ -91,6 +95,7 @@ impl Filler {
     }
 
     fn apply(&mut self, w: &AppWindow, m: &UiModel) {
+        self.select_language(m.locale);
         let status = w.global::<Status>();
         status.set_terminal_id(s(&m.terminal_id));
         status.set_online(m.online);
@@ -144,7 +149,10 @@ impl Filler {
                 Err(e) => {
                     tracing::error!(error = %e, "cannot draw the QR code");
                     wait = WaitKind::Progress;
-                    wait_text = format!("Cannot draw the QR code: {e}");
+                    wait_text = fill(
+                        tr(m.locale, "Cannot draw the QR code: {error}"),
+                        &[("error", &e)],
+                    );
                 }
             }
         }
@@ -201,6 +209,19 @@ impl Filler {
         kiosk.set_staff_note(s(&k.staff_note));
 
         w.global::<Nav>().set_page(page(m.page));
+    }
+
+    /// Switches the `@tr` strings of every window to `lang` when it changed; Slint re-evaluates
+    /// them, so no page is rebuilt. A language missing from the bundle keeps the text it had
+    /// (logged): the window goes on working.
+    fn select_language(&mut self, lang: Locale) {
+        if self.lang == Some(lang) {
+            return;
+        }
+        if let Err(e) = slint::select_bundled_translation(lang.code()) {
+            tracing::error!(error = %e, language = lang.code(), "cannot switch the screen's language");
+        }
+        self.lang = Some(lang);
     }
 
     fn qr_image(&mut self, payload: &str) -> Result<(Image, usize), qr::QrError> {

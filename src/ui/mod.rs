@@ -7,6 +7,7 @@ pub mod fill;
 pub mod headless;
 pub mod keys;
 pub mod model;
+pub mod po;
 pub mod qr;
 pub mod run;
 pub mod samples;

@@ -4,6 +4,7 @@
 //!
 //! The approved look (green, check mark) comes from [`View::shows_paid`] and nothing else.
 
+use crate::core::locale::Locale;
 use crate::core::provider::FlowKind;
 use crate::core::record::Outcome;
 use crate::core::report::DayReport;
@@ -11,6 +12,7 @@ use crate::core::summary::{SummaryItem, Verdict};
 use crate::core::view::{Field, Notice, SaleRow, Screen, Tone, View, Waiting};
 use crate::core::{Local, Millis};
 use crate::money::Money;
+use crate::ui::tr::{fill, tr};
 pub use kiosk::KioskModel;
 use records::{detail_rows, report, sale_row, summary};
 
@@ -105,6 +107,8 @@ impl RowModel {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UiModel {
     pub page: PageKind,
+    /// The display language: the window's `@tr` strings follow it.
+    pub locale: Locale,
     // status bar
     pub terminal_id: String,
     pub online: bool,
@@ -170,6 +174,7 @@ impl UiModel {
         let s = &view.status;
         UiModel {
             page: PageKind::Recovering,
+            locale: s.local.locale,
             terminal_id: s.terminal_id.clone(),
             online: s.online,
             outbox: s.outbox_pending,
@@ -262,11 +267,12 @@ pub fn countdown(now: Millis, until: Millis) -> String {
     crate::console::countdown(now, until)
 }
 
-fn paying(m: &mut UiModel, provider: &str, waiting: &Waiting, now: Millis) {
+fn paying(m: &mut UiModel, l: Locale, provider: &str, waiting: &Waiting, now: Millis) {
+    let p: &[(&str, &dyn std::fmt::Display)] = &[("provider", &provider)];
     let (look, text) = match waiting {
         Waiting::Starting => (
             WaitLook::Progress,
-            format!("Starting the payment with {provider}…"),
+            fill(tr(l, "Starting the payment with {provider}…"), p),
         ),
         Waiting::Qr {
             payload,
@@ -276,62 +282,107 @@ fn paying(m: &mut UiModel, provider: &str, waiting: &Waiting, now: Millis) {
             m.countdown = countdown(now, *expires_at);
             (
                 WaitLook::Qr,
-                format!("Scan the code with the {provider} app and approve the payment."),
+                fill(
+                    tr(
+                        l,
+                        "Scan the code with the {provider} app and approve the payment.",
+                    ),
+                    p,
+                ),
             )
         }
         Waiting::Push { phone, expires_at } => {
             m.countdown = countdown(now, *expires_at);
             (
                 WaitLook::Push,
-                format!("Request sent to {phone}, waiting for approval on the phone."),
+                fill(
+                    tr(
+                        l,
+                        "Request sent to {phone}, waiting for approval on the phone.",
+                    ),
+                    &[("phone", phone)],
+                ),
             )
         }
-        Waiting::Deciding => (WaitLook::Progress, format!("Waiting for {provider}…")),
+        Waiting::Deciding => (
+            WaitLook::Progress,
+            fill(tr(l, "Waiting for {provider}…"), p),
+        ),
         Waiting::Checking { attempt } => (
             WaitLook::Progress,
-            format!("The answer was lost: asking {provider} what happened (check {attempt})…"),
+            fill(
+                tr(
+                    l,
+                    "The answer was lost: asking {provider} what happened (check {attempt})…",
+                ),
+                &[("provider", &provider), ("attempt", attempt)],
+            ),
         ),
-        Waiting::Vending => (WaitLook::Progress, "Delivering the product…".into()),
-        Waiting::Settling => (WaitLook::Progress, "Settling the payment…".into()),
+        Waiting::Vending => (
+            WaitLook::Progress,
+            tr(l, "Delivering the product…").to_string(),
+        ),
+        Waiting::Settling => (
+            WaitLook::Progress,
+            tr(l, "Settling the payment…").to_string(),
+        ),
     };
     m.wait = look;
     m.wait_text = text;
 }
 
 fn result(m: &mut UiModel, view: &View, outcome: &Outcome, late: bool, refund_offered: bool) {
+    let l = view.status.local.locale;
     let paid = view.shows_paid();
+    let not_paid = || tr(l, "NOT PAID").to_string();
+    let not_confirmed = || tr(l, "NOT CONFIRMED").to_string();
     let (look, title, detail) = match outcome {
         Outcome::Approved { reference } if paid => {
             m.reference = reference.clone();
-            (Look::Paid, "PAID".to_string(), String::new())
+            (Look::Paid, tr(l, "PAID").to_string(), String::new())
         }
         // Not reachable while shows_paid agrees with is_approved; if they ever part, amber.
         Outcome::Approved { .. } => (
             Look::Caution,
-            "NOT CONFIRMED".into(),
-            "Check the sale in the history before handing over goods.".into(),
+            not_confirmed(),
+            tr(
+                l,
+                "Check the sale in the history before handing over goods.",
+            )
+            .into(),
         ),
+        // The provider's own words (often French or Arabic) beside the translated heading.
         Outcome::Declined { reason } => (
             Look::NotPaid,
-            "NOT PAID".into(),
-            format!("Declined: {reason}"),
+            not_paid(),
+            fill(tr(l, "Declined: {reason}"), &[("reason", reason)]),
         ),
         Outcome::Expired => (
             Look::NotPaid,
-            "NOT PAID".into(),
-            "The payment request expired.".into(),
+            not_paid(),
+            tr(l, "The payment request expired.").into(),
         ),
-        Outcome::Cancelled => (Look::NotPaid, "NOT PAID".into(), "Cancelled.".into()),
+        Outcome::Cancelled => (Look::NotPaid, not_paid(), tr(l, "Cancelled.").into()),
         Outcome::Released => (
             Look::NotPaid,
-            "NOT PAID".into(),
-            "The product was not delivered; the authorization was released.".into(),
+            not_paid(),
+            tr(
+                l,
+                "The product was not delivered; the authorization was released.",
+            )
+            .into(),
         ),
-        Outcome::Failed { reason } => (Look::NotPaid, "NOT PAID".into(), reason.clone()),
+        Outcome::Failed { reason } => (Look::NotPaid, not_paid(), reason.clone()),
         Outcome::InDoubt { reason } => (
             Look::Caution,
-            "NOT CONFIRMED".into(),
-            format!("{reason}. Flagged for a person: do not hand over goods as paid."),
+            not_confirmed(),
+            fill(
+                tr(
+                    l,
+                    "{reason}. Flagged for a person: do not hand over goods as paid.",
+                ),
+                &[("reason", reason)],
+            ),
         ),
     };
     m.look = look;
@@ -339,10 +390,13 @@ fn result(m: &mut UiModel, view: &View, outcome: &Outcome, late: bool, refund_of
     m.result_detail = detail;
     if late && paid {
         m.result_note = if refund_offered {
-            "Approved after the cancel: money moved. Refund from the menu if the customer leaves."
-                .into()
+            tr(
+                l,
+                "Approved after the cancel: money moved. Refund from the menu if the customer leaves.",
+            )
+            .into()
         } else {
-            "Approved after the cancel: money moved.".into()
+            tr(l, "Approved after the cancel: money moved.").into()
         };
     }
 }
@@ -365,6 +419,7 @@ fn rows_page(m: &mut UiModel, page: PageKind, title: &str, rows: Vec<RowModel>) 
 /// Maps the view to what the window shows at `now` (the clock and countdowns use it).
 pub fn model(view: &View, now: Millis) -> UiModel {
     let mut m = UiModel::empty(view, now);
+    let l = view.status.local.locale;
     if let Some(frame) = &view.status.kiosk
         && kiosk::model(&mut m, view, frame, now)
     {
@@ -374,16 +429,26 @@ pub fn model(view: &View, now: Millis) -> UiModel {
         Screen::Recovering { remaining, current } => {
             m.page = PageKind::Recovering;
             m.title = if *remaining > 0 {
-                format!("Checking unfinished sales: {remaining} left")
+                fill(
+                    tr(l, "Checking unfinished sales: {n} left"),
+                    &[("n", remaining)],
+                )
             } else {
-                "Starting".into()
+                tr(l, "Starting").into()
             };
             m.hint = match current {
-                Some(sale) => format!(
-                    "Asking the provider what happened to sale {sale}. New sales start once every unfinished sale is settled."
+                Some(sale) => fill(
+                    tr(
+                        l,
+                        "Asking the provider what happened to sale {sale}. New sales start once every unfinished sale is settled.",
+                    ),
+                    &[("sale", sale)],
                 ),
-                None => "New sales start once every unfinished sale is settled with its provider."
-                    .into(),
+                None => tr(
+                    l,
+                    "New sales start once every unfinished sale is settled with its provider.",
+                )
+                .into(),
             };
         }
         Screen::Queued {
@@ -397,23 +462,27 @@ pub fn model(view: &View, now: Millis) -> UiModel {
             m.provider = provider.clone();
             // Amber, no check mark: nothing was sent, nothing was paid.
             m.look = Look::Caution;
-            m.result_title = "QUEUED · NOT PAID".into();
-            m.result_detail = format!(
-                "The request goes to {phone} when the terminal is back online. The customer approves it on the phone then."
+            m.result_title = tr(l, "QUEUED · NOT PAID").into();
+            m.result_detail = fill(
+                tr(
+                    l,
+                    "The request goes to {phone} when the terminal is back online. The customer approves it on the phone then.",
+                ),
+                &[("phone", phone)],
             );
-            m.result_note = "Do not hand over goods as paid.".into();
+            m.result_note = tr(l, "Do not hand over goods as paid.").into();
         }
         Screen::Login { digits, error } => {
             m.page = PageKind::Login;
-            m.title = "Sign in".into();
-            m.hint = "Type your cashier PIN and press OK.".into();
+            m.title = tr(l, "Sign in").into();
+            m.hint = tr(l, "Type your cashier PIN and press OK.").into();
             m.pin_digits = *digits;
             m.error = error.clone().unwrap_or_default();
         }
         Screen::SupervisorPin { digits, error } => {
             m.page = PageKind::SupervisorPin;
-            m.title = "Supervisor PIN".into();
-            m.hint = "Type the supervisor PIN and press OK.".into();
+            m.title = tr(l, "Supervisor PIN").into();
+            m.hint = tr(l, "Type the supervisor PIN and press OK.").into();
             m.pin_digits = *digits;
             m.error = error.clone().unwrap_or_default();
         }
@@ -426,11 +495,11 @@ pub fn model(view: &View, now: Millis) -> UiModel {
             m.money(&view.status.local, amount);
             m.error = error.clone().unwrap_or_default();
             if *vending_idle {
-                m.title = "Choose a product".into();
-                m.hint = "The vending machine sends the price.".into();
+                m.title = tr(l, "Choose a product").into();
+                m.hint = tr(l, "The vending machine sends the price.").into();
             } else {
-                m.title = "Amount".into();
-                m.hint = "Type the amount, then Pay.".into();
+                m.title = tr(l, "Amount").into();
+                m.hint = tr(l, "Type the amount, then Pay.").into();
             }
         }
         Screen::Method {
@@ -449,9 +518,12 @@ pub fn model(view: &View, now: Millis) -> UiModel {
                     TileModel {
                         name: t.name.clone(),
                         detail: if several {
-                            format!("{} · key {}", flow_words(t.flow), i + 1)
+                            fill(
+                                tr(l, "{way} · key {n}"),
+                                &[("way", &flow_words(l, t.flow)), ("n", &(i + 1))],
+                            )
                         } else {
-                            format!("key {}", i + 1)
+                            fill(tr(l, "key {n}"), &[("n", &(i + 1))])
                         },
                         color: provider_color(t.provider.as_str()),
                     }
@@ -487,7 +559,7 @@ pub fn model(view: &View, now: Millis) -> UiModel {
             m.provider_color = color_of_name(provider);
             m.cancelling = *cancelling;
             m.send_to_phone = *send_to_phone;
-            paying(&mut m, provider, waiting, now);
+            paying(&mut m, l, provider, waiting, now);
         }
         Screen::Result {
             amount,
@@ -509,7 +581,7 @@ pub fn model(view: &View, now: Millis) -> UiModel {
         }
         Screen::History { rows } => {
             m.page = PageKind::History;
-            m.title = "History".into();
+            m.title = tr(l, "History").into();
             m.rows = rows
                 .iter()
                 .map(|r| sale_row(&view.status.local, r))
@@ -521,49 +593,51 @@ pub fn model(view: &View, now: Millis) -> UiModel {
             message,
         } => {
             m.page = PageKind::SaleDetail;
-            m.title = format!("Sale {}", row.key);
+            m.title = fill(tr(l, "Sale {sale}"), &[("sale", &row.key)]);
             m.rows = detail_rows(&view.status.local, row);
             m.can_refund = *can_refund;
             m.notice(message.clone());
             if *can_refund {
-                m.action = "Refund…".into();
+                m.action = tr(l, "Refund…").into();
             }
         }
         Screen::RefundConfirm { row } => {
             m.page = PageKind::SaleDetail;
-            m.title = "Refund this sale?".into();
+            m.title = tr(l, "Refund this sale?").into();
             m.rows = detail_rows(&view.status.local, row);
-            m.action = format!(
-                "Refund {} to the customer",
-                view.status.local.money(row.amount)
+            m.action = fill(
+                tr(l, "Refund {amount} to the customer"),
+                &[("amount", &view.status.local.money(row.amount))],
             );
         }
         Screen::Refunding { row } => {
             m.page = PageKind::SaleDetail;
-            m.title = "Refunding…".into();
+            m.title = tr(l, "Refunding…").into();
             m.rows = detail_rows(&view.status.local, row);
-            m.message = "Waiting for the provider to confirm the refund.".into();
+            m.message = tr(l, "Waiting for the provider to confirm the refund.").into();
         }
         Screen::Report(r) => {
             m.page = PageKind::Report;
             report(&mut m, &view.status.local, r);
         }
-        Screen::Outbox { summary, message } => outbox::list(&mut m, summary, message.as_ref(), now),
+        Screen::Outbox { summary, message } => {
+            outbox::list(&mut m, l, summary, message.as_ref(), now)
+        }
         Screen::OutboxItem {
             row,
             confirm_drop,
             message,
-        } => outbox::item(&mut m, row, *confirm_drop, message.as_ref(), now),
+        } => outbox::item(&mut m, l, row, *confirm_drop, message.as_ref(), now),
         Screen::Settings { rows } => rows_page(
             &mut m,
             PageKind::Settings,
-            "Settings",
+            tr(l, "Settings"),
             rows.iter().map(|(k, v)| RowModel::pair(k, v)).collect(),
         ),
         Screen::Diagnostics { checks } => rows_page(
             &mut m,
             PageKind::Diagnostics,
-            "Diagnostics",
+            tr(l, "Diagnostics"),
             checks
                 .iter()
                 .map(|c| RowModel {
@@ -584,6 +658,7 @@ pub fn model(view: &View, now: Millis) -> UiModel {
             error,
         } => services::form(
             &mut m,
+            l,
             services::Form {
                 provider,
                 service,
@@ -598,34 +673,34 @@ pub fn model(view: &View, now: Millis) -> UiModel {
             service,
             amount,
             lines,
-        } => services::confirm(&mut m, provider, service, amount, lines),
+        } => services::confirm(&mut m, &view.status.local, provider, service, amount, lines),
         Screen::ServiceWaiting { provider, service } => {
-            services::waiting(&mut m, provider, service)
+            services::waiting(&mut m, l, provider, service)
         }
         Screen::ServiceInfo {
             provider,
             service,
             lines,
             error,
-        } => services::info(&mut m, provider, service, lines, error.as_ref()),
+        } => services::info(&mut m, l, provider, service, lines, error.as_ref()),
         Screen::AgentPin {
             provider,
             digits,
             error,
             checking,
-        } => services::agent_pin(&mut m, provider, *digits, error.as_ref(), *checking),
+        } => services::agent_pin(&mut m, l, provider, *digits, error.as_ref(), *checking),
         Screen::Attract { .. } | Screen::CallStaff { .. } => kiosk::screen(&mut m, view),
     }
     m
 }
 
 /// How a tile names its way to pay when its provider has several.
-fn flow_words(flow: FlowKind) -> &'static str {
+fn flow_words(l: Locale, flow: FlowKind) -> &'static str {
     match flow {
-        FlowKind::Qr => "QR code",
-        FlowKind::Push => "to the phone",
-        FlowKind::CardAndCode => "card + code",
-        FlowKind::Invoice => "invoice",
+        FlowKind::Qr => tr(l, "QR code"),
+        FlowKind::Push => tr(l, "to the phone"),
+        FlowKind::CardAndCode => tr(l, "card + code"),
+        FlowKind::Invoice => tr(l, "invoice"),
     }
 }
 

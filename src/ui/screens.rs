@@ -40,7 +40,8 @@ pub fn write_all(dir: &Path, width: u32, height: u32) -> Result<Vec<PathBuf>, Sc
     write_all_in(dir, width, height, &Local::default())
 }
 
-/// [`write_all`] with the samples' clock, times and amounts as `local` writes them.
+/// [`write_all`] with the samples' clock, times and amounts as `local` writes them, in its
+/// language (`kassa screens --lang L`).
 pub fn write_all_in(
     dir: &Path,
     width: u32,

@@ -2,23 +2,118 @@
 //! own text with `@tr`). Every sentence is a whole template with `{name}` placeholders, so a
 //! translator can move the parts; the message id is the English sentence, as in gettext.
 //!
-//! Interface first: `tr` and `trn` answer English until the bundled catalogs (issue 15) are
-//! read here; callers already pass the language, so no caller changes when they are.
+//! Both sides read the same catalogs, `translations/<lang>/LC_MESSAGES/kassa.po`: `slint-build`
+//! bundles them for `@tr` (build.rs), and this module embeds them with `include_str!` and parses
+//! them once ([`super::po`]). No message has a context (`msgctxt`): build.rs turns off Slint's
+//! default context (the component's name), so a sentence is translated once whether a `.slint`
+//! file or Rust shows it. `.slint` templates use Slint's `{}` placeholders, Rust's `{name}`.
+//!
+//! English is the source language and has no catalog. A message missing from a catalog shows in
+//! English (tests make sure none is missing).
 
+use std::collections::HashMap;
 use std::fmt::Display;
+use std::sync::LazyLock;
 
+use super::po::{self, Catalog};
 use crate::core::locale::Locale;
+
+/// Each translated language's catalog, as compiled in.
+pub const CATALOGS: [(Locale, &str); 6] = [
+    (
+        Locale::Nb,
+        include_str!("../../translations/nb/LC_MESSAGES/kassa.po"),
+    ),
+    (
+        Locale::Fr,
+        include_str!("../../translations/fr/LC_MESSAGES/kassa.po"),
+    ),
+    (
+        Locale::Ht,
+        include_str!("../../translations/ht/LC_MESSAGES/kassa.po"),
+    ),
+    (
+        Locale::Ar,
+        include_str!("../../translations/ar/LC_MESSAGES/kassa.po"),
+    ),
+    (
+        Locale::Si,
+        include_str!("../../translations/si/LC_MESSAGES/kassa.po"),
+    ),
+    (
+        Locale::Ta,
+        include_str!("../../translations/ta/LC_MESSAGES/kassa.po"),
+    ),
+];
+
+static PARSED: LazyLock<HashMap<Locale, Catalog>> = LazyLock::new(|| {
+    CATALOGS
+        .iter()
+        .filter_map(|(lang, text)| match po::parse(lang.code(), text) {
+            Ok(c) => Some((*lang, c)),
+            Err(e) => {
+                // Unreachable while the catalog tests pass; the screen then reads English.
+                tracing::error!(error = %e, "cannot read a translation catalog");
+                None
+            }
+        })
+        .collect()
+});
+
+/// The `Plural-Forms` header each catalog must carry; [`plural_index`] is the same rule in Rust
+/// (a test holds the two together, and Slint evaluates the header for `@tr` plurals).
+pub fn plural_forms(lang: Locale) -> &'static str {
+    match lang {
+        Locale::En | Locale::Nb | Locale::Ta => "nplurals=2; plural=(n != 1);",
+        // French and Sinhala (CLDR: 0 and 1 take the singular).
+        Locale::Fr | Locale::Si => "nplurals=2; plural=(n > 1);",
+        // Haitian Creole nouns do not change with the count ("1 vant", "3 vant").
+        Locale::Ht => "nplurals=1; plural=0;",
+        Locale::Ar => {
+            "nplurals=6; plural=(n == 0 ? 0 : n == 1 ? 1 : n == 2 ? 2 : n % 100 >= 3 && n % 100 <= 10 ? 3 : n % 100 >= 11 ? 4 : 5);"
+        }
+    }
+}
+
+/// Which plural form `n` takes in `lang` (an index into a message's `msgstr[N]`).
+pub fn plural_index(lang: Locale, n: u64) -> usize {
+    match lang {
+        Locale::En | Locale::Nb | Locale::Ta => usize::from(n != 1),
+        Locale::Fr | Locale::Si => usize::from(n > 1),
+        Locale::Ht => 0,
+        Locale::Ar => match (n, n % 100) {
+            (0, _) => 0,
+            (1, _) => 1,
+            (2, _) => 2,
+            (_, 3..=10) => 3,
+            (_, 11..) => 4,
+            _ => 5,
+        },
+    }
+}
+
+/// `lang`'s parsed catalog; `None` for English.
+pub fn catalog(lang: Locale) -> Option<&'static Catalog> {
+    PARSED.get(&lang)
+}
 
 /// `msgid` in `lang`; the English `msgid` itself where the language has no translation.
 pub fn tr(lang: Locale, msgid: &'static str) -> &'static str {
-    let _ = lang;
-    msgid
+    catalog(lang)
+        .and_then(|c| c.messages.get(msgid))
+        .and_then(|m| m.forms.first())
+        .filter(|s| !s.is_empty())
+        .map_or(msgid, String::as_str)
 }
 
 /// The form of a sentence with a count `n`, by `lang`'s plural rule.
 pub fn trn(lang: Locale, singular: &'static str, plural: &'static str, n: u64) -> &'static str {
-    let _ = lang;
-    if n == 1 { singular } else { plural }
+    let english = if n == 1 { singular } else { plural };
+    catalog(lang)
+        .and_then(|c| c.messages.get(singular))
+        .and_then(|m| m.forms.get(plural_index(lang, n)))
+        .filter(|s| !s.is_empty())
+        .map_or(english, String::as_str)
 }
 
 /// `template` with each `{name}` replaced by its value; an unknown `{name}` is left as written,
@@ -51,6 +146,9 @@ pub fn fill(template: &str, args: &[(&str, &dyn Display)]) -> String {
     out.push_str(rest);
     out
 }
+
+#[cfg(test)]
+mod catalog_tests;
 
 #[cfg(test)]
 mod tests {

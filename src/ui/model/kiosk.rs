@@ -29,6 +29,7 @@ pub struct KioskModel {
 /// Maps a customer screen of a kiosk; `false` for screens the kiosk shows as they are (the
 /// supervisor's, the provider tiles, a customer form).
 pub(super) fn model(m: &mut UiModel, view: &View, frame: &KioskFrame, now: Millis) -> bool {
+    let l = view.status.local.locale;
     m.kiosk.sticker = frame.sticker;
     m.kiosk.fixed = frame.fixed_amount;
     match &view.screen {
@@ -41,21 +42,25 @@ pub(super) fn model(m: &mut UiModel, view: &View, frame: &KioskFrame, now: Milli
             m.money(&view.status.local, amount);
             m.error = error.clone().unwrap_or_default();
             if frame.fixed_amount {
-                m.kiosk.headline = format!("Pay {} {}", m.amount, m.currency);
+                let pay = fill(
+                    tr(l, "Pay {amount} {unit}"),
+                    &[("amount", &m.amount), ("unit", &m.currency)],
+                );
+                m.kiosk.headline = pay.clone();
                 m.kiosk.steps = vec![
-                    "Tap Pay.".into(),
-                    "Scan the code with your phone.".into(),
-                    "Approve the payment in the app.".into(),
+                    tr(l, "Tap Pay.").to_string(),
+                    tr(l, "Scan the code with your phone.").to_string(),
+                    tr(l, "Approve the payment in the app.").to_string(),
                 ];
-                m.kiosk.action = format!("Pay {} {}", m.amount, m.currency);
+                m.kiosk.action = pay;
             } else {
-                m.kiosk.headline = "Amount to pay".into();
+                m.kiosk.headline = tr(l, "Amount to pay").to_string();
                 m.kiosk.steps = vec![
-                    "Type the amount.".into(),
-                    "Tap Pay.".into(),
-                    "Scan the code with your phone.".into(),
+                    tr(l, "Type the amount.").to_string(),
+                    tr(l, "Tap Pay.").to_string(),
+                    tr(l, "Scan the code with your phone.").to_string(),
                 ];
-                m.kiosk.action = "Pay".into();
+                m.kiosk.action = tr(l, "Pay").to_string();
             }
         }
         Screen::Paying {
@@ -70,19 +75,22 @@ pub(super) fn model(m: &mut UiModel, view: &View, frame: &KioskFrame, now: Milli
             m.provider = provider.clone();
             m.provider_color = color_of_name(provider);
             m.cancelling = *cancelling;
-            code(m, provider, waiting, frame);
+            code(m, l, provider, waiting, frame);
             if *cancelling {
-                m.kiosk.headline = "Cancelling…".into();
-                m.kiosk.steps = vec![format!("Asking {provider} to stop the payment.")];
+                m.kiosk.headline = tr(l, "Cancelling…").to_string();
+                m.kiosk.steps = vec![fill(
+                    tr(l, "Asking {provider} to stop the payment."),
+                    &[("provider", provider)],
+                )];
             } else if let Some(until) = frame.until
                 && matches!(waiting, Waiting::Qr { .. } | Waiting::Push { .. })
             {
-                m.kiosk.countdown = format!("{} left", countdown(now, until));
+                m.kiosk.countdown = fill(tr(l, "{time} left"), &[("time", &countdown(now, until))]);
             }
             m.kiosk.action = if *cancelling {
                 String::new()
             } else {
-                "Cancel".into()
+                tr(l, "Cancel").to_string()
             };
         }
         Screen::Result {
@@ -95,25 +103,28 @@ pub(super) fn model(m: &mut UiModel, view: &View, frame: &KioskFrame, now: Milli
             m.money(&view.status.local, amount);
             m.provider = provider.clone();
             let paid = view.shows_paid();
-            let (look, headline, detail) = done_words(outcome, paid);
+            let (look, headline, detail) = done_words(l, outcome, paid);
             m.look = look;
             m.kiosk.headline = headline;
             m.kiosk.steps = vec![detail];
             if paid && let Outcome::Approved { reference } = outcome {
                 m.reference = reference.clone();
             }
-            back_in(m, frame, now);
+            back_in(m, l, frame, now);
         }
         Screen::Queued { amount, phone, .. } => {
             m.page = PageKind::KioskResult;
             m.money(&view.status.local, amount);
             m.look = Look::Caution;
-            m.kiosk.headline = "Not paid yet".into();
-            m.kiosk.steps = vec![format!(
-                "The request goes to {phone} when the kiosk is back online. Approve it on your \
-                 phone then."
+            m.kiosk.headline = tr(l, "Not paid yet").to_string();
+            m.kiosk.steps = vec![fill(
+                tr(
+                    l,
+                    "The request goes to {phone} when the kiosk is back online. Approve it on your phone then.",
+                ),
+                &[("phone", phone)],
             )];
-            back_in(m, frame, now);
+            back_in(m, l, frame, now);
         }
         Screen::Attract { .. } | Screen::CallStaff { .. } => screen(m, view),
         _ => return false,
@@ -123,6 +134,7 @@ pub(super) fn model(m: &mut UiModel, view: &View, frame: &KioskFrame, now: Milli
 
 /// The attract and call-staff pages, which exist in kiosk mode only.
 pub(super) fn screen(m: &mut UiModel, view: &View) {
+    let l = view.status.local.locale;
     match &view.screen {
         Screen::Attract {
             fixed_amount,
@@ -131,11 +143,14 @@ pub(super) fn screen(m: &mut UiModel, view: &View) {
             m.page = PageKind::Attract;
             m.kiosk.providers = providers.clone();
             m.kiosk.headline = match fixed_amount {
-                Some(a) => format!("Pay {} {} here", a.to_decimal_string(), a.currency()),
-                None => "Pay here with your phone".into(),
+                Some(a) => fill(
+                    tr(l, "Pay {amount} here"),
+                    &[("amount", &view.status.local.money(*a))],
+                ),
+                None => tr(l, "Pay here with your phone").to_string(),
             };
-            m.kiosk.steps = vec!["Touch the screen to start".into()];
-            m.kiosk.action = "Start".into();
+            m.kiosk.steps = vec![tr(l, "Touch the screen to start").to_string()];
+            m.kiosk.action = tr(l, "Start").to_string();
         }
         Screen::CallStaff {
             sale,
@@ -147,117 +162,143 @@ pub(super) fn screen(m: &mut UiModel, view: &View) {
             m.money(&view.status.local, amount);
             m.provider = provider.clone();
             m.look = Look::Caution;
-            m.kiosk.headline = "Please call staff".into();
+            m.kiosk.headline = tr(l, "Please call staff").to_string();
             m.kiosk.steps = vec![
-                "We could not confirm this payment.".into(),
-                "Do not pay again; staff will help.".into(),
+                tr(l, "We could not confirm this payment.").to_string(),
+                tr(l, "Do not pay again; staff will help.").to_string(),
             ];
-            let now_stands = match outcome {
-                Outcome::InDoubt { reason } => format!("not confirmed ({reason})"),
-                o if o.is_approved() => "confirmed paid now".into(),
-                _ => "settled now: not paid".into(),
+            // One whole sentence per state, so a translation can order it freely.
+            let args: &[(&str, &dyn std::fmt::Display)] = &[("sale", sale), ("provider", provider)];
+            m.kiosk.staff_note = match outcome {
+                Outcome::InDoubt { reason } => fill(
+                    tr(
+                        l,
+                        "Staff: sale {sale} is not confirmed ({reason}). The outbox keeps asking {provider}. Clear with the supervisor PIN.",
+                    ),
+                    &[("sale", sale), ("provider", provider), ("reason", reason)],
+                ),
+                o if o.is_approved() => fill(
+                    tr(
+                        l,
+                        "Staff: sale {sale} is confirmed paid now. The outbox keeps asking {provider}. Clear with the supervisor PIN.",
+                    ),
+                    args,
+                ),
+                _ => fill(
+                    tr(
+                        l,
+                        "Staff: sale {sale} is settled now: not paid. The outbox keeps asking {provider}. Clear with the supervisor PIN.",
+                    ),
+                    args,
+                ),
             };
-            m.kiosk.staff_note = format!(
-                "Staff: sale {sale} is {now_stands}. The outbox keeps asking {provider}. Clear \
-                 with the supervisor PIN."
-            );
-            m.kiosk.action = "Staff: enter PIN".into();
+            m.kiosk.action = tr(l, "Staff: enter PIN").to_string();
         }
         _ => {}
     }
 }
 
 /// The code page: the code itself, or the sticker, or the phone, or a moment's wait.
-fn code(m: &mut UiModel, provider: &str, waiting: &Waiting, frame: &KioskFrame) {
+fn code(m: &mut UiModel, l: Locale, provider: &str, waiting: &Waiting, frame: &KioskFrame) {
     let amount = format!("{} {}", m.amount, m.currency);
+    let args: &[(&str, &dyn std::fmt::Display)] = &[("provider", &provider), ("amount", &amount)];
     match waiting {
         Waiting::Qr { payload, .. } => {
             m.wait = WaitLook::Qr;
             if frame.sticker {
-                m.kiosk.headline = "Scan the sticker".into();
+                m.kiosk.headline = tr(l, "Scan the sticker").to_string();
                 m.kiosk.steps = vec![
-                    format!("Open the {provider} app."),
-                    "Scan the code on the sticker.".into(),
-                    format!("Approve {amount}."),
+                    fill(tr(l, "Open the {provider} app."), args),
+                    tr(l, "Scan the code on the sticker.").to_string(),
+                    fill(tr(l, "Approve {amount}."), args),
                 ];
             } else {
                 m.qr = Some(payload.clone());
-                m.kiosk.headline = "Scan to pay".into();
+                m.kiosk.headline = tr(l, "Scan to pay").to_string();
                 m.kiosk.steps = vec![
-                    format!("Open the {provider} app."),
-                    "Scan this code.".into(),
-                    format!("Approve {amount}."),
+                    fill(tr(l, "Open the {provider} app."), args),
+                    tr(l, "Scan this code.").to_string(),
+                    fill(tr(l, "Approve {amount}."), args),
                 ];
             }
         }
         Waiting::Push { phone, .. } => {
             m.wait = WaitLook::Push;
-            m.kiosk.headline = "Check your phone".into();
+            m.kiosk.headline = tr(l, "Check your phone").to_string();
             m.kiosk.steps = vec![
-                format!("{provider} sent a request to {phone}."),
-                format!("Approve {amount} on your phone."),
+                fill(
+                    tr(l, "{provider} sent a request to {phone}."),
+                    &[("provider", &provider), ("phone", phone)],
+                ),
+                fill(tr(l, "Approve {amount} on your phone."), args),
             ];
         }
         Waiting::Checking { .. } => {
             m.wait = WaitLook::Progress;
-            m.kiosk.headline = "Checking your payment…".into();
-            m.kiosk.steps = vec![format!("Please wait: asking {provider}. Do not pay again.")];
+            m.kiosk.headline = tr(l, "Checking your payment…").to_string();
+            m.kiosk.steps = vec![fill(
+                tr(l, "Please wait: asking {provider}. Do not pay again."),
+                args,
+            )];
         }
         Waiting::Starting | Waiting::Deciding | Waiting::Vending | Waiting::Settling => {
             m.wait = WaitLook::Progress;
-            m.kiosk.headline = "One moment…".into();
-            m.kiosk.steps = vec![format!("Preparing your payment with {provider}.")];
+            m.kiosk.headline = tr(l, "One moment…").to_string();
+            m.kiosk.steps = vec![fill(tr(l, "Preparing your payment with {provider}."), args)];
         }
     }
 }
 
-/// The result in a customer's words. Green only when the view says paid.
-fn done_words(outcome: &Outcome, paid: bool) -> (Look, String, String) {
-    let nothing = "Nothing was paid.";
+/// The result in a customer's words. Green only when the view says paid. Each sentence whole,
+/// "Nothing was paid." included, so no translation is glued from pieces.
+fn done_words(l: Locale, outcome: &Outcome, paid: bool) -> (Look, String, String) {
     match outcome {
         Outcome::Approved { .. } if paid => (
             Look::Paid,
-            "Thank you!".into(),
-            "Your payment is done.".into(),
+            tr(l, "Thank you!").to_string(),
+            tr(l, "Your payment is done.").to_string(),
         ),
         Outcome::Approved { .. } => (
             Look::Caution,
-            "Not confirmed".into(),
-            "Please ask staff before you leave.".into(),
+            tr(l, "Not confirmed").to_string(),
+            tr(l, "Please ask staff before you leave.").to_string(),
         ),
         Outcome::Declined { .. } => (
             Look::NotPaid,
-            "Not paid".into(),
-            format!("The payment was declined. {nothing}"),
+            tr(l, "Not paid").to_string(),
+            tr(l, "The payment was declined. Nothing was paid.").to_string(),
         ),
         Outcome::Expired => (
             Look::NotPaid,
-            "Not paid".into(),
-            format!("The time ran out. {nothing}"),
+            tr(l, "Not paid").to_string(),
+            tr(l, "The time ran out. Nothing was paid.").to_string(),
         ),
         Outcome::Cancelled => (
             Look::NotPaid,
-            "Not paid".into(),
-            format!("Cancelled. {nothing}"),
+            tr(l, "Not paid").to_string(),
+            tr(l, "Cancelled. Nothing was paid.").to_string(),
         ),
         Outcome::Released | Outcome::Failed { .. } => (
             Look::NotPaid,
-            "Not paid".into(),
-            format!("The payment could not be made. {nothing}"),
+            tr(l, "Not paid").to_string(),
+            tr(l, "The payment could not be made. Nothing was paid.").to_string(),
         ),
         Outcome::InDoubt { .. } => (
             Look::Caution,
-            "Please call staff".into(),
-            "We could not confirm this payment. Do not pay again.".into(),
+            tr(l, "Please call staff").to_string(),
+            tr(l, "We could not confirm this payment. Do not pay again.").to_string(),
         ),
     }
 }
 
-fn back_in(m: &mut UiModel, frame: &KioskFrame, now: Millis) {
-    m.kiosk.action = "Done".into();
+fn back_in(m: &mut UiModel, l: Locale, frame: &KioskFrame, now: Millis) {
+    m.kiosk.action = tr(l, "Done").into();
     if let Some(until) = frame.until {
         let secs = until.saturating_sub(now).div_ceil(1000);
-        m.kiosk.countdown = format!("Back to the start in {secs} s");
+        m.kiosk.countdown = fill(
+            tr(l, "Back to the start in {seconds} s"),
+            &[("seconds", &secs)],
+        );
     }
 }
 

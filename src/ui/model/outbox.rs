@@ -3,45 +3,56 @@
 use super::{AMBER, PageKind, RED, RowModel, UiModel};
 use crate::console::age;
 use crate::core::Millis;
+use crate::core::locale::Locale;
 use crate::core::view::{Notice, OutboxRow, OutboxSummary, Tone};
+use crate::ui::tr::{fill, tr};
 
 /// Where an item stands, in a word or three.
-fn state_text(row: &OutboxRow, now: Millis) -> String {
+fn state_text(l: Locale, row: &OutboxRow, now: Millis) -> String {
     if row.dead {
-        "GIVEN UP".into()
+        tr(l, "GIVEN UP").into()
     } else if row.next_try > now {
-        format!("next try in {}", age(row.next_try.0 - now.0 + 999))
+        fill(
+            tr(l, "next try in {time}"),
+            &[("time", &age(row.next_try.0 - now.0 + 999))],
+        )
     } else {
-        "due now".into()
+        tr(l, "due now").into()
     }
 }
 
-fn sale_text(row: &OutboxRow) -> String {
+fn sale_text(l: Locale, row: &OutboxRow) -> String {
     match &row.sale {
-        Some(s) => format!("sale {s}"),
-        None => "no sale".into(),
+        Some(s) => fill(tr(l, "sale {sale}"), &[("sale", s)]),
+        None => tr(l, "no sale").into(),
     }
 }
 
 pub(super) fn list(
     m: &mut UiModel,
+    l: Locale,
     summary: &OutboxSummary,
     message: Option<&Notice>,
     now: Millis,
 ) {
     m.page = PageKind::Outbox;
-    m.title = "Outbox".into();
-    let counts = format!("{} waiting · {} given up", summary.pending, summary.dead);
+    m.title = tr(l, "Outbox").into();
+    let counts = fill(
+        tr(l, "{waiting} waiting · {dead} given up"),
+        &[("waiting", &summary.pending), ("dead", &summary.dead)],
+    );
     m.rows = summary
         .items
         .iter()
         .map(|row| {
-            let mut detail = format!(
-                "{} · {} · queued {} ago · {} tries",
-                row.provider,
-                sale_text(row),
-                age(now.0.saturating_sub(row.created_at.0)),
-                row.attempts
+            let mut detail = fill(
+                tr(l, "{provider} · {sale} · queued {age} ago · {tries} tries"),
+                &[
+                    ("provider", &row.provider),
+                    ("sale", &sale_text(l, row)),
+                    ("age", &age(now.0.saturating_sub(row.created_at.0))),
+                    ("tries", &row.attempts),
+                ],
             );
             if let Some(e) = &row.last_error {
                 detail = format!("{detail} · {e}");
@@ -50,7 +61,7 @@ pub(super) fn list(
                 left: format!("#{} {}", row.id, row.what),
                 // The call gets the width: the provider is in the detail line.
                 middle: String::new(),
-                right: state_text(row, now),
+                right: state_text(l, row, now),
                 detail,
                 color: if row.dead { RED } else { AMBER },
             }
@@ -62,13 +73,20 @@ pub(super) fn list(
         Some(n) => (format!("{counts}. {}", n.text), n.tone),
         // Damaged items count as given up but cannot be listed or acted on from here.
         None if summary.dead > listed_dead && unlisted > 0 => (
-            format!(
-                "{counts}. {unlisted} not listed (some may be damaged): see `kassa queue list`."
+            fill(
+                tr(
+                    l,
+                    "{counts}. {n} not listed (some may be damaged): see `kassa queue list`.",
+                ),
+                &[("counts", &counts), ("n", &unlisted)],
             ),
             Tone::Problem,
         ),
         None if listed_dead > 0 => (
-            format!("{counts}. Tap one to try again or drop it."),
+            fill(
+                tr(l, "{counts}. Tap one to try again or drop it."),
+                &[("counts", &counts)],
+            ),
             Tone::Info,
         ),
         None => (counts, Tone::Info),
@@ -77,6 +95,7 @@ pub(super) fn list(
 
 pub(super) fn item(
     m: &mut UiModel,
+    l: Locale,
     row: &OutboxRow,
     confirm_drop: bool,
     message: Option<&Notice>,
@@ -85,43 +104,49 @@ pub(super) fn item(
     m.page = PageKind::OutboxItem;
     // Most telling first: at 480x320 only the first rows show without scrolling.
     let mut rows = vec![
-        RowModel::pair("Call", &row.what),
+        RowModel::pair(tr(l, "Call"), &row.what),
         RowModel {
             color: if row.dead { RED } else { AMBER },
-            ..RowModel::pair("State", &state_text(row, now))
+            ..RowModel::pair(tr(l, "State"), &state_text(l, row, now))
         },
     ];
     if let Some(e) = &row.last_error {
         rows.push(RowModel {
             color: RED,
-            ..RowModel::pair("Last error", e)
+            ..RowModel::pair(tr(l, "Last error"), e)
         });
     }
     rows.push(RowModel::pair(
-        "Sale",
-        &format!("{} · {}", sale_text(row), row.provider),
+        tr(l, "Sale"),
+        &format!("{} · {}", sale_text(l, row), row.provider),
     ));
     rows.push(RowModel::pair(
-        "Queued",
-        &format!(
-            "{} ago · {} tries",
-            age(now.0.saturating_sub(row.created_at.0)),
-            row.attempts
+        tr(l, "Queued"),
+        &fill(
+            tr(l, "{age} ago · {tries} tries"),
+            &[
+                ("age", &age(now.0.saturating_sub(row.created_at.0))),
+                ("tries", &row.attempts),
+            ],
         ),
     ));
     m.rows = rows;
+    let id: &[(&str, &dyn std::fmt::Display)] = &[("id", &row.id)];
     if confirm_drop {
-        m.title = format!("Drop #{} for good?", row.id);
+        m.title = fill(tr(l, "Drop #{id} for good?"), id);
         // Cannot be undone: drawn as a problem, beside the red button.
         m.notice(Some(message.cloned().unwrap_or_else(|| {
-            Notice::problem("Its call will never be made. The journal records who dropped it.")
+            Notice::problem(tr(
+                l,
+                "Its call will never be made. The journal records who dropped it.",
+            ))
         })));
-        m.action = format!("Drop #{}", row.id);
+        m.action = fill(tr(l, "Drop #{id}"), id);
         m.action_danger = true;
     } else {
-        m.title = format!("Outbox item #{}", row.id);
+        m.title = fill(tr(l, "Outbox item #{id}"), id);
         m.notice(message.cloned());
-        m.action = "Try again now".into();
-        m.second_action = "Drop…".into();
+        m.action = tr(l, "Try again now").into();
+        m.second_action = tr(l, "Drop…").into();
     }
 }

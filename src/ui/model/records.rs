@@ -2,6 +2,7 @@
 //! recovery summary.
 
 use super::*;
+use crate::ui::tr::trn;
 
 /// `YYYY-MM-DD` of a day number (a local day names its local date).
 pub(super) fn date_text(day: u64) -> String {
@@ -9,29 +10,55 @@ pub(super) fn date_text(day: u64) -> String {
 }
 
 /// What an outcome reads as in lists.
-pub(super) fn outcome_text(outcome: Option<&Outcome>) -> (String, Rgb) {
+pub(super) fn outcome_text(l: Locale, outcome: Option<&Outcome>) -> (String, Rgb) {
     match outcome {
-        None => ("In progress".into(), AMBER),
-        Some(Outcome::Approved { reference }) => (format!("Paid · ref {reference}"), GREEN),
-        Some(Outcome::Declined { reason }) => (format!("Not paid · declined: {reason}"), RED),
-        Some(Outcome::Expired) => ("Not paid · expired".into(), RED),
-        Some(Outcome::Cancelled) => ("Not paid · cancelled".into(), RED),
-        Some(Outcome::Released) => ("Not paid · released".into(), RED),
-        Some(Outcome::Failed { reason }) => (format!("Not paid · {reason}"), RED),
-        Some(Outcome::InDoubt { reason }) => (format!("NOT CONFIRMED · {reason}"), AMBER),
+        None => (tr(l, "In progress").to_string(), AMBER),
+        Some(Outcome::Approved { reference }) => (
+            fill(tr(l, "Paid · ref {reference}"), &[("reference", reference)]),
+            GREEN,
+        ),
+        Some(Outcome::Declined { reason }) => (
+            fill(
+                tr(l, "Not paid · declined: {reason}"),
+                &[("reason", reason)],
+            ),
+            RED,
+        ),
+        Some(Outcome::Expired) => (tr(l, "Not paid · expired").to_string(), RED),
+        Some(Outcome::Cancelled) => (tr(l, "Not paid · cancelled").to_string(), RED),
+        Some(Outcome::Released) => (tr(l, "Not paid · released").to_string(), RED),
+        Some(Outcome::Failed { reason }) => (
+            fill(tr(l, "Not paid · {reason}"), &[("reason", reason)]),
+            RED,
+        ),
+        Some(Outcome::InDoubt { reason }) => (
+            fill(tr(l, "NOT CONFIRMED · {reason}"), &[("reason", reason)]),
+            AMBER,
+        ),
     }
 }
 
 pub(super) fn sale_row(local: &Local, row: &SaleRow) -> RowModel {
-    let (mut detail, color) = outcome_text(row.outcome.as_ref());
+    let l = local.locale;
+    let (mut detail, color) = outcome_text(l, row.outcome.as_ref());
+    // Each addition is a whole phrase of its own, after the outcome's.
     if row.late_approval {
-        detail.push_str(" · approved after cancel");
+        detail = fill(
+            tr(l, "{outcome} · approved after cancel"),
+            &[("outcome", &detail)],
+        );
     }
     if let Some(r) = &row.refunded {
-        detail = format!("{detail} · refunded ({r})");
+        detail = fill(
+            tr(l, "{outcome} · refunded ({refund})"),
+            &[("outcome", &detail), ("refund", r)],
+        );
     }
     if row.restart.is_some() {
-        detail.push_str(" · resolved after restart");
+        detail = fill(
+            tr(l, "{outcome} · resolved after restart"),
+            &[("outcome", &detail)],
+        );
     }
     RowModel {
         left: format!("{} {}", local.clock(row.started_at), row.key),
@@ -47,42 +74,47 @@ pub(super) fn sale_row(local: &Local, row: &SaleRow) -> RowModel {
 }
 
 pub(super) fn detail_rows(local: &Local, row: &SaleRow) -> Vec<RowModel> {
-    let (outcome, color) = outcome_text(row.outcome.as_ref());
+    let l = local.locale;
+    let (outcome, color) = outcome_text(l, row.outcome.as_ref());
     let mut rows = vec![
-        RowModel::pair("Sale", row.key.as_str()),
-        RowModel::pair("Amount", &local.money(row.amount)),
-        RowModel::pair("Provider", row.provider.as_str()),
+        RowModel::pair(tr(l, "Sale"), row.key.as_str()),
+        RowModel::pair(tr(l, "Amount"), &local.money(row.amount)),
+        RowModel::pair(tr(l, "Provider"), row.provider.as_str()),
         RowModel::pair(
-            "Kind",
+            tr(l, "Kind"),
             &match &row.service {
-                Some(s) => format!("service: {s}"),
-                None => "sale".to_string(),
+                Some(s) => fill(tr(l, "service: {service}"), &[("service", s)]),
+                None => tr(l, "sale").to_string(),
             },
         ),
-        RowModel::pair("Started", &local.date_time(row.started_at)),
+        RowModel::pair(tr(l, "Started"), &local.date_time(row.started_at)),
         RowModel {
             color,
-            ..RowModel::pair("Outcome", &outcome)
+            ..RowModel::pair(tr(l, "Outcome"), &outcome)
         },
     ];
     if row.late_approval {
         rows.push(RowModel::pair(
-            "Note",
-            "Approved after the cashier cancelled: money moved",
+            tr(l, "Note"),
+            tr(l, "Approved after the cashier cancelled: money moved"),
         ));
     }
     if let Some(r) = &row.refunded {
-        rows.push(RowModel::pair("Refunded", r));
+        rows.push(RowModel::pair(tr(l, "Refunded"), r));
     }
     if let Some(note) = row.restart_note() {
-        rows.push(RowModel::pair("Note", note));
+        rows.push(RowModel::pair(tr(l, "Note"), note));
     }
     rows
 }
 
 pub(super) fn report(m: &mut UiModel, local: &Local, r: &DayReport) {
     // The bars count sales per hour of the report's zone; the title names it once.
-    m.title = format!("Report {} ({})", date_text(r.day), r.zone.name());
+    let l = local.locale;
+    m.title = fill(
+        tr(l, "Report {day} ({zone})"),
+        &[("day", &date_text(r.day)), ("zone", &r.zone.name())],
+    );
     m.bars = r
         .per_hour
         .iter()
@@ -100,20 +132,26 @@ pub(super) fn report(m: &mut UiModel, local: &Local, r: &DayReport) {
         .rows
         .iter()
         .map(|row| {
-            let (one, many) = if row.service.is_some() {
-                ("service", "services")
+            let count = u64::from(row.count);
+            let counted = if row.service.is_some() {
+                trn(l, "{n} service", "{n} services", count)
             } else {
-                ("sale", "sales")
+                trn(l, "{n} sale", "{n} sales", count)
             };
-            let mut middle = format!(
-                "{} {}, {} paid, {} refunded",
-                row.count,
-                if row.count == 1 { one } else { many },
-                row.approved,
-                local.money(row.refunded_total)
+            let counted = fill(counted, &[("n", &row.count)]);
+            let mut middle = fill(
+                tr(l, "{counted}, {paid} paid, {refunded} refunded"),
+                &[
+                    ("counted", &counted),
+                    ("paid", &row.approved),
+                    ("refunded", &local.money(row.refunded_total)),
+                ],
             );
             if row.in_doubt > 0 {
-                middle.push_str(&format!(", {} NOT CONFIRMED", row.in_doubt));
+                middle = fill(
+                    tr(l, "{totals}, {n} NOT CONFIRMED"),
+                    &[("totals", &middle), ("n", &row.in_doubt)],
+                );
             }
             RowModel {
                 left: match &row.service {
@@ -133,11 +171,14 @@ pub(super) fn report(m: &mut UiModel, local: &Local, r: &DayReport) {
 /// (amber for money that moved, so it is never the approval green; red in doubt; grey not
 /// paid). One key acknowledges it.
 pub(super) fn summary(m: &mut UiModel, local: &Local, items: &[SummaryItem], from_menu: bool) {
+    let l = local.locale;
     m.page = PageKind::RecoverySummary;
-    m.title = "Resolved after restart".into();
-    m.message = "The terminal stopped during these sales and settled them at start. Check \
-                 before selling again."
-        .into();
+    m.title = tr(l, "Resolved after restart").into();
+    m.message = tr(
+        l,
+        "The terminal stopped during these sales and settled them at start. Check before selling again.",
+    )
+    .into();
     m.rows = items
         .iter()
         .map(|i| RowModel {
@@ -153,8 +194,8 @@ pub(super) fn summary(m: &mut UiModel, local: &Local, items: &[SummaryItem], fro
         })
         .collect();
     m.action = if from_menu {
-        "Seen: do not show again".into()
+        tr(l, "Seen: do not show again").into()
     } else {
-        "OK, seen".into()
+        tr(l, "OK, seen").into()
     };
 }

@@ -3,9 +3,12 @@
 //! confirmation, wait and answer on the rows page, the agent PIN on the PIN page.
 
 use super::{PageKind, RowModel, UiModel};
+use crate::core::Local;
+use crate::core::locale::Locale;
 use crate::core::provider::InfoLine;
 use crate::core::view::{Field, Notice};
 use crate::money::Money;
+use crate::ui::tr::{fill, tr};
 
 pub(super) struct Form<'a> {
     pub provider: &'a str,
@@ -16,7 +19,7 @@ pub(super) struct Form<'a> {
     pub error: Option<&'a String>,
 }
 
-pub(super) fn form(m: &mut UiModel, f: Form<'_>) {
+pub(super) fn form(m: &mut UiModel, l: Locale, f: Form<'_>) {
     m.error = f.error.cloned().unwrap_or_default();
     m.hint = f.hint.to_string();
     if f.choices.is_empty() {
@@ -35,7 +38,10 @@ pub(super) fn form(m: &mut UiModel, f: Form<'_>) {
             .find(|x| x.active)
             .map(|x| x.label.as_str())
             .unwrap_or("");
-        m.title = format!("{}: {label}", f.service);
+        m.title = fill(
+            tr(l, "{service}: {field}"),
+            &[("service", &f.service), ("field", &label)],
+        );
         m.menu = f.choices.to_vec();
         if let Some(e) = f.error {
             m.notice(Some(Notice::problem(e.clone())));
@@ -52,27 +58,38 @@ fn lines_rows(lines: &[InfoLine]) -> Vec<RowModel> {
 
 pub(super) fn confirm(
     m: &mut UiModel,
+    local: &Local,
     provider: &str,
     service: &str,
     amount: &Money,
     lines: &[InfoLine],
 ) {
+    let l = local.locale;
+    let money = local.money(*amount);
     m.page = PageKind::SaleDetail;
-    m.title = format!("{provider}: {service}?");
+    m.title = fill(
+        tr(l, "{provider}: {service}?"),
+        &[("provider", &provider), ("service", &service)],
+    );
     m.rows = lines_rows(lines);
-    m.rows.push(RowModel::pair("Amount", &amount.to_string()));
-    m.message = "This moves money: it is recorded like a sale and cannot be undone here.".into();
-    m.action = format!("Send {} {}", amount.to_decimal_string(), amount.currency());
+    m.rows.push(RowModel::pair(tr(l, "Amount"), &money));
+    m.message = tr(
+        l,
+        "This moves money: it is recorded like a sale and cannot be undone here.",
+    )
+    .into();
+    m.action = fill(tr(l, "Send {amount}"), &[("amount", &money)]);
 }
 
-pub(super) fn waiting(m: &mut UiModel, provider: &str, service: &str) {
+pub(super) fn waiting(m: &mut UiModel, l: Locale, provider: &str, service: &str) {
     m.page = PageKind::SaleDetail;
     m.title = format!("{provider}: {service}");
-    m.message = format!("Asking {provider}…");
+    m.message = fill(tr(l, "Asking {provider}…"), &[("provider", &provider)]);
 }
 
 pub(super) fn info(
     m: &mut UiModel,
+    l: Locale,
     provider: &str,
     service: &str,
     lines: &[InfoLine],
@@ -83,24 +100,34 @@ pub(super) fn info(
     m.rows = lines_rows(lines);
     match error {
         Some(e) => m.notice(Some(Notice::problem(e.clone()))),
-        None if lines.is_empty() => m.notice(Some(Notice::info("The provider sent nothing"))),
+        None if lines.is_empty() => {
+            m.notice(Some(Notice::info(tr(l, "The provider sent nothing"))))
+        }
         None => {}
     }
 }
 
 pub(super) fn agent_pin(
     m: &mut UiModel,
+    l: Locale,
     provider: &str,
     digits: usize,
     error: Option<&String>,
     checking: bool,
 ) {
     m.page = PageKind::SupervisorPin;
-    m.title = "Agent PIN".into();
+    let p: &[(&str, &dyn std::fmt::Display)] = &[("provider", &provider)];
+    m.title = tr(l, "Agent PIN").into();
     m.hint = if checking {
-        format!("Checking the PIN with {provider}…")
+        fill(tr(l, "Checking the PIN with {provider}…"), p)
     } else {
-        format!("Type the agent PIN for {provider} and press OK (Back: not now; its sales wait).")
+        fill(
+            tr(
+                l,
+                "Type the agent PIN for {provider} and press OK (Back: not now; its sales wait).",
+            ),
+            p,
+        )
     };
     m.pin_digits = digits;
     m.error = error.cloned().unwrap_or_default();

@@ -480,8 +480,9 @@ fn amounts_and_times_read_as_the_terminal_s_locale_and_zone_write_them() {
     v.status.local = Local::new(Zone::named("Europe/Oslo").unwrap(), Locale::Nb);
     let m = model(&v, Millis(0));
     let value = |k: &str| m.rows.iter().find(|r| r.left == k).unwrap().middle.clone();
-    assert_eq!(value("Amount"), "1\u{a0}234,50\u{a0}kr");
-    assert_eq!(value("Started"), "2023-11-14 23:13");
+    // The labels are Norwegian too: the locale is the display language.
+    assert_eq!(value("Beløp"), "1\u{a0}234,50\u{a0}kr");
+    assert_eq!(value("Startet"), "2023-11-14 23:13");
     let mut v = view(Screen::History { rows: vec![row] });
     v.status.local = Local::new(Zone::named("Europe/Oslo").unwrap(), Locale::Nb);
     let m = model(&v, Millis(0));
