@@ -653,6 +653,76 @@ mod interaction {
         });
     }
 
+    /// The supervisor switches the language on the settings page: the Rust side's words and the
+    /// window's own `@tr` words (the status bar, drawn only from `.slint` text) follow at once,
+    /// and switching back draws the English pixels again.
+    #[test]
+    fn the_supervisor_switches_the_language_through_the_window() {
+        use kassa::ui::Back;
+
+        on_ui(|| {
+            let demo = Demo::new("language");
+            let runtime = demo.start();
+            let window = OffscreenWindow::new(800, 480).unwrap();
+            let _timer = kassa::ui::run::attach(&window.app, &runtime.handle, Clock::system());
+            let app = &window.app;
+            let nav = app.global::<Nav>();
+            let back = app.global::<Back>();
+            let sale = app.global::<Sale>();
+            let key = |k: slint::platform::Key| nav.invoke_key(char::from(k).to_string().into());
+            // "Online" and "Outbox empty": the left of the status bar, away from the clock.
+            let status_words = || {
+                let f = window.render();
+                let mut px = Vec::new();
+                for y in 0..20 {
+                    for x in 0..f.width * 6 / 10 {
+                        px.push(f.pixel(x, y));
+                    }
+                }
+                px
+            };
+            let pick = |name: &str| {
+                let items: Vec<String> = back.get_menu().iter().map(|s| s.to_string()).collect();
+                let i = items.iter().position(|i| i.ends_with(name));
+                nav.invoke_select(i.unwrap_or_else(|| panic!("{name} in {items:?}")) as i32);
+            };
+
+            wait_until("amount entry", || nav.get_page() == Page::Amount);
+            let english = status_words();
+            key(slint::platform::Key::F2);
+            wait_until("the supervisor PIN", || {
+                nav.get_page() == Page::SupervisorPin
+            });
+            for d in kassa::config::demo::SUPERVISOR_PIN.chars() {
+                nav.invoke_key(d.to_string().into());
+            }
+            key(slint::platform::Key::Return);
+            wait_until("the menu", || nav.get_page() == Page::Menu);
+            pick("Settings");
+            wait_until("the settings", || nav.get_page() == Page::Settings);
+            assert_eq!(back.get_action(), "Language…");
+            key(slint::platform::Key::Return);
+            wait_until("the languages", || {
+                nav.get_page() == Page::Menu && sale.get_title() == "Language"
+            });
+            pick("العربية");
+            wait_until("the settings in Arabic", || {
+                nav.get_page() == Page::Settings && sale.get_title() == "الإعدادات"
+            });
+            assert_eq!(back.get_action(), "اللغة…");
+            assert_ne!(status_words(), english, "the @tr words of the status bar");
+
+            key(slint::platform::Key::Return);
+            wait_until("the languages in Arabic", || sale.get_title() == "اللغة");
+            pick("English");
+            wait_until("the settings in English", || sale.get_title() == "Settings");
+            assert_eq!(status_words(), english);
+
+            let dir = demo.stop(runtime);
+            let _ = std::fs::remove_dir_all(&dir);
+        });
+    }
+
     /// A provider's services through the window, with the fake provider in agent-PIN mode: the
     /// PIN at start, a query answered on a page of lines, then a money-moving service typed,
     /// confirmed, run as a sale and listed in history as a service.

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::locale::Locale;
 use super::provider::{FlowKind, InfoLine, ProviderId};
 use super::record::Outcome;
 /// Screens list sale rows; the type lives with the journal records it is summed from.
@@ -252,6 +253,11 @@ pub enum Screen {
     },
     Settings {
         rows: Vec<(String, String)>,
+    },
+    /// The display languages to pick from (Select), `current` the one shown now.
+    Language {
+        current: Locale,
+        choices: Vec<Locale>,
     },
     Diagnostics {
         checks: Vec<Check>,

@@ -628,12 +628,27 @@ pub fn model(view: &View, now: Millis) -> UiModel {
             confirm_drop,
             message,
         } => outbox::item(&mut m, l, row, *confirm_drop, message.as_ref(), now),
-        Screen::Settings { rows } => rows_page(
-            &mut m,
-            PageKind::Settings,
-            tr(l, "Settings"),
-            rows.iter().map(|(k, v)| RowModel::pair(k, v)).collect(),
-        ),
+        Screen::Settings { rows } => {
+            rows_page(
+                &mut m,
+                PageKind::Settings,
+                tr(l, "Settings"),
+                rows.iter().map(|(k, v)| RowModel::pair(k, v)).collect(),
+            );
+            // Enter opens the list of languages.
+            m.action = tr(l, "Language…").into();
+        }
+        Screen::Language { current, choices } => {
+            m.page = PageKind::Menu;
+            m.title = tr(l, "Language").into();
+            m.menu = choices
+                .iter()
+                .map(|c| {
+                    let mark = if c == current { "✓ " } else { "" };
+                    format!("{mark}{}", language_name(*c))
+                })
+                .collect();
+        }
         Screen::Diagnostics { checks } => rows_page(
             &mut m,
             PageKind::Diagnostics,
@@ -692,6 +707,19 @@ pub fn model(view: &View, now: Millis) -> UiModel {
         Screen::Attract { .. } | Screen::CallStaff { .. } => kiosk::screen(&mut m, view),
     }
     m
+}
+
+/// A language by its own name, as a reader of it looks for it in a list.
+pub fn language_name(lang: Locale) -> &'static str {
+    match lang {
+        Locale::En => "English",
+        Locale::Nb => "Norsk bokmål",
+        Locale::Fr => "Français",
+        Locale::Ht => "Kreyòl ayisyen",
+        Locale::Ar => "العربية",
+        Locale::Si => "සිංහල",
+        Locale::Ta => "தமிழ்",
+    }
 }
 
 /// How a tile names its way to pay when its provider has several.

@@ -534,6 +534,17 @@ pub fn all() -> Vec<(String, View)> {
             View { status, screen },
         ));
     }
+    // The supervisor's list of languages (from the settings page), after the kiosk's.
+    out.push((
+        format!("{:02}-language", out.len() + 1),
+        View {
+            status: status(),
+            screen: Screen::Language {
+                current: crate::core::Locale::Nb,
+                choices: crate::core::Locale::ALL.to_vec(),
+            },
+        },
+    ));
     out
 }
 

@@ -137,6 +137,7 @@ impl Terminal {
             | State::Outbox { .. }
             | State::OutboxItem { .. }
             | State::SettingsScreen
+            | State::Language
             | State::Diagnostics
             | State::Summary { from_menu: true } => Some((since + k.staff_ms, Due::Home)),
             // Waiting on the provider (recovery, a refund) or on staff: nothing moves by itself.

@@ -15,6 +15,7 @@ mod deferred;
 mod flow;
 mod forms;
 mod kiosk;
+mod language;
 mod outbox_screen;
 mod recovery;
 mod refund;
@@ -383,7 +384,9 @@ impl Terminal {
             State::Attract => self.key_attract(key),
             State::CallStaff { sale } => self.key_call_staff(sale, key),
             State::StaffPin { sale, pin, .. } => self.key_staff_pin(now, sale, pin, key),
-            s @ (State::Report | State::SettingsScreen | State::Diagnostics) => {
+            State::SettingsScreen if key == Key::Enter => State::Language,
+            State::Language if key == Key::Cancel => State::SettingsScreen,
+            s @ (State::Report | State::SettingsScreen | State::Language | State::Diagnostics) => {
                 if key == Key::Cancel {
                     State::Menu { message: None }
                 } else {
@@ -408,6 +411,7 @@ impl Terminal {
             } => self.pick_choice(provider, service, form, i, fx),
             State::History => self.choose_history(i),
             State::Outbox { message } => self.choose_outbox(i, message),
+            State::Language => self.choose_language(i),
             State::Attract => self.home(),
             other => other,
         };

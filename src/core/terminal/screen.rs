@@ -3,6 +3,7 @@
 use super::Terminal;
 use super::flow::offers_phone;
 use super::state::{ActiveSale, Form, FormKind, Phase, State};
+use crate::core::locale::Locale;
 use crate::core::provider::Prompt;
 use crate::core::record::Outcome;
 use crate::core::report::DayReport;
@@ -138,6 +139,10 @@ impl Terminal {
             } => self.outbox_item_screen(*id, *confirm_drop, message.clone()),
             State::SettingsScreen => Screen::Settings {
                 rows: self.settings_rows(),
+            },
+            State::Language => Screen::Language {
+                current: self.settings.local.locale,
+                choices: Locale::ALL.to_vec(),
             },
             State::Diagnostics => Screen::Diagnostics {
                 checks: self.diagnostics(),

@@ -183,6 +183,8 @@ pub(super) enum State {
         message: Option<Notice>,
     },
     SettingsScreen,
+    /// The supervisor picks the display language (from the settings page).
+    Language,
     Diagnostics,
     /// The recovery summary; `from_menu` when a supervisor opened it (kiosk, vending).
     Summary {

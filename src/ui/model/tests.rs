@@ -525,3 +525,95 @@ fn a_provider_with_several_tiles_says_the_way_to_pay_on_each() {
     );
     assert_eq!(m.amount, "12.345");
 }
+
+/// `v` as a terminal in `locale` shows it.
+fn in_locale(mut v: View, locale: crate::core::Locale) -> View {
+    v.status.local.locale = locale;
+    v
+}
+
+#[test]
+fn a_screen_reads_in_the_terminal_s_language_and_keeps_the_provider_s_own_words() {
+    use crate::core::Locale;
+    let declined = |locale| {
+        model(
+            &in_locale(
+                result(Outcome::Declined {
+                    reason: "Solde insuffisant".into(),
+                }),
+                locale,
+            ),
+            Millis(0),
+        )
+    };
+    let ar = declined(Locale::Ar);
+    assert_eq!(ar.result_title, "لم يُدفع");
+    // The provider's reason, as the provider wrote it, beside the translated heading.
+    assert_eq!(ar.result_detail, "مرفوض: Solde insuffisant");
+    let nb = declined(Locale::Nb);
+    assert_eq!(
+        (nb.result_title.as_str(), nb.result_detail.as_str()),
+        ("IKKE BETALT", "Avvist: Solde insuffisant")
+    );
+    assert_eq!(
+        declined(Locale::En).result_detail,
+        "Declined: Solde insuffisant"
+    );
+
+    let waiting = in_locale(
+        view(Screen::Paying {
+            sale: crate::core::sale::SaleKey::new("T1", 7).unwrap(),
+            amount: Money::from_minor(12_345, Currency::NOK),
+            provider: "mCASH".into(),
+            waiting: Waiting::Push {
+                phone: crate::core::sale::Msisdn::parse("4791234567").unwrap(),
+                expires_at: Millis(60_000),
+            },
+            cancelling: false,
+            send_to_phone: false,
+        }),
+        Locale::Nb,
+    );
+    let m = model(&waiting, Millis(0));
+    assert_eq!(
+        m.wait_text,
+        "Forespørsel sendt til +4791234567, venter på godkjenning på telefonen."
+    );
+    assert_eq!(m.locale, Locale::Nb, "the window's @tr words follow it");
+}
+
+#[test]
+fn the_settings_page_opens_the_languages_each_in_its_own_name() {
+    use crate::core::Locale;
+    let settings = model(
+        &in_locale(view(Screen::Settings { rows: Vec::new() }), Locale::Fr),
+        Millis(0),
+    );
+    assert_eq!(
+        (settings.title.as_str(), settings.action.as_str()),
+        ("Réglages", "Langue…")
+    );
+    let m = model(
+        &in_locale(
+            view(Screen::Language {
+                current: Locale::Fr,
+                choices: Locale::ALL.to_vec(),
+            }),
+            Locale::Fr,
+        ),
+        Millis(0),
+    );
+    assert_eq!((m.page, m.title.as_str()), (PageKind::Menu, "Langue"));
+    assert_eq!(
+        m.menu,
+        [
+            "English",
+            "Norsk bokmål",
+            "✓ Français",
+            "Kreyòl ayisyen",
+            "العربية",
+            "සිංහල",
+            "தமிழ்"
+        ]
+    );
+}

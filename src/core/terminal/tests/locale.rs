@@ -94,3 +94,64 @@ fn a_locale_or_zone_never_changes_what_is_sent_or_journaled() {
         }
     }
 }
+
+#[test]
+fn the_supervisor_switches_the_language_from_the_settings_page() {
+    let mut h = H::new(pin_settings(), vec![qr()]);
+    h.key(Key::Menu);
+    h.digits("2468");
+    h.key(Key::Enter);
+    h.send(Event::Select(4));
+    assert!(
+        matches!(h.view.screen, Screen::Settings { .. }),
+        "{:?}",
+        h.view.screen
+    );
+    h.key(Key::Enter);
+    let Screen::Language { current, choices } = &h.view.screen else {
+        panic!("{:?}", h.view.screen)
+    };
+    assert_eq!(
+        (*current, choices.as_slice()),
+        (Locale::En, &Locale::ALL[..])
+    );
+    // Back leaves the language as it was.
+    h.key(Key::Cancel);
+    assert!(matches!(h.view.screen, Screen::Settings { .. }));
+    assert_eq!(h.view.status.local.locale, Locale::En);
+
+    h.key(Key::Enter);
+    let ar = Locale::ALL.iter().position(|l| *l == Locale::Ar).unwrap();
+    h.send(Event::Select(ar));
+    assert!(matches!(h.view.screen, Screen::Settings { .. }));
+    assert_eq!(h.view.status.local.locale, Locale::Ar);
+    // The locale is the number format too: the settings page's amounts follow it.
+    let Screen::Settings { rows } = &h.view.screen else {
+        unreachable!()
+    };
+    assert!(
+        rows.iter().any(|(_, v)| v.contains("10.000,00")),
+        "{rows:?}"
+    );
+    // A tap beside the list changes nothing; nothing about the switch is journaled.
+    h.key(Key::Enter);
+    h.send(Event::Select(Locale::ALL.len()));
+    assert!(matches!(
+        h.view.screen,
+        Screen::Language {
+            current: Locale::Ar,
+            ..
+        }
+    ));
+    assert!(h.journal.is_empty(), "{:?}", h.journal);
+    // The language stays for the sales after it.
+    h.key(Key::Cancel);
+    h.key(Key::Cancel);
+    h.key(Key::Cancel);
+    assert!(
+        matches!(h.view.screen, Screen::Amount { .. }),
+        "{:?}",
+        h.view.screen
+    );
+    assert_eq!(h.view.status.local.locale, Locale::Ar);
+}
