@@ -516,3 +516,57 @@ fn pay_names_the_provider_market_and_refuses_bad_inputs_with_exit_2() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn kassa_screens_draws_every_screen_in_the_language_asked_for() {
+    let dir = std::env::temp_dir().join(format!("kassa-cli-{}-screens", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let draw = |lang: &str| {
+        let out = dir.join(lang);
+        let o = kassa(
+            &[
+                "screens",
+                "--out",
+                out.to_str().unwrap(),
+                "--size",
+                "480x320",
+                "--lang",
+                lang,
+            ],
+            None,
+        );
+        assert!(o.status.success(), "{}", text(&o));
+        out
+    };
+    let (en, ar) = (draw("en"), draw("ar"));
+    let names = |d: &std::path::Path| {
+        let mut n: Vec<_> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        n.sort();
+        n
+    };
+    assert_eq!(names(&en), names(&ar));
+    // The amount page's words ("Pay", "Menu", the hint) are Arabic: other pixels.
+    let page = |d: &std::path::Path| std::fs::read(d.join("03-amount.png")).unwrap();
+    assert_ne!(page(&en), page(&ar));
+
+    let o = kassa(
+        &[
+            "screens",
+            "--out",
+            dir.join("xx").to_str().unwrap(),
+            "--lang",
+            "xx",
+        ],
+        None,
+    );
+    assert!(!o.status.success());
+    assert!(text(&o).contains("unknown locale \"xx\""), "{}", text(&o));
+    assert!(
+        !dir.join("xx").exists(),
+        "nothing drawn for an unknown language"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

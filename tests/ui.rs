@@ -369,6 +369,20 @@ mod interaction {
         }
     }
 
+    /// F2, the demo's supervisor PIN and Enter: the supervisor menu.
+    fn open_supervisor_menu(nav: &Nav) {
+        let key = |k: slint::platform::Key| nav.invoke_key(char::from(k).to_string().into());
+        key(slint::platform::Key::F2);
+        wait_until("the supervisor PIN", || {
+            nav.get_page() == Page::SupervisorPin
+        });
+        for d in kassa::config::demo::SUPERVISOR_PIN.chars() {
+            nav.invoke_key(d.to_string().into());
+        }
+        key(slint::platform::Key::Return);
+        wait_until("the menu", || nav.get_page() == Page::Menu);
+    }
+
     #[test]
     fn a_whole_sale_through_the_window_callbacks() {
         on_ui(|| {
@@ -579,15 +593,7 @@ mod interaction {
             let key = |k: slint::platform::Key| nav.invoke_key(char::from(k).to_string().into());
 
             wait_until("amount entry", || nav.get_page() == Page::Amount);
-            key(slint::platform::Key::F2);
-            wait_until("the supervisor PIN", || {
-                nav.get_page() == Page::SupervisorPin
-            });
-            for d in kassa::config::demo::SUPERVISOR_PIN.chars() {
-                nav.invoke_key(d.to_string().into());
-            }
-            key(slint::platform::Key::Return);
-            wait_until("the menu", || nav.get_page() == Page::Menu);
+            open_supervisor_menu(&nav);
             let items: Vec<String> = back.get_menu().iter().map(|s| s.to_string()).collect();
             let outbox = items.iter().position(|i| i == "Outbox").unwrap();
             nav.invoke_select(outbox as i32);
@@ -689,15 +695,7 @@ mod interaction {
 
             wait_until("amount entry", || nav.get_page() == Page::Amount);
             let english = status_words();
-            key(slint::platform::Key::F2);
-            wait_until("the supervisor PIN", || {
-                nav.get_page() == Page::SupervisorPin
-            });
-            for d in kassa::config::demo::SUPERVISOR_PIN.chars() {
-                nav.invoke_key(d.to_string().into());
-            }
-            key(slint::platform::Key::Return);
-            wait_until("the menu", || nav.get_page() == Page::Menu);
+            open_supervisor_menu(&nav);
             pick("Settings");
             wait_until("the settings", || nav.get_page() == Page::Settings);
             assert_eq!(back.get_action(), "Language…");
