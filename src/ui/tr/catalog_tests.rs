@@ -339,3 +339,32 @@ fn translations_are_looked_up_and_english_is_the_fallback() {
     );
     assert_eq!(trn(Locale::Ht, "{n} sale", "{n} sales", 7), "{n} vant");
 }
+
+#[test]
+fn no_sample_screen_shows_an_english_sentence_that_has_a_translation() {
+    // Every screen `kassa screens` draws, as its model, in each language: a sentence of the
+    // catalogs (three words or more, no placeholder) must not appear in English.
+    let mut problems = Vec::new();
+    for (lang, _) in CATALOGS {
+        let c = catalog(lang).unwrap();
+        let english: Vec<&String> = c
+            .messages
+            .keys()
+            .filter(|id| placeholders(id).is_empty() && id.split(' ').count() >= 3)
+            .filter(|id| c.messages[*id].forms[0] != **id)
+            .collect();
+        for (name, mut view) in crate::ui::samples::all() {
+            view.status.local.locale = lang;
+            let shown = format!(
+                "{:?}",
+                crate::ui::model::model(&view, crate::ui::samples::NOW)
+            );
+            for id in &english {
+                if shown.contains(id.as_str()) {
+                    problems.push(format!("{}: {name} shows {id:?}", lang.code()));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
