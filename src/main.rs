@@ -57,8 +57,9 @@ enum Command {
         #[arg(long)]
         provider: String,
         /// Amount in the terminal's currency, as typed, in its own decimals: 12.50, 12.345 LYD.
+        /// With --invoice it may be left out: the invoice's amount due is paid.
         #[arg(long)]
-        amount: String,
+        amount: Option<String>,
         /// Push the payment request to this phone number instead of showing a QR code.
         #[arg(long, conflicts_with_all = ["card", "invoice"])]
         phone: Option<String>,
@@ -211,7 +212,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let request = kassa::pay::PayRequest {
                 provider,
-                amount,
+                amount: amount.unwrap_or_default(),
                 phone,
                 card,
                 code: code.map(secrecy::SecretString::from),

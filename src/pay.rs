@@ -26,6 +26,8 @@ use crate::runtime::{Clock, Runtime};
 pub enum PayError {
     #[error("--amount: {0}")]
     Amount(#[from] MoneyError),
+    #[error("--amount is needed; only --invoice may go without it (the amount due is paid)")]
+    NoAmount,
     #[error("--phone: {0}")]
     Phone(String),
     #[error("--card: {0}")]
@@ -56,6 +58,8 @@ pub enum PayError {
 #[derive(Clone, Debug, Default)]
 pub struct PayRequest {
     pub provider: String,
+    /// Empty: none given. Only an invoice is paid without one (its amount due, as the provider
+    /// answers it; the terminal shows it and confirms it as a cashier would).
     pub amount: String,
     pub phone: Option<String>,
     pub card: Option<String>,
@@ -170,8 +174,7 @@ pub async fn pay(
     interrupt: impl std::future::Future<Output = ()> + Send,
 ) -> Result<PayResult, PayError> {
     // The inputs first: a typo is said before any client is built.
-    Money::parse_input(&request.amount, config.terminal.currency)?;
-    Wanted::from_request(request)?;
+    typed_amount(request, &Wanted::from_request(request)?, config)?;
     let providers = setup::from_config(config)?;
     pay_with(config, providers, request, out, interrupt).await
 }
@@ -184,17 +187,17 @@ pub async fn pay_with(
     out: &mut (dyn Write + Send),
     interrupt: impl std::future::Future<Output = ()> + Send,
 ) -> Result<PayResult, PayError> {
-    let amount = Money::parse_input(&request.amount, config.terminal.currency)?;
+    let wanted = Wanted::from_request(request)?;
+    let amount = typed_amount(request, &wanted, config)?;
     // A kiosk with a fixed price sells that price only: another amount would be charged as it.
     if config.terminal.mode == crate::core::Mode::Kiosk
         && let Some(fixed) = config.kiosk.fixed_amount
-        && fixed != amount
+        && Some(fixed) != amount
     {
         return Err(PayError::Refused(format!(
             "this kiosk's price is fixed at {fixed} ([kiosk] amount)"
         )));
     }
-    let wanted = Wanted::from_request(request)?;
     let infos: Vec<_> = providers.iter().map(|p| p.info()).collect();
     let index = infos
         .iter()
@@ -232,9 +235,27 @@ pub async fn pay_with(
     result
 }
 
+/// `--amount`, or `None` for an invoice given without one.
+fn typed_amount(
+    request: &PayRequest,
+    wanted: &Wanted,
+    config: &Config,
+) -> Result<Option<Money>, PayError> {
+    if request.amount.trim().is_empty() {
+        return match wanted {
+            Wanted::Invoice(_) => Ok(None),
+            _ => Err(PayError::NoAmount),
+        };
+    }
+    Ok(Some(Money::parse_input(
+        &request.amount,
+        config.terminal.currency,
+    )?))
+}
+
 async fn drive(
     rt: &Runtime,
-    amount: Money,
+    amount: Option<Money>,
     wanted: &Wanted,
     request: &PayRequest,
     out: &mut (dyn Write + Send),
@@ -257,7 +278,12 @@ async fn drive(
             .await
             .ok_or(PayError::Stopped)?;
     }
-    for d in amount.minor().to_string().bytes() {
+    // No amount (an invoice): Pay with none typed; the provider's amount due is confirmed below.
+    for d in amount
+        .map(|a| a.minor().to_string())
+        .unwrap_or_default()
+        .bytes()
+    {
         h.send(Event::Key(Key::Digit(d - b'0')));
     }
     // Pay, or with a phone "Send to phone" (so no QR request is made first); with several ways
@@ -328,6 +354,7 @@ async fn drive(
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tokio::pin!(interrupt);
     let mut interrupted = false;
+    let mut confirmed = false;
     let write = |out: &mut (dyn Write + Send), text: &str| {
         let _ = writeln!(out, "{text}");
         let _ = out.flush();
@@ -368,6 +395,24 @@ async fn drive(
                     Wanted::Invoice(_) => PayError::Invoice(e.clone()),
                     Wanted::Qr => PayError::Refused(e.clone()),
                 });
+            }
+            // The provider's amount due (an invoice): shown, then confirmed as the cashier would.
+            Screen::AmountDue {
+                pay: Some(pay),
+                due: Some(due),
+                lines,
+                ..
+            } if !confirmed => {
+                for l in lines {
+                    write(out, &format!("{}: {}", l.label, l.value));
+                }
+                let money = |m: &Money| view.status.local.money(*m);
+                write(
+                    out,
+                    &format!("Paying {} of the {} due", money(pay), money(due)),
+                );
+                confirmed = true;
+                h.send(Event::Key(Key::Enter));
             }
             Screen::Paying {
                 waiting: Waiting::Qr { payload, .. },
@@ -514,6 +559,17 @@ mod tests {
         let f = fake(vec![FlowKind::Qr]);
         let cases: Vec<(PayRequest, &str)> = vec![
             (request("12.3456"), "--amount"),
+            (
+                request(""),
+                "--amount is needed; only --invoice may go without it",
+            ),
+            (
+                PayRequest {
+                    phone: Some("4791234567".into()),
+                    ..request(" ")
+                },
+                "--amount is needed",
+            ),
             (
                 PayRequest {
                     card: Some("71-21".into()),

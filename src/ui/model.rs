@@ -473,6 +473,19 @@ pub fn model(view: &View, now: Millis) -> UiModel {
             m.hint = hint.clone();
             m.error = error.clone().unwrap_or_default();
         }
+        Screen::AmountDue {
+            provider,
+            due,
+            pay,
+            lines,
+        } => services::amount_due(
+            &mut m,
+            &view.status.local,
+            provider,
+            due.as_ref(),
+            pay.as_ref(),
+            lines,
+        ),
         Screen::Paying {
             amount,
             provider,

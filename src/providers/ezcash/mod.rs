@@ -598,6 +598,7 @@ impl PaymentProvider for EzcashProvider {
                 lookup: self.looks_up_without_creating(),
                 services: services(),
                 agent_pin: self.agent.pin.is_none(),
+                amount_due: None,
             },
         }
     }

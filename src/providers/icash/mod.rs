@@ -552,6 +552,7 @@ impl PaymentProvider for IcashProvider {
                 lookup: true,
                 services: services::specs(),
                 agent_pin: false,
+                amount_due: None,
             },
         }
     }

@@ -567,6 +567,7 @@ impl PaymentProvider for McashProvider {
                 lookup: self.looks_up_without_creating(),
                 services: Vec::new(),
                 agent_pin: false,
+                amount_due: None,
             },
         }
     }

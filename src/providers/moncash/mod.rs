@@ -372,6 +372,7 @@ impl PaymentProvider for MoncashProvider {
                 lookup: self.looks_up_without_creating(),
                 services: services(),
                 agent_pin: false,
+                amount_due: None,
             },
         }
     }

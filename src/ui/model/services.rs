@@ -1,6 +1,7 @@
 //! The pages of provider services and the agent PIN, on the existing page layouts: a service's
 //! fields on the customer-details page (a choice as the menu's list of buttons), its
-//! confirmation, wait and answer on the rows page, the agent PIN on the PIN page.
+//! confirmation, wait and answer on the rows page, the agent PIN on the PIN page; and a sale's
+//! amount due (an invoice's), asked and confirmed on the rows page before the sale starts.
 
 use super::{PageKind, RowModel, UiModel};
 use crate::core::provider::InfoLine;
@@ -104,4 +105,34 @@ pub(super) fn agent_pin(
     };
     m.pin_digits = digits;
     m.error = error.cloned().unwrap_or_default();
+}
+
+/// The amount due before a sale: the provider's lines and what Enter pays, or while the
+/// provider is asked, a wait line. `local` writes the amounts as the terminal does.
+pub(super) fn amount_due(
+    m: &mut UiModel,
+    local: &crate::core::Local,
+    provider: &str,
+    due: Option<&Money>,
+    pay: Option<&Money>,
+    lines: &[InfoLine],
+) {
+    m.page = PageKind::SaleDetail;
+    m.title = format!("{provider}: amount due");
+    m.rows = lines_rows(lines);
+    let (Some(due), Some(pay)) = (due, pay) else {
+        m.message = format!("Asking {provider} what is due…");
+        return;
+    };
+    m.rows.push(RowModel::pair("To pay", &local.money(*pay)));
+    m.message = if pay.minor() < due.minor() {
+        format!(
+            "Pays {} of the {} due. The customer confirms, then Pay.",
+            local.money(*pay),
+            local.money(*due)
+        )
+    } else {
+        "The customer confirms the amount, then Pay.".to_string()
+    };
+    m.action = format!("Pay {}", local.money(*pay));
 }
