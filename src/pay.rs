@@ -49,6 +49,12 @@ pub enum PayError {
     Refused(String),
     #[error("the terminal stopped before the sale ended")]
     Stopped,
+    #[error(
+        "{0} asks for its agent PIN at the start of a shift: give --agent-pin-file FILE, or agent_pin_file in the config"
+    )]
+    NoAgentPin(String),
+    #[error("{0}")]
+    AgentPin(String),
     #[error("{0}")]
     Other(String),
 }
@@ -66,6 +72,9 @@ pub struct PayRequest {
     /// A secret: never printed, never journaled.
     pub code: Option<secrecy::SecretString>,
     pub invoice: Option<String>,
+    /// The agent PIN to type on the agent PIN page (`--agent-pin-file`), for a provider that
+    /// asks one at shift start and a config that does not give it. A secret: never printed.
+    pub agent_pin: Option<secrecy::SecretString>,
 }
 
 /// The flow asked for, with its inputs validated.
@@ -227,12 +236,67 @@ pub async fn pay_with(
         };
         return Err(error);
     }
+    let pin = agent_pin(config, request);
+    let agent = (infos[index].name.as_str(), pin.as_ref());
     let rt = boot::start(config, providers, Clock::system())?;
-    let result = drive(&rt, amount, &wanted, request, out, interrupt).await;
+    let result = drive(&rt, amount, &wanted, request, agent, out, interrupt).await;
     // Stop the driver so the journal writer ends and releases the database.
     rt.task.abort();
     let _ = rt.task.await;
     result
+}
+
+/// The agent PIN `kassa pay` types when the PIN page shows: `--agent-pin-file`, or against the
+/// built-in demo (which leaves the PIN out of its config so the page shows) the simulator's
+/// public test PIN from the provider's demo entry.
+fn agent_pin(config: &Config, request: &PayRequest) -> Option<secrecy::SecretString> {
+    request.agent_pin.clone().or_else(|| {
+        let demo = crate::providers::registry::entry(&request.provider)?
+            .demo
+            .as_ref()?;
+        let pin = demo.agent_pin.filter(|_| config.origin == "demo")?;
+        Some(secrecy::SecretString::from(pin))
+    })
+}
+
+/// Types the agent PIN on each agent PIN page shown at the start of the shift: the PIN of the
+/// provider being paid, as a cashier would; another provider's page is passed by (Back).
+async fn unlock(
+    h: &crate::runtime::RuntimeHandle,
+    (name, pin): (&str, Option<&secrecy::SecretString>),
+) -> Result<(), PayError> {
+    use secrecy::ExposeSecret;
+    loop {
+        let v = h.views().borrow().clone();
+        let Screen::AgentPin {
+            provider, error, ..
+        } = &v.screen
+        else {
+            return Ok(());
+        };
+        if let Some(e) = error {
+            return Err(PayError::AgentPin(e.clone()));
+        }
+        let other = provider.clone();
+        if provider != name {
+            h.send(Event::Key(Key::Cancel));
+            h.wait_for(
+                |v| !matches!(&v.screen, Screen::AgentPin { provider, .. } if *provider == other),
+            )
+            .await
+            .ok_or(PayError::Stopped)?;
+            continue;
+        }
+        let pin = pin.ok_or_else(|| PayError::NoAgentPin(other.clone()))?;
+        for d in pin.expose_secret().bytes().filter(u8::is_ascii_digit) {
+            h.send(Event::Key(Key::Digit(d - b'0')));
+        }
+        h.send(Event::Key(Key::Enter));
+        // Checked by the provider: the page goes, or comes back with why.
+        h.wait_for(|v| !matches!(&v.screen, Screen::AgentPin { error: None, .. }))
+            .await
+            .ok_or(PayError::Stopped)?;
+    }
 }
 
 /// `--amount`, or `None` for an invoice given without one.
@@ -258,6 +322,7 @@ async fn drive(
     amount: Option<Money>,
     wanted: &Wanted,
     request: &PayRequest,
+    agent: (&str, Option<&secrecy::SecretString>),
     out: &mut (dyn Write + Send),
     interrupt: impl std::future::Future<Output = ()> + Send,
 ) -> Result<PayResult, PayError> {
@@ -278,6 +343,7 @@ async fn drive(
             .await
             .ok_or(PayError::Stopped)?;
     }
+    unlock(&h, agent).await?;
     // No amount (an invoice): Pay with none typed; the provider's amount due is confirmed below.
     for d in amount
         .map(|a| a.minor().to_string())

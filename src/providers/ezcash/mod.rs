@@ -95,6 +95,7 @@ pub const ENTRY: ProviderEntry = ProviderEntry {
             ("ezcash agent PIN", config::demo::AGENT_PIN),
             ("ezcash test subscribers", "769983684, 769967784"),
         ],
+        agent_pin: Some(config::demo::AGENT_PIN),
         #[cfg(feature = "sim")]
         simulator: crate::sim::ezcash::start,
     }),

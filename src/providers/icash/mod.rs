@@ -100,6 +100,7 @@ pub const ENTRY: ProviderEntry = ProviderEntry {
             ),
             ("icash customer page", "/icash/customer/"),
         ],
+        agent_pin: None,
         #[cfg(feature = "sim")]
         simulator: crate::sim::icash::start,
     }),

@@ -94,6 +94,7 @@ pub const ENTRY: ProviderEntry = ProviderEntry {
             ("icg username", config::demo::USERNAME),
             ("icg password", config::demo::PASSWORD),
         ],
+        agent_pin: None,
         #[cfg(feature = "sim")]
         simulator: crate::sim::icg::start,
     }),

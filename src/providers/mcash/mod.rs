@@ -80,6 +80,7 @@ pub const ENTRY: ProviderEntry = ProviderEntry {
             ("mcash user id", config::demo::USER_ID),
             ("mcash secret", config::demo::SECRET),
         ],
+        agent_pin: None,
         #[cfg(feature = "sim")]
         simulator: crate::sim::mcash::start,
     }),
