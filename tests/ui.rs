@@ -995,7 +995,12 @@ mod interaction {
             wait_until("the amount due", || {
                 nav.get_page() == Page::SaleDetail && !back.get_action().is_empty()
             });
-            assert_eq!(sale.get_title(), "iCheckGateway: amount due");
+            assert_eq!(sale.get_title(), "Amount due");
+            assert!(
+                back.get_message().contains("iCheckGateway"),
+                "{}",
+                back.get_message()
+            );
             assert_eq!(back.get_action(), "Pay $150.00");
             let rows: Vec<(String, String)> = back
                 .get_rows()

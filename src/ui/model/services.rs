@@ -117,22 +117,23 @@ pub(super) fn amount_due(
     pay: Option<&Money>,
     lines: &[InfoLine],
 ) {
+    // A short title: the provider's name goes in the line below, so neither is cut at 480 px.
     m.page = PageKind::SaleDetail;
-    m.title = format!("{provider}: amount due");
+    m.title = "Amount due".into();
     m.rows = lines_rows(lines);
     let (Some(due), Some(pay)) = (due, pay) else {
         m.message = format!("Asking {provider} what is due…");
         return;
     };
-    m.rows.push(RowModel::pair("To pay", &local.money(*pay)));
+    // What Enter pays is on the button; the line says whether it is all of it.
     m.message = if pay.minor() < due.minor() {
         format!(
-            "Pays {} of the {} due. The customer confirms, then Pay.",
+            "{provider}: pays {} of the {} due.",
             local.money(*pay),
             local.money(*due)
         )
     } else {
-        "The customer confirms the amount, then Pay.".to_string()
+        format!("{provider}: the customer confirms, then Pay.")
     };
     m.action = format!("Pay {}", local.money(*pay));
 }

@@ -557,15 +557,19 @@ fn the_amount_due_page_waits_then_offers_to_pay_what_it_shows() {
         }),
         Millis(0),
     );
-    assert_eq!(part.title, "iCheckGateway: amount due");
-    assert_eq!(part.rows.len(), 2);
-    assert_eq!(part.rows[1].left, "To pay");
+    assert_eq!(part.title, "Amount due");
+    assert_eq!(part.rows.len(), 1);
+    assert_eq!(part.rows[0].middle, "USD 150.00");
     assert!(
         part.action.starts_with("Pay ") && part.action.contains("50.00"),
         "{}",
         part.action
     );
-    assert!(part.message.contains("150.00"), "{}", part.message);
+    assert!(
+        part.message.starts_with("iCheckGateway: pays") && part.message.contains("150.00"),
+        "{}",
+        part.message
+    );
     let whole = model(
         &view(Screen::AmountDue {
             provider: "iCheckGateway".into(),
