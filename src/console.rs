@@ -95,6 +95,11 @@ pub fn status_line(view: &View, now: Millis) -> Option<String> {
                 what
             })
         }
+        Screen::AmountDue {
+            provider,
+            pay: None,
+            ..
+        } => Some(format!("Asking {provider} what is due...")),
         Screen::Recovering { remaining, .. } if *remaining > 0 => Some(format!(
             "Checking unfinished sales from before the restart: {remaining} left..."
         )),

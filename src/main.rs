@@ -60,8 +60,9 @@ enum Command {
         #[arg(long)]
         provider: String,
         /// Amount in the terminal's currency, as typed, in its own decimals: 12.50, 12.345 LYD.
+        /// With --invoice it may be left out: the invoice's amount due is paid.
         #[arg(long)]
-        amount: String,
+        amount: Option<String>,
         /// Push the payment request to this phone number instead of showing a QR code.
         #[arg(long, conflicts_with_all = ["card", "invoice"])]
         phone: Option<String>,
@@ -74,6 +75,11 @@ enum Command {
         /// Pay this invoice, by its number.
         #[arg(long)]
         invoice: Option<String>,
+        /// A file holding the agent PIN, typed on the agent PIN page when the provider asks one
+        /// at shift start (eZ Cash) and the config does not give it. Against the built-in demo
+        /// the simulator's test PIN is typed without it.
+        #[arg(long, value_name = "FILE")]
+        agent_pin_file: Option<PathBuf>,
         /// Config file (default: ./kassa.toml; if it does not exist, the demo of the provider's
         /// own market).
         #[arg(long, conflicts_with = "demo")]
@@ -203,6 +209,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             card,
             code,
             invoice,
+            agent_pin_file,
             config,
             demo,
         } => {
@@ -219,11 +226,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let request = kassa::pay::PayRequest {
                 provider,
-                amount,
+                amount: amount.unwrap_or_default(),
                 phone,
                 card,
                 code: code.map(secrecy::SecretString::from),
                 invoice,
+                agent_pin: match agent_pin_file {
+                    Some(path) => Some(read_agent_pin(&path)?),
+                    None => None,
+                },
             };
             tokio_runtime()?.block_on(pay(config, demo, request))
         }
@@ -284,6 +295,20 @@ async fn interrupted() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
+}
+
+/// The agent PIN from `--agent-pin-file`: the file's first line, digits only.
+fn read_agent_pin(path: &std::path::Path) -> anyhow::Result<secrecy::SecretString> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("--agent-pin-file {}: cannot be read", path.display()))?;
+    let pin = text.lines().next().unwrap_or("").trim();
+    if !(4..=12).contains(&pin.len()) || !pin.bytes().all(|b| b.is_ascii_digit()) {
+        anyhow::bail!(
+            "--agent-pin-file {}: the first line must be the PIN, 4 to 12 digits",
+            path.display()
+        );
+    }
+    Ok(secrecy::SecretString::from(pin))
 }
 
 async fn pay(

@@ -26,6 +26,8 @@ use crate::runtime::{Clock, Runtime};
 pub enum PayError {
     #[error("--amount: {0}")]
     Amount(#[from] MoneyError),
+    #[error("--amount is needed; only --invoice may go without it (the amount due is paid)")]
+    NoAmount,
     #[error("--phone: {0}")]
     Phone(String),
     #[error("--card: {0}")]
@@ -47,6 +49,12 @@ pub enum PayError {
     Refused(String),
     #[error("the terminal stopped before the sale ended")]
     Stopped,
+    #[error(
+        "{0} asks for its agent PIN at the start of a shift: give --agent-pin-file FILE, or agent_pin_file in the config"
+    )]
+    NoAgentPin(String),
+    #[error("{0}")]
+    AgentPin(String),
     #[error("{0}")]
     Other(String),
 }
@@ -56,12 +64,17 @@ pub enum PayError {
 #[derive(Clone, Debug, Default)]
 pub struct PayRequest {
     pub provider: String,
+    /// Empty: none given. Only an invoice is paid without one (its amount due, as the provider
+    /// answers it; the terminal shows it and confirms it as a cashier would).
     pub amount: String,
     pub phone: Option<String>,
     pub card: Option<String>,
     /// A secret: never printed, never journaled.
     pub code: Option<secrecy::SecretString>,
     pub invoice: Option<String>,
+    /// The agent PIN to type on the agent PIN page (`--agent-pin-file`), for a provider that
+    /// asks one at shift start and a config that does not give it. A secret: never printed.
+    pub agent_pin: Option<secrecy::SecretString>,
 }
 
 /// The flow asked for, with its inputs validated.
@@ -170,8 +183,7 @@ pub async fn pay(
     interrupt: impl std::future::Future<Output = ()> + Send,
 ) -> Result<PayResult, PayError> {
     // The inputs first: a typo is said before any client is built.
-    Money::parse_input(&request.amount, config.terminal.currency)?;
-    Wanted::from_request(request)?;
+    typed_amount(request, &Wanted::from_request(request)?, config)?;
     let providers = setup::from_config(config)?;
     pay_with(config, providers, request, out, interrupt).await
 }
@@ -184,17 +196,17 @@ pub async fn pay_with(
     out: &mut (dyn Write + Send),
     interrupt: impl std::future::Future<Output = ()> + Send,
 ) -> Result<PayResult, PayError> {
-    let amount = Money::parse_input(&request.amount, config.terminal.currency)?;
+    let wanted = Wanted::from_request(request)?;
+    let amount = typed_amount(request, &wanted, config)?;
     // A kiosk with a fixed price sells that price only: another amount would be charged as it.
     if config.terminal.mode == crate::core::Mode::Kiosk
         && let Some(fixed) = config.kiosk.fixed_amount
-        && fixed != amount
+        && Some(fixed) != amount
     {
         return Err(PayError::Refused(format!(
             "this kiosk's price is fixed at {fixed} ([kiosk] amount)"
         )));
     }
-    let wanted = Wanted::from_request(request)?;
     let infos: Vec<_> = providers.iter().map(|p| p.info()).collect();
     let index = infos
         .iter()
@@ -224,19 +236,93 @@ pub async fn pay_with(
         };
         return Err(error);
     }
+    let pin = agent_pin(config, request);
+    let agent = (infos[index].name.as_str(), pin.as_ref());
     let rt = boot::start(config, providers, Clock::system())?;
-    let result = drive(&rt, amount, &wanted, request, out, interrupt).await;
+    let result = drive(&rt, amount, &wanted, request, agent, out, interrupt).await;
     // Stop the driver so the journal writer ends and releases the database.
     rt.task.abort();
     let _ = rt.task.await;
     result
 }
 
+/// The agent PIN `kassa pay` types when the PIN page shows: `--agent-pin-file`, or against the
+/// built-in demo (which leaves the PIN out of its config so the page shows) the simulator's
+/// public test PIN from the provider's demo entry.
+fn agent_pin(config: &Config, request: &PayRequest) -> Option<secrecy::SecretString> {
+    request.agent_pin.clone().or_else(|| {
+        let demo = crate::providers::registry::entry(&request.provider)?
+            .demo
+            .as_ref()?;
+        let pin = demo.agent_pin.filter(|_| config.origin == "demo")?;
+        Some(secrecy::SecretString::from(pin))
+    })
+}
+
+/// Types the agent PIN on each agent PIN page shown at the start of the shift: the PIN of the
+/// provider being paid, as a cashier would; another provider's page is passed by (Back).
+async fn unlock(
+    h: &crate::runtime::RuntimeHandle,
+    (name, pin): (&str, Option<&secrecy::SecretString>),
+) -> Result<(), PayError> {
+    use secrecy::ExposeSecret;
+    loop {
+        let v = h.views().borrow().clone();
+        let Screen::AgentPin {
+            provider, error, ..
+        } = &v.screen
+        else {
+            return Ok(());
+        };
+        if let Some(e) = error {
+            return Err(PayError::AgentPin(e.clone()));
+        }
+        let other = provider.clone();
+        if provider != name {
+            h.send(Event::Key(Key::Cancel));
+            h.wait_for(
+                |v| !matches!(&v.screen, Screen::AgentPin { provider, .. } if *provider == other),
+            )
+            .await
+            .ok_or(PayError::Stopped)?;
+            continue;
+        }
+        let pin = pin.ok_or_else(|| PayError::NoAgentPin(other.clone()))?;
+        for d in pin.expose_secret().bytes().filter(u8::is_ascii_digit) {
+            h.send(Event::Key(Key::Digit(d - b'0')));
+        }
+        h.send(Event::Key(Key::Enter));
+        // Checked by the provider: the page goes, or comes back with why.
+        h.wait_for(|v| !matches!(&v.screen, Screen::AgentPin { error: None, .. }))
+            .await
+            .ok_or(PayError::Stopped)?;
+    }
+}
+
+/// `--amount`, or `None` for an invoice given without one.
+fn typed_amount(
+    request: &PayRequest,
+    wanted: &Wanted,
+    config: &Config,
+) -> Result<Option<Money>, PayError> {
+    if request.amount.trim().is_empty() {
+        return match wanted {
+            Wanted::Invoice(_) => Ok(None),
+            _ => Err(PayError::NoAmount),
+        };
+    }
+    Ok(Some(Money::parse_input(
+        &request.amount,
+        config.terminal.currency,
+    )?))
+}
+
 async fn drive(
     rt: &Runtime,
-    amount: Money,
+    amount: Option<Money>,
     wanted: &Wanted,
     request: &PayRequest,
+    agent: (&str, Option<&secrecy::SecretString>),
     out: &mut (dyn Write + Send),
     interrupt: impl std::future::Future<Output = ()> + Send,
 ) -> Result<PayResult, PayError> {
@@ -257,7 +343,13 @@ async fn drive(
             .await
             .ok_or(PayError::Stopped)?;
     }
-    for d in amount.minor().to_string().bytes() {
+    unlock(&h, agent).await?;
+    // No amount (an invoice): Pay with none typed; the provider's amount due is confirmed below.
+    for d in amount
+        .map(|a| a.minor().to_string())
+        .unwrap_or_default()
+        .bytes()
+    {
         h.send(Event::Key(Key::Digit(d - b'0')));
     }
     // Pay, or with a phone "Send to phone" (so no QR request is made first); with several ways
@@ -328,6 +420,7 @@ async fn drive(
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tokio::pin!(interrupt);
     let mut interrupted = false;
+    let mut confirmed = false;
     let write = |out: &mut (dyn Write + Send), text: &str| {
         let _ = writeln!(out, "{text}");
         let _ = out.flush();
@@ -368,6 +461,24 @@ async fn drive(
                     Wanted::Invoice(_) => PayError::Invoice(e.clone()),
                     Wanted::Qr => PayError::Refused(e.clone()),
                 });
+            }
+            // The provider's amount due (an invoice): shown, then confirmed as the cashier would.
+            Screen::AmountDue {
+                pay: Some(pay),
+                due: Some(due),
+                lines,
+                ..
+            } if !confirmed => {
+                for l in lines {
+                    write(out, &format!("{}: {}", l.label, l.value));
+                }
+                let money = |m: &Money| view.status.local.money(*m);
+                write(
+                    out,
+                    &format!("Paying {} of the {} due", money(pay), money(due)),
+                );
+                confirmed = true;
+                h.send(Event::Key(Key::Enter));
             }
             Screen::Paying {
                 waiting: Waiting::Qr { payload, .. },
@@ -514,6 +625,17 @@ mod tests {
         let f = fake(vec![FlowKind::Qr]);
         let cases: Vec<(PayRequest, &str)> = vec![
             (request("12.3456"), "--amount"),
+            (
+                request(""),
+                "--amount is needed; only --invoice may go without it",
+            ),
+            (
+                PayRequest {
+                    phone: Some("4791234567".into()),
+                    ..request(" ")
+                },
+                "--amount is needed",
+            ),
             (
                 PayRequest {
                     card: Some("71-21".into()),

@@ -570,3 +570,71 @@ fn kassa_screens_draws_every_screen_in_the_language_asked_for() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn pay_completes_an_ezcash_push_and_an_icg_invoice_by_their_amount_due_against_the_demo() {
+    // eZ Cash's demo config has no agent PIN (the window asks it at shift start): `kassa pay`
+    // types the simulator's test PIN on that page itself.
+    let dir = empty_dir("pay-ezcash");
+    let o = kassa_in(
+        &dir,
+        &[
+            "pay",
+            "--provider",
+            "ezcash",
+            "--amount",
+            "100",
+            "--phone",
+            "769983684",
+        ],
+    );
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{t}");
+    assert!(t.contains("PAID"), "{t}");
+    // A wrong PIN from --agent-pin-file is refused by eZ Cash and never printed.
+    let pin = temp_file("agent-pin", "9876\n");
+    let o = kassa_in(
+        &empty_dir("pay-ezcash-pin"),
+        &[
+            "pay",
+            "--provider",
+            "ezcash",
+            "--amount",
+            "100",
+            "--phone",
+            "769983684",
+            "--agent-pin-file",
+            pin.to_str().expect("utf-8 path"),
+        ],
+    );
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{t}");
+    assert!(t.contains("Invalid Agent Pin (37)"), "{t}");
+    assert!(!t.contains("9876"), "{t}");
+
+    // iCG without --amount: the invoice's amount due, shown, then paid.
+    let o = kassa_in(
+        &empty_dir("pay-icg"),
+        &["pay", "--provider", "icg", "--invoice", "1002"],
+    );
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{t}");
+    assert!(t.contains("State: Partially Paid"), "{t}");
+    assert!(t.contains("Paying $150.00 of the $150.00 due"), "{t}");
+    assert!(t.contains("PAID"), "{t}");
+    // A paid invoice is refused before anything is sent; only --invoice may leave out --amount.
+    let o = kassa_in(
+        &empty_dir("pay-icg-paid"),
+        &["pay", "--provider", "icg", "--invoice", "1003"],
+    );
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{t}");
+    assert!(t.contains("invoice 1003 is paid already"), "{t}");
+    let o = kassa_in(
+        &empty_dir("pay-no-amount"),
+        &["pay", "--provider", "ezcash", "--phone", "769983684"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("--amount is needed"), "{}", text(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -862,6 +862,248 @@ mod interaction {
         });
     }
 
+    /// A market's demo (`--demo lk`, `--demo us`) for a window test, started as `kassa run`
+    /// starts it: the real providers against the in-process simulator.
+    fn market_demo(name: &str, market: &str) -> Demo {
+        let mut demo = Demo::new(name);
+        let dir = demo.config.storage.path.clone();
+        demo.config = Config::demo_market(market, demo.sim.root_url()).unwrap();
+        demo.config.storage.path = dir;
+        demo.config.terminal.poll_interval_ms = 100;
+        demo
+    }
+
+    fn return_key() -> slint::SharedString {
+        char::from(slint::platform::Key::Return).to_string().into()
+    }
+
+    fn escape_key() -> slint::SharedString {
+        char::from(slint::platform::Key::Escape).to_string().into()
+    }
+
+    /// Opens the supervisor menu and picks the line that reads `line`.
+    fn menu_line(app: &kassa::ui::AppWindow, line: &str) {
+        let nav = app.global::<Nav>();
+        let back = app.global::<kassa::ui::Back>();
+        nav.invoke_key(char::from(slint::platform::Key::F2).to_string().into());
+        wait_until("the supervisor PIN", || {
+            nav.get_page() == Page::SupervisorPin
+        });
+        for c in kassa::config::demo::SUPERVISOR_PIN.chars() {
+            nav.invoke_key(c.to_string().into());
+        }
+        nav.invoke_key(return_key());
+        wait_until("the menu", || nav.get_page() == Page::Menu);
+        let items: Vec<String> = back.get_menu().iter().map(|s| s.to_string()).collect();
+        let i = items
+            .iter()
+            .position(|s| s == line)
+            .unwrap_or_else(|| panic!("no {line:?} in {items:?}"));
+        nav.invoke_select(i as i32);
+    }
+
+    /// eZ Cash's demo, its own pages against its simulator: the agent PIN asked at start-up
+    /// (the demo config leaves it out), a wallet top-up, a bill payment (biller picked, account
+    /// typed) and the agent balance, each moving the simulator's wallets as it says.
+    #[test]
+    fn ezcash_agent_pin_top_up_bill_payment_and_balance_through_the_window() {
+        use kassa::money::{Currency, Money};
+        use kassa::ui::Back;
+        on_ui(|| {
+            let demo = market_demo("ezcash", "lk");
+            let ez = demo.sim.ezcash();
+            let agent = kassa::providers::ezcash::config::demo::AGENT_ALIAS;
+            let agent_before = ez.wallet(agent).unwrap();
+            let subscriber_before = ez.wallet("769967784").unwrap();
+            let runtime = demo.start();
+            let window = OffscreenWindow::new(800, 480).unwrap();
+            let _timer = kassa::ui::run::attach(&window.app, &runtime.handle, Clock::system());
+            let app = &window.app;
+            let nav = app.global::<Nav>();
+            let sale = app.global::<Sale>();
+            let back = app.global::<Back>();
+            let digits = |d: &str| {
+                for c in d.chars() {
+                    nav.invoke_key(c.to_string().into());
+                }
+            };
+
+            // The agent PIN page at start-up; a wrong PIN is refused by eZ Cash and said.
+            wait_until("the agent PIN", || {
+                nav.get_page() == Page::SupervisorPin && sale.get_title() == "Agent PIN"
+            });
+            assert!(sale.get_hint().contains("eZ Cash"), "{}", sale.get_hint());
+            digits("9999");
+            nav.invoke_key(return_key());
+            wait_until("the refusal", || {
+                sale.get_error().contains("Invalid Agent Pin")
+            });
+            digits(kassa::providers::ezcash::config::demo::AGENT_PIN);
+            wait_until("four dots", || sale.get_pin_digits() == 4);
+            nav.invoke_key(return_key());
+            wait_until("amount entry", || nav.get_page() == Page::Amount);
+            assert_eq!(sale.get_currency(), "LKR");
+
+            // Wallet top-up: the mobile number, the amount, the confirmation, the result.
+            menu_line(app, "eZ Cash: Wallet top-up");
+            wait_until("the top-up form", || nav.get_page() == Page::Customer);
+            digits("769967784");
+            nav.invoke_key(return_key());
+            digits("5000");
+            nav.invoke_key(return_key());
+            wait_until("the top-up confirmation", || {
+                nav.get_page() == Page::SaleDetail && back.get_action().contains("50.00")
+            });
+            nav.invoke_key(return_key());
+            wait_until("the top-up result", || nav.get_page() == Page::Result);
+            wait_until("topped up", || sale.get_result_look() == ResultLook::Paid);
+            let lkr = |minor| Money::from_minor(minor, Currency::LKR);
+            assert_eq!(
+                ez.wallet("769967784").unwrap(),
+                subscriber_before.checked_add(lkr(5_000)).unwrap()
+            );
+            nav.invoke_key(return_key());
+            wait_until("amount entry", || nav.get_page() == Page::Amount);
+
+            // Bill payment: the biller picked from the document's list, the account typed.
+            menu_line(app, "eZ Cash: Bill payment");
+            wait_until("the billers", || {
+                nav.get_page() == Page::Menu && back.get_menu().row_count() == 6
+            });
+            let billers: Vec<String> = back.get_menu().iter().map(|s| s.to_string()).collect();
+            let hutch = billers.iter().position(|b| b == "Hutch (HUTCH)").unwrap();
+            nav.invoke_select(hutch as i32);
+            wait_until("the account number", || nav.get_page() == Page::Customer);
+            digits("0781234567");
+            nav.invoke_key(return_key());
+            digits("12000");
+            nav.invoke_key(return_key());
+            wait_until("the bill confirmation", || {
+                nav.get_page() == Page::SaleDetail && back.get_action().contains("120.00")
+            });
+            let rows: Vec<String> = back
+                .get_rows()
+                .iter()
+                .map(|r| format!("{} {}", r.left, r.middle))
+                .collect();
+            assert!(rows.iter().any(|r| r.contains("Hutch")), "{rows:?}");
+            assert!(rows.iter().any(|r| r.contains("0781234567")), "{rows:?}");
+            nav.invoke_key(return_key());
+            wait_until("the bill result", || nav.get_page() == Page::Result);
+            wait_until("bill paid", || sale.get_result_look() == ResultLook::Paid);
+            nav.invoke_key(return_key());
+            wait_until("amount entry", || nav.get_page() == Page::Amount);
+            let agent_after = ez.wallet(agent).unwrap();
+            assert_eq!(
+                agent_after,
+                agent_before.checked_sub(lkr(17_000)).unwrap(),
+                "the top-up and the bill came off the agent's wallet"
+            );
+
+            // Agent balance: the simulator's figure on a page of lines.
+            menu_line(app, "eZ Cash: Agent balance");
+            wait_until("the balance", || {
+                nav.get_page() == Page::Settings && back.get_rows().row_count() >= 2
+            });
+            let row = back.get_rows().row_data(0).unwrap();
+            assert_eq!(row.left.as_str(), "Available balance");
+            assert!(
+                row.middle.contains(&agent_after.to_decimal_string()),
+                "{} / {agent_after:?}",
+                row.middle
+            );
+            nav.invoke_key(escape_key());
+            wait_until("back in the menu", || nav.get_page() == Page::Menu);
+
+            let dir = demo.stop(runtime);
+            let _ = std::fs::remove_dir_all(&dir);
+        });
+    }
+
+    /// iCheckGateway's demo: Pay with no amount, the invoice number, its amount due shown on
+    /// the confirmation (nothing paid yet), then paid; a paid invoice refused on the details.
+    #[test]
+    fn icg_invoice_entry_and_its_amount_due_through_the_window() {
+        use kassa::ui::Back;
+        on_ui(|| {
+            let demo = market_demo("icg", "us");
+            let icg = demo.sim.icg();
+            let runtime = demo.start();
+            let window = OffscreenWindow::new(800, 480).unwrap();
+            let _timer = kassa::ui::run::attach(&window.app, &runtime.handle, Clock::system());
+            let app = &window.app;
+            let nav = app.global::<Nav>();
+            let sale = app.global::<Sale>();
+            let back = app.global::<Back>();
+            let digits = |d: &str| {
+                for c in d.chars() {
+                    nav.invoke_key(c.to_string().into());
+                }
+            };
+
+            wait_until("amount entry", || nav.get_page() == Page::Amount);
+            nav.invoke_key(return_key());
+            wait_until("the invoice number", || nav.get_page() == Page::Customer);
+            assert_eq!(sale.get_provider(), "iCheckGateway");
+            digits("1003");
+            nav.invoke_key(return_key());
+            wait_until("the paid invoice refused", || {
+                sale.get_error().contains("invoice 1003 is paid already")
+            });
+            assert_eq!(nav.get_page(), Page::Customer);
+            for _ in 0..4 {
+                nav.invoke_key(
+                    char::from(slint::platform::Key::Backspace)
+                        .to_string()
+                        .into(),
+                );
+            }
+            digits("1002");
+            nav.invoke_key(return_key());
+            wait_until("the amount due", || {
+                nav.get_page() == Page::SaleDetail && !back.get_action().is_empty()
+            });
+            assert_eq!(sale.get_title(), "Amount due");
+            assert!(
+                back.get_message().contains("iCheckGateway"),
+                "{}",
+                back.get_message()
+            );
+            assert_eq!(back.get_action(), "Pay $150.00");
+            let rows: Vec<(String, String)> = back
+                .get_rows()
+                .iter()
+                .map(|r| (r.left.to_string(), r.middle.to_string()))
+                .collect();
+            assert!(
+                rows.contains(&("Amount due".into(), "USD 150.00".into())),
+                "{rows:?}"
+            );
+            assert!(
+                rows.contains(&("State".into(), "Partially Paid".into())),
+                "{rows:?}"
+            );
+            let unpaid = icg.invoice_text("1002").unwrap_or_default();
+            assert!(
+                unpaid.contains("Partially Paid"),
+                "not paid before Enter: {unpaid}"
+            );
+            nav.invoke_key(return_key());
+            wait_until("the result", || nav.get_page() == Page::Result);
+            wait_until("paid", || sale.get_result_look() == ResultLook::Paid);
+            assert!(
+                sale.get_reference().contains("(approval "),
+                "{}",
+                sale.get_reference()
+            );
+            let paid = icg.invoice_text("1002").unwrap_or_default();
+            assert!(paid.contains(r#""Status":"Paid""#), "{paid}");
+
+            let dir = demo.stop(runtime);
+            let _ = std::fs::remove_dir_all(&dir);
+        });
+    }
+
     /// A kiosk through the window, against the in-process simulator, with short kiosk times:
     /// nobody presses a key after a customer, and the kiosk is back on its start each time.
     mod kiosk {

@@ -63,6 +63,12 @@ pub struct Capabilities {
     /// handed to it with `PaymentProvider::unlock`; it holds it in memory only.
     #[serde(default)]
     pub agent_pin: bool,
+    /// The sale's amount comes from the provider (an invoice's amount due): before a sale is
+    /// started, the core asks this query with the customer's details as its inputs, shows the
+    /// `Reply::Due` answer and starts the sale only once the cashier confirms it. A sale typed
+    /// with no amount takes the amount due; a typed amount pays that much of it.
+    #[serde(default)]
+    pub amount_due: Option<ServiceId>,
 }
 
 /// Stable id of a provider service (`balance`, `topup`, `bill`), unique within its provider.
@@ -272,6 +278,12 @@ pub enum Reply {
     },
     /// The answer to an `Operation::Query`, for a person.
     Info(Vec<InfoLine>),
+    /// The answer to the query of `Capabilities::amount_due`: what is due, and what to show
+    /// about it (the invoice, its amount, its state) before the customer confirms.
+    Due {
+        due: Money,
+        lines: Vec<InfoLine>,
+    },
 }
 
 /// How a failure is to be treated; classified once, in `providers`.

@@ -190,6 +190,15 @@ pub enum Screen {
         hint: String,
         error: Option<String>,
     },
+    /// What the provider says is due for the customer's details (an invoice), before the sale:
+    /// `pay` is `None` while the question is out; then Enter pays it and Cancel goes back to the
+    /// details. `lines` are the provider's (the invoice, its amount, its state).
+    AmountDue {
+        provider: String,
+        due: Option<Money>,
+        pay: Option<Money>,
+        lines: Vec<InfoLine>,
+    },
     /// A payment in progress. Cancel is always offered; `cancelling` once asked.
     Paying {
         sale: SaleKey,

@@ -69,6 +69,7 @@ impl FakeProvider {
                 lookup: true,
                 services: Vec::new(),
                 agent_pin: false,
+                amount_due: None,
             },
             agent_pin: None,
         }

@@ -93,6 +93,10 @@ pub struct Demo {
     /// What `kassa sim` prints so that a client can be pointed at the simulator (demo
     /// credentials only, never real ones).
     pub credentials: &'static [(&'static str, &'static str)],
+    /// The simulator's test agent PIN, for a provider that asks one at shift start. The demo
+    /// config leaves it out, so the demo terminal shows the agent PIN page as a real one does;
+    /// `kassa pay` against the built-in demo types it there itself (it is a public test PIN).
+    pub agent_pin: Option<&'static str>,
     /// Starts its simulator on the shared server.
     #[cfg(feature = "sim")]
     pub simulator: fn(

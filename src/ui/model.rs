@@ -539,12 +539,30 @@ pub fn model(view: &View, now: Millis) -> UiModel {
         } => {
             m.page = PageKind::Customer;
             m.money(&view.status.local, amount);
+            if !amount.is_positive() {
+                // No amount typed: the provider's amount due is asked next (an invoice).
+                m.amount = "Pays the amount due".into();
+                m.currency = String::new();
+            }
             m.provider = provider.clone();
             m.provider_color = color_of_name(provider);
             m.fields = fields.clone();
             m.hint = hint.clone();
             m.error = error.clone().unwrap_or_default();
         }
+        Screen::AmountDue {
+            provider,
+            due,
+            pay,
+            lines,
+        } => services::amount_due(
+            &mut m,
+            &view.status.local,
+            provider,
+            due.as_ref(),
+            pay.as_ref(),
+            lines,
+        ),
         Screen::Paying {
             amount,
             provider,

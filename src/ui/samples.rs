@@ -545,6 +545,16 @@ pub fn all() -> Vec<(String, View)> {
             },
         },
     ));
+    // The amount due before an invoice is paid, after the kiosk's so their numbers stay put.
+    for (name, screen) in services::amount_due() {
+        out.push((
+            format!("{:02}-{name}", out.len() + 1),
+            View {
+                status: status(),
+                screen,
+            },
+        ));
+    }
     out
 }
 

@@ -215,7 +215,9 @@ impl Terminal {
             return;
         }
         if pending.kind == CallKind::Query {
-            self.on_query_answer(call, result);
+            if !self.on_due_answer(call, result.clone(), fx) {
+                self.on_query_answer(call, result);
+            }
             return;
         }
         let is_active = self

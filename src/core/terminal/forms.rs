@@ -2,7 +2,7 @@
 //! details (phone, card and code, invoice), key by key.
 
 use super::Terminal;
-use super::state::{Form, FormKind, State};
+use super::state::{Asked, Form, FormKind, State};
 use crate::core::event::{Effect, Key, Signal};
 use crate::core::pin::{PinStep, pin_key};
 use crate::core::provider::{FlowKind, ProviderId};
@@ -80,7 +80,9 @@ impl Terminal {
             Key::Menu => self.open_supervisor(),
             // Enter is Pay; Send to phone is Pay to the customer's phone, with no QR first.
             Key::Enter | Key::SendToPhone => {
-                let refuse = if minor <= 0 {
+                // With no amount, a provider that knows what is due (an invoice) can still be
+                // paid: its amount due is asked and confirmed before the sale starts.
+                let refuse = if minor <= 0 && !self.amount_may_come_from_provider() {
                     Some("Type an amount first".to_string())
                 } else if self.journal_failing {
                     Some("Sales are stopped: the journal cannot be written".to_string())
@@ -128,6 +130,16 @@ impl Terminal {
                 to_phone,
             },
         }
+    }
+
+    /// Whether Pay with no amount typed goes on: a cashier's terminal with a provider whose
+    /// amount comes from its lookup (`Capabilities::amount_due`).
+    fn amount_may_come_from_provider(&self) -> bool {
+        self.settings.mode == Mode::Cashier
+            && self
+                .providers
+                .iter()
+                .any(|p| p.capabilities.amount_due.is_some())
     }
 
     /// The method screen's tiles: one per way to pay, in provider order, each provider's flows
@@ -239,6 +251,10 @@ impl Terminal {
             let error = self.locked_message(&info);
             return self.refuse_method(amount, to_phone, error);
         }
+        if !amount.is_positive() && info.capabilities.amount_due.is_none() {
+            let error = format!("Type an amount first: {} needs one", info.name);
+            return self.refuse_method(amount, to_phone, error);
+        }
         let flows = &info.capabilities.flows;
         if to_phone && !flows.contains(&FlowKind::Push) {
             let error = format!("{} does not push payment requests to phones", info.name);
@@ -299,6 +315,15 @@ impl Terminal {
             Key::Menu | Key::SendToPhone => {}
             Key::Enter => match self.submit_form(&form) {
                 Ok(Some(flow)) => {
+                    if self.asks_amount_due(provider) {
+                        let asked = Asked {
+                            amount,
+                            provider,
+                            form,
+                            flow,
+                        };
+                        return self.ask_amount_due(asked, fx);
+                    }
                     let Some(info) = self.providers.get(provider).cloned() else {
                         return self.home();
                     };

@@ -4,7 +4,8 @@
 //! approval is never dropped, whenever it arrives.
 //!
 //! This file holds the [`Terminal`] and its dispatch; each behaviour is an `impl Terminal` block
-//! of its own file: entry forms and keys (`forms`), the sale from start to end (`flow`),
+//! of its own file: entry forms and keys (`forms`), the amount due asked before an invoice is
+//! paid (`due`), the sale from start to end (`flow`),
 //! resolving sales left unfinished by a restart (`recovery`), refunds (`refund`), vending
 //! (`vending`), the supervisor pages (`supervisor`), answers about deferred calls (`deferred`),
 //! the outbox pages (`outbox_screen`), kiosk mode's screens and deadlines (`kiosk`) and building
@@ -12,6 +13,7 @@
 //! in `state`.
 
 mod deferred;
+mod due;
 mod flow;
 mod forms;
 mod kiosk;
@@ -369,6 +371,8 @@ impl Terminal {
                 ..
             } => self.key_service_form(provider, service, form, key, fx),
             s @ State::ServiceConfirm { .. } => self.key_service_confirm(now, s, key, fx),
+            State::DueChecking { asked, call } => self.key_due_checking(asked, call, key),
+            s @ State::DueConfirm { .. } => self.key_due_confirm(now, s, key, fx),
             State::ServiceWaiting { .. } if key == Key::Cancel => State::Menu { message: None },
             s @ State::ServiceWaiting { .. } => s,
             s @ State::ServiceInfo { .. } => match key {

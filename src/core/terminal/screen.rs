@@ -41,6 +41,23 @@ impl Terminal {
                 form,
                 error,
             } => self.customer_screen(*amount, *provider, form, error.clone()),
+            State::DueChecking { asked, .. } => Screen::AmountDue {
+                provider: self.provider_name_at(asked.provider),
+                due: None,
+                pay: None,
+                lines: Vec::new(),
+            },
+            State::DueConfirm {
+                asked,
+                pay,
+                due,
+                lines,
+            } => Screen::AmountDue {
+                provider: self.provider_name_at(asked.provider),
+                due: Some(*due),
+                pay: Some(*pay),
+                lines: lines.clone(),
+            },
             State::Paying => match &self.active {
                 Some(a) => Screen::Paying {
                     sale: a.request.key.clone(),
@@ -166,6 +183,13 @@ impl Terminal {
         }
     }
 
+    fn provider_name_at(&self, provider: usize) -> String {
+        self.providers
+            .get(provider)
+            .map(|p| p.name.clone())
+            .unwrap_or_default()
+    }
+
     /// One tile per way to pay (see [`Terminal::choices`]).
     fn tiles(&self) -> Vec<Tile> {
         self.choices()
@@ -223,11 +247,7 @@ impl Terminal {
             .collect();
         Screen::Customer {
             amount,
-            provider: self
-                .providers
-                .get(provider)
-                .map(|p| p.name.clone())
-                .unwrap_or_default(),
+            provider: self.provider_name_at(provider),
             fields,
             hint: hint.to_string(),
             error,

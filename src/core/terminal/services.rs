@@ -336,7 +336,7 @@ impl Terminal {
 
     /// Queries are not sales: they get a key of their own kind for the call log, never a sale
     /// number.
-    fn query_key(&mut self) -> Option<SaleKey> {
+    pub(super) fn query_key(&mut self) -> Option<SaleKey> {
         self.next_query += 1;
         SaleKey::new("query", self.next_query).ok()
     }

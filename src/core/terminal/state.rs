@@ -2,6 +2,7 @@
 //! and the calls it waits on. Kept apart from the behaviour files so each of them reads the
 //! same vocabulary and none imports another.
 
+pub(super) use super::due::Asked;
 use crate::core::event::CallId;
 use crate::core::provider::{
     FieldValue, InfoLine, PaymentHandle, Prompt, ProviderId, ProviderInfo,
@@ -144,6 +145,19 @@ pub(super) enum State {
         provider: usize,
         form: Form,
         error: Option<String>,
+    },
+    /// The provider is asked what is due for the customer's details (`due`).
+    DueChecking {
+        asked: Asked,
+        call: CallId,
+    },
+    /// What the provider said is due, until the cashier confirms: `pay` is what Enter pays
+    /// (the typed amount, or with none typed the amount due).
+    DueConfirm {
+        asked: Asked,
+        pay: Money,
+        due: Money,
+        lines: Vec<InfoLine>,
     },
     Paying,
     Result {

@@ -277,7 +277,8 @@ fn reads_paid(reply: &Reply) -> bool {
         | Reply::Created { .. }
         | Reply::Released
         | Reply::NotFound
-        | Reply::Info(_) => false,
+        | Reply::Info(_)
+        | Reply::Due { .. } => false,
     }
 }
 

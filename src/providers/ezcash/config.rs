@@ -119,8 +119,9 @@ pub(crate) fn read(
     }))
 }
 
-/// The demo: the simulator's ideabiz under `sim_base_url`, the test agent with its PIN in the
-/// config (so the demo sells by itself; a real terminal types it at shift start).
+/// The demo: the simulator's ideabiz under `sim_base_url`, the test agent without its PIN, so the
+/// demo terminal asks it on the agent PIN page at shift start as a real one does (`1234`, in the
+/// registry's demo entry; `kassa pay` types it there by itself).
 pub(crate) fn demo_settings(
     sim_base_url: &str,
     _terminal_id: &str,
@@ -136,7 +137,7 @@ pub(crate) fn demo_settings(
         username: demo::USERNAME.to_string(),
         password: SecretString::from(demo::PASSWORD),
         agent_alias: demo::AGENT_ALIAS.to_string(),
-        agent_pin: Some(SecretString::from(demo::AGENT_PIN)),
+        agent_pin: None,
         agent_mobile: None,
         approval_seconds: 180,
     }))

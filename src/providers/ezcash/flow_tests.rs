@@ -558,3 +558,71 @@ async fn refused_ideabiz_credentials_are_auth_failures() {
     rig.sim.ezcash().revoke_credentials(false);
     assert_eq!(status(&p, &handle).await, PaymentStatus::Pending);
 }
+
+#[tokio::test]
+async fn an_access_token_made_inactive_mid_sale_takes_a_new_password_grant() {
+    let rig = Rig::start().await;
+    let a = rig.provider(Some(demo::AGENT_PIN));
+    let (handle, _) = started(&a, push("T1-000130", 1250)).await;
+    assert_eq!(rig.counter("password_grants"), 1);
+    // A second client on the same token file (a restart beside this one) spends the refresh
+    // token: the first one's access token is now inactive at the gateway (900904).
+    let b = rig.provider(Some(demo::AGENT_PIN));
+    b.start_up().await.unwrap();
+    assert_eq!(rig.counter("refresh_grants"), 1);
+    let refused = rig.counter("unauthorized");
+    assert_eq!(status(&a, &handle).await, PaymentStatus::Pending);
+    assert_eq!(
+        rig.counter("unauthorized"),
+        refused + 1,
+        "refused 900904 once"
+    );
+    assert_eq!(
+        rig.counter("password_grants"),
+        2,
+        "a new password grant, not the spent refresh token"
+    );
+    rig.sim
+        .ezcash()
+        .act("T1-000130", CustomerAction::Pay)
+        .unwrap();
+    assert!(matches!(
+        status(&a, &handle).await,
+        PaymentStatus::Approved { .. }
+    ));
+    assert_eq!(rig.counter("transactions"), 1);
+}
+
+#[tokio::test]
+async fn a_bill_payment_whose_answer_is_lost_is_found_paid_once() {
+    let rig = Rig::start().await;
+    let p = rig.provider(Some(demo::AGENT_PIN));
+    p.start_up().await.unwrap();
+    let agent0 = rig.wallet(demo::AGENT_ALIAS);
+    rig.sim.faults("ezcash").unwrap().set(FaultSettings {
+        drop_after_commit: 1,
+        ..FaultSettings::default()
+    });
+    let bill = service(
+        "T1-000140",
+        7500,
+        BILL,
+        vec![
+            FieldValue::Choice(0),
+            FieldValue::Digits("771234567".into()),
+        ],
+    );
+    let f = failure(&p, Operation::Start(bill.clone())).await;
+    assert_eq!(f.kind, FailureKind::InDoubt, "{f}");
+    match p.call(Operation::Recover(bill.clone())).await {
+        Ok(Reply::Found {
+            status: PaymentStatus::Approved { .. },
+            ..
+        }) => {}
+        other => panic!("{other:?}"),
+    }
+    // A start repeated after the recovery is a 64 resolved by the status: still one payment.
+    started(&p, bill).await;
+    assert_eq!(rig.counter("transactions"), 1);
+    assert_eq!(rig.wallet(demo::AGENT_ALIAS), agent0 - 7500);
+}

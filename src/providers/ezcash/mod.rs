@@ -95,6 +95,7 @@ pub const ENTRY: ProviderEntry = ProviderEntry {
             ("ezcash agent PIN", config::demo::AGENT_PIN),
             ("ezcash test subscribers", "769983684, 769967784"),
         ],
+        agent_pin: Some(config::demo::AGENT_PIN),
         #[cfg(feature = "sim")]
         simulator: crate::sim::ezcash::start,
     }),
@@ -598,6 +599,7 @@ impl PaymentProvider for EzcashProvider {
                 lookup: self.looks_up_without_creating(),
                 services: services(),
                 agent_pin: self.agent.pin.is_none(),
+                amount_due: None,
             },
         }
     }

@@ -100,6 +100,7 @@ pub const ENTRY: ProviderEntry = ProviderEntry {
             ),
             ("icash customer page", "/icash/customer/"),
         ],
+        agent_pin: None,
         #[cfg(feature = "sim")]
         simulator: crate::sim::icash::start,
     }),
@@ -552,6 +553,7 @@ impl PaymentProvider for IcashProvider {
                 lookup: true,
                 services: services::specs(),
                 agent_pin: false,
+                amount_due: None,
             },
         }
     }

@@ -27,7 +27,7 @@
 //!   `Laneid`. Every start asks about the invoice first: if a payment with this sale key is on
 //!   it, that payment is the answer (a start is never repeated at iCG); an invoice paid already,
 //!   or an amount above the amount due, is refused before anything is sent. The amount is the
-//!   one the cashier typed; a smaller one pays the invoice in part.
+//!   one confirmed on the amount-due screen; a smaller one pays the invoice in part.
 //! - The payment handle is `<invoice>:<sale key>`; status and recovery read the invoice and find
 //!   the payment by its sale key (recovery never pays: an invoice without it is `NotFound`, an
 //!   unknown invoice too, since nothing can have been paid on it).
@@ -44,10 +44,13 @@
 //!   The diagram's refresh token is not used (no refresh grant is documented): the password
 //!   grant is made again.
 //! - The amount due before the customer confirms: the documented API cannot tell it. With the
-//!   assumed lookup the terminal tells it twice: the supervisor menu's "Invoice balance", and a
-//!   refused start that names it ("USD 300.00 is more than the USD 150.00 due on invoice 1002").
-//!   A step in the sale itself (invoice number, then its amount due, then Enter to pay) is the
-//!   core's to add, for any provider with such a lookup; it is not there yet.
+//!   assumed lookup it is a step of the sale: the capability `amount_due` names the query
+//!   [`DUE_SERVICE`], which the core asks with the typed invoice number before anything is
+//!   sent; it answers `Reply::Due` (the amount due, with the invoice's amount and state to
+//!   show) or refuses an unknown or paid invoice. The core shows it, and pays on the cashier's
+//!   Enter: the amount due when no amount was typed, the typed amount (part of it) otherwise,
+//!   never more. The supervisor menu's "Invoice balance" shows the same lookup with the
+//!   invoice's payments. The start checks again (the invoice may have been paid meanwhile).
 
 pub mod client;
 #[cfg(all(test, feature = "sim"))]
@@ -91,6 +94,7 @@ pub const ENTRY: ProviderEntry = ProviderEntry {
             ("icg username", config::demo::USERNAME),
             ("icg password", config::demo::PASSWORD),
         ],
+        agent_pin: None,
         #[cfg(feature = "sim")]
         simulator: crate::sim::icg::start,
     }),
@@ -101,6 +105,10 @@ pub const LARGEST_MINOR: i64 = 99_999_999_999;
 
 /// The service that shows an invoice's amounts.
 pub const INVOICE_SERVICE: &str = "invoice";
+
+/// The query the core asks before a sale (`Capabilities::amount_due`): the invoice's amount due,
+/// refused for an unknown or paid invoice. Not a menu line.
+pub const DUE_SERVICE: &str = "due";
 
 /// iCheckGateway as a [`PaymentProvider`].
 pub struct IcgProvider {
@@ -291,12 +299,13 @@ impl IcgProvider {
     }
 
     async fn query(&self, service: &ServiceId, inputs: &[FieldValue]) -> Result<Reply, Failure> {
-        if service.as_str() != INVOICE_SERVICE {
-            return Err(rejected(format!(
-                "iCheckGateway offers no service {}",
-                service.as_str()
-            )));
-        }
+        let due = match service.as_str() {
+            INVOICE_SERVICE => false,
+            DUE_SERVICE => true,
+            other => {
+                return Err(rejected(format!("iCheckGateway offers no service {other}")));
+            }
+        };
         let number = match inputs.first() {
             Some(FieldValue::Digits(d)) => {
                 InvoiceNumber::parse(d).map_err(|e| rejected(e.to_string()))?
@@ -325,6 +334,16 @@ impl IcgProvider {
         ];
         if let Some(d) = invoice.description.clone().filter(|d| !d.trim().is_empty()) {
             lines.push(line("Description", d));
+        }
+        if due {
+            // Before a sale: a paid invoice is refused here, before anything is sent.
+            if invoice.state() == InvoiceState::Paid || !amounts.due.is_positive() {
+                return Err(rejected(format!("invoice {number} is paid already")));
+            }
+            return Ok(Reply::Due {
+                due: amounts.due,
+                lines,
+            });
         }
         let paid = invoice
             .transactions
@@ -362,6 +381,7 @@ impl PaymentProvider for IcgProvider {
                 lookup: true,
                 services: IcgProvider::services(),
                 agent_pin: false,
+                amount_due: Some(ServiceId::new(DUE_SERVICE)),
             },
         }
     }

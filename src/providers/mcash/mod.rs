@@ -80,6 +80,7 @@ pub const ENTRY: ProviderEntry = ProviderEntry {
             ("mcash user id", config::demo::USER_ID),
             ("mcash secret", config::demo::SECRET),
         ],
+        agent_pin: None,
         #[cfg(feature = "sim")]
         simulator: crate::sim::mcash::start,
     }),
@@ -567,6 +568,7 @@ impl PaymentProvider for McashProvider {
                 lookup: self.looks_up_without_creating(),
                 services: Vec::new(),
                 agent_pin: false,
+                amount_due: None,
             },
         }
     }

@@ -75,6 +75,7 @@ pub const ENTRY: ProviderEntry = ProviderEntry {
             ("moncash customer", config::demo::PAYER),
             ("moncash customer PIN", config::demo::PAYER_PIN),
         ],
+        agent_pin: None,
         #[cfg(feature = "sim")]
         simulator: crate::sim::moncash::start,
     }),
@@ -372,6 +373,7 @@ impl PaymentProvider for MoncashProvider {
                 lookup: self.looks_up_without_creating(),
                 services: services(),
                 agent_pin: false,
+                amount_due: None,
             },
         }
     }

@@ -1,6 +1,7 @@
 //! The pages of provider services and the agent PIN, on the existing page layouts: a service's
 //! fields on the customer-details page (a choice as the menu's list of buttons), its
-//! confirmation, wait and answer on the rows page, the agent PIN on the PIN page.
+//! confirmation, wait and answer on the rows page, the agent PIN on the PIN page; and a sale's
+//! amount due (an invoice's), asked and confirmed on the rows page before the sale starts.
 
 use super::{PageKind, RowModel, UiModel};
 use crate::core::Local;
@@ -131,4 +132,35 @@ pub(super) fn agent_pin(
     };
     m.pin_digits = digits;
     m.error = error.cloned().unwrap_or_default();
+}
+
+/// The amount due before a sale: the provider's lines and what Enter pays, or while the
+/// provider is asked, a wait line. `local` writes the amounts as the terminal does.
+pub(super) fn amount_due(
+    m: &mut UiModel,
+    local: &crate::core::Local,
+    provider: &str,
+    due: Option<&Money>,
+    pay: Option<&Money>,
+    lines: &[InfoLine],
+) {
+    // A short title: the provider's name goes in the line below, so neither is cut at 480 px.
+    m.page = PageKind::SaleDetail;
+    m.title = "Amount due".into();
+    m.rows = lines_rows(lines);
+    let (Some(due), Some(pay)) = (due, pay) else {
+        m.message = format!("Asking {provider} what is due…");
+        return;
+    };
+    // What Enter pays is on the button; the line says whether it is all of it.
+    m.message = if pay.minor() < due.minor() {
+        format!(
+            "{provider}: pays {} of the {} due.",
+            local.money(*pay),
+            local.money(*due)
+        )
+    } else {
+        format!("{provider}: the customer confirms, then Pay.")
+    };
+    m.action = format!("Pay {}", local.money(*pay));
 }

@@ -617,3 +617,61 @@ fn the_settings_page_opens_the_languages_each_in_its_own_name() {
         ]
     );
 }
+
+#[test]
+fn the_amount_due_page_waits_then_offers_to_pay_what_it_shows() {
+    let usd = |minor| Money::from_minor(minor, Currency::USD);
+    let asking = model(
+        &view(Screen::AmountDue {
+            provider: "iCheckGateway".into(),
+            due: None,
+            pay: None,
+            lines: Vec::new(),
+        }),
+        Millis(0),
+    );
+    assert_eq!(asking.page, PageKind::SaleDetail);
+    assert!(
+        asking.message.contains("Asking iCheckGateway"),
+        "{}",
+        asking.message
+    );
+    assert!(asking.action.is_empty(), "nothing to pay before the answer");
+    let lines = vec![crate::core::provider::InfoLine {
+        label: "Amount due".into(),
+        value: "USD 150.00".into(),
+    }];
+    let part = model(
+        &view(Screen::AmountDue {
+            provider: "iCheckGateway".into(),
+            due: Some(usd(15_000)),
+            pay: Some(usd(5_000)),
+            lines: lines.clone(),
+        }),
+        Millis(0),
+    );
+    assert_eq!(part.title, "Amount due");
+    assert_eq!(part.rows.len(), 1);
+    assert_eq!(part.rows[0].middle, "USD 150.00");
+    assert!(
+        part.action.starts_with("Pay ") && part.action.contains("50.00"),
+        "{}",
+        part.action
+    );
+    assert!(
+        part.message.starts_with("iCheckGateway: pays") && part.message.contains("150.00"),
+        "{}",
+        part.message
+    );
+    let whole = model(
+        &view(Screen::AmountDue {
+            provider: "iCheckGateway".into(),
+            due: Some(usd(15_000)),
+            pay: Some(usd(15_000)),
+            lines,
+        }),
+        Millis(0),
+    );
+    assert!(whole.action.contains("150.00"), "{}", whole.action);
+    assert!(!whole.message.contains("of the"), "{}", whole.message);
+}

@@ -105,3 +105,55 @@ pub(super) fn services() -> Vec<(&'static str, Screen)> {
         ),
     ]
 }
+
+/// An invoice's amount due, asked (waiting) and answered (a part of it to pay), and a paid
+/// invoice refused on the details before anything is sent.
+pub(super) fn amount_due() -> Vec<(&'static str, Screen)> {
+    let usd = |minor| Money::from_minor(minor, Currency::USD);
+    let line = |label: &str, value: &str| InfoLine {
+        label: label.into(),
+        value: value.into(),
+    };
+    vec![
+        (
+            "amount-due-asking",
+            Screen::AmountDue {
+                provider: "iCheckGateway".into(),
+                due: None,
+                pay: None,
+                lines: Vec::new(),
+            },
+        ),
+        (
+            "amount-due",
+            Screen::AmountDue {
+                provider: "iCheckGateway".into(),
+                due: Some(usd(15_000)),
+                pay: Some(usd(5_000)),
+                lines: vec![
+                    line("Invoice", "1002"),
+                    line("Amount", "USD 250.00"),
+                    line("Amount due", "USD 150.00"),
+                    line("State", "Partially Paid"),
+                    line("Description", "Electricity, November"),
+                ],
+            },
+        ),
+        (
+            "invoice-refused",
+            Screen::Customer {
+                amount: usd(0),
+                provider: "iCheckGateway".into(),
+                fields: vec![Field {
+                    label: "Invoice number".into(),
+                    shown: "1003".into(),
+                    active: true,
+                }],
+                hint: "Type the invoice number and press Enter".into(),
+                error: Some(
+                    "Refused before anything was charged: invoice 1003 is paid already".into(),
+                ),
+            },
+        ),
+    ]
+}

@@ -21,6 +21,7 @@ use crate::core::time::Millis;
 use crate::core::view::{Check, Notice, OutboxSummary, Screen, Tone, View, Waiting};
 use crate::money::{Currency, Money};
 
+mod due;
 mod kiosk;
 mod locale;
 mod no_cancel;
@@ -47,6 +48,7 @@ fn provider(id: &str, flows: Vec<FlowKind>) -> ProviderInfo {
             lookup: false,
             services: Vec::new(),
             agent_pin: false,
+            amount_due: None,
         },
     }
 }
