@@ -541,7 +541,7 @@ pub fn model(view: &View, now: Millis) -> UiModel {
             m.money(&view.status.local, amount);
             if !amount.is_positive() {
                 // No amount typed: the provider's amount due is asked next (an invoice).
-                m.amount = "Pays the amount due".into();
+                m.amount = tr(l, "Pays the amount due").into();
                 m.currency = String::new();
             }
             m.provider = provider.clone();

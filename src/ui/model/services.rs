@@ -144,23 +144,33 @@ pub(super) fn amount_due(
     pay: Option<&Money>,
     lines: &[InfoLine],
 ) {
+    let l = local.locale;
     // A short title: the provider's name goes in the line below, so neither is cut at 480 px.
     m.page = PageKind::SaleDetail;
-    m.title = "Amount due".into();
+    m.title = tr(l, "Amount due").into();
     m.rows = lines_rows(lines);
     let (Some(due), Some(pay)) = (due, pay) else {
-        m.message = format!("Asking {provider} what is due…");
+        m.message = fill(
+            tr(l, "Asking {provider} what is due…"),
+            &[("provider", &provider)],
+        );
         return;
     };
     // What Enter pays is on the button; the line says whether it is all of it.
     m.message = if pay.minor() < due.minor() {
-        format!(
-            "{provider}: pays {} of the {} due.",
-            local.money(*pay),
-            local.money(*due)
+        fill(
+            tr(l, "{provider}: pays {pay} of the {due} due."),
+            &[
+                ("provider", &provider),
+                ("pay", &local.money(*pay)),
+                ("due", &local.money(*due)),
+            ],
         )
     } else {
-        format!("{provider}: the customer confirms, then Pay.")
+        fill(
+            tr(l, "{provider}: the customer confirms, then Pay."),
+            &[("provider", &provider)],
+        )
     };
-    m.action = format!("Pay {}", local.money(*pay));
+    m.action = fill(tr(l, "Pay {amount}"), &[("amount", &local.money(*pay))]);
 }
