@@ -9,8 +9,9 @@ use crate::core::record::Outcome;
 use crate::core::report::DayReport;
 use crate::core::summary::{SummaryItem, Verdict};
 use crate::core::view::{Field, Notice, SaleRow, Screen, Tone, View, Waiting};
-use crate::core::{Local, Millis};
+use crate::core::{Local, Locale, Millis};
 use crate::money::Money;
+use crate::ui::words;
 pub use kiosk::KioskModel;
 use records::{detail_rows, report, sale_row, summary};
 
@@ -89,6 +90,28 @@ pub struct RowModel {
     pub color: Rgb,
 }
 
+/// One input field as drawn: its name in words, what is typed (or dots), and whether it is the
+/// one being typed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldModel {
+    pub label: String,
+    pub shown: String,
+    pub active: bool,
+}
+
+impl FieldModel {
+    fn from_view(lang: Locale, fields: &[Field]) -> Vec<FieldModel> {
+        fields
+            .iter()
+            .map(|f| FieldModel {
+                label: words::label(lang, &f.label),
+                shown: f.shown.clone(),
+                active: f.active,
+            })
+            .collect()
+    }
+}
+
 impl RowModel {
     fn pair(key: &str, value: &str) -> RowModel {
         RowModel {
@@ -121,7 +144,7 @@ pub struct UiModel {
     pub provider: String,
     pub provider_color: Rgb,
     pub tiles: Vec<TileModel>,
-    pub fields: Vec<Field>,
+    pub fields: Vec<FieldModel>,
     pub pin_digits: usize,
     pub wait: WaitLook,
     pub wait_text: String,
@@ -159,11 +182,17 @@ pub struct UiModel {
 }
 
 impl UiModel {
-    fn notice(&mut self, notice: Option<Notice>) {
+    /// A notice from the core, in words.
+    fn notice(&mut self, lang: Locale, notice: Option<&Notice>) {
         if let Some(n) = notice {
-            self.message = n.text;
-            self.message_tone = n.tone;
+            self.say(n.tone, words::notice(lang, n));
         }
+    }
+
+    /// A line the page itself says, with its tone.
+    fn say(&mut self, tone: Tone, text: String) {
+        self.message = text;
+        self.message_tone = tone;
     }
 
     fn empty(view: &View, now: Millis) -> UiModel {
@@ -408,14 +437,14 @@ pub fn model(view: &View, now: Millis) -> UiModel {
             m.title = "Sign in".into();
             m.hint = "Type your cashier PIN and press OK.".into();
             m.pin_digits = *digits;
-            m.error = error.clone().unwrap_or_default();
+            m.error = words::error(view.status.local.locale, error.as_ref());
         }
         Screen::SupervisorPin { digits, error } => {
             m.page = PageKind::SupervisorPin;
             m.title = "Supervisor PIN".into();
             m.hint = "Type the supervisor PIN and press OK.".into();
             m.pin_digits = *digits;
-            m.error = error.clone().unwrap_or_default();
+            m.error = words::error(view.status.local.locale, error.as_ref());
         }
         Screen::Amount {
             amount,
@@ -424,7 +453,7 @@ pub fn model(view: &View, now: Millis) -> UiModel {
         } => {
             m.page = PageKind::Amount;
             m.money(&view.status.local, amount);
-            m.error = error.clone().unwrap_or_default();
+            m.error = words::error(view.status.local.locale, error.as_ref());
             if *vending_idle {
                 m.title = "Choose a product".into();
                 m.hint = "The vending machine sends the price.".into();
@@ -440,7 +469,7 @@ pub fn model(view: &View, now: Millis) -> UiModel {
         } => {
             m.page = PageKind::Method;
             m.money(&view.status.local, amount);
-            m.error = error.clone().unwrap_or_default();
+            m.error = words::error(view.status.local.locale, error.as_ref());
             m.tiles = tiles
                 .iter()
                 .enumerate()
@@ -469,9 +498,9 @@ pub fn model(view: &View, now: Millis) -> UiModel {
             m.money(&view.status.local, amount);
             m.provider = provider.clone();
             m.provider_color = color_of_name(provider);
-            m.fields = fields.clone();
-            m.hint = hint.clone();
-            m.error = error.clone().unwrap_or_default();
+            m.fields = FieldModel::from_view(view.status.local.locale, fields);
+            m.hint = words::hint(view.status.local.locale, *hint);
+            m.error = words::error(view.status.local.locale, error.as_ref());
         }
         Screen::Paying {
             amount,
@@ -503,9 +532,12 @@ pub fn model(view: &View, now: Millis) -> UiModel {
             result(&mut m, view, outcome, *late_approval, *refund_offered);
         }
         Screen::Menu { items, message } => {
-            m.notice(message.clone());
+            m.notice(view.status.local.locale, message.as_ref());
             m.page = PageKind::Menu;
-            m.menu = items.clone();
+            m.menu = items
+                .iter()
+                .map(|i| words::menu_item(view.status.local.locale, i))
+                .collect();
         }
         Screen::History { rows } => {
             m.page = PageKind::History;
@@ -524,7 +556,7 @@ pub fn model(view: &View, now: Millis) -> UiModel {
             m.title = format!("Sale {}", row.key);
             m.rows = detail_rows(&view.status.local, row);
             m.can_refund = *can_refund;
-            m.notice(message.clone());
+            m.notice(view.status.local.locale, message.as_ref());
             if *can_refund {
                 m.action = "Refund…".into();
             }
@@ -548,17 +580,24 @@ pub fn model(view: &View, now: Millis) -> UiModel {
             m.page = PageKind::Report;
             report(&mut m, &view.status.local, r);
         }
-        Screen::Outbox { summary, message } => outbox::list(&mut m, summary, message.as_ref(), now),
+        Screen::Outbox { summary, message } => {
+            outbox::list(&mut m, view, summary, message.as_ref(), now)
+        }
         Screen::OutboxItem {
             row,
             confirm_drop,
             message,
-        } => outbox::item(&mut m, row, *confirm_drop, message.as_ref(), now),
+        } => outbox::item(&mut m, view, row, *confirm_drop, message.as_ref(), now),
         Screen::Settings { rows } => rows_page(
             &mut m,
             PageKind::Settings,
             "Settings",
-            rows.iter().map(|(k, v)| RowModel::pair(k, v)).collect(),
+            rows.iter()
+                .map(|s| {
+                    let (k, v) = words::setting(view.status.local.locale, s);
+                    RowModel::pair(&k, &v)
+                })
+                .collect(),
         ),
         Screen::Diagnostics { checks } => rows_page(
             &mut m,
@@ -566,9 +605,12 @@ pub fn model(view: &View, now: Millis) -> UiModel {
             "Diagnostics",
             checks
                 .iter()
-                .map(|c| RowModel {
-                    color: tone_color(c.tone),
-                    ..RowModel::pair(&c.name, &c.found)
+                .map(|c| {
+                    let (name, found) = words::check(view.status.local.locale, &c.checked);
+                    RowModel {
+                        color: tone_color(c.tone),
+                        ..RowModel::pair(&name, &found)
+                    }
                 })
                 .collect(),
         ),
@@ -584,12 +626,13 @@ pub fn model(view: &View, now: Millis) -> UiModel {
             error,
         } => services::form(
             &mut m,
+            view.status.local.locale,
             services::Form {
                 provider,
                 service,
                 fields,
                 choices,
-                hint,
+                hint: *hint,
                 error: error.as_ref(),
             },
         ),
@@ -607,13 +650,27 @@ pub fn model(view: &View, now: Millis) -> UiModel {
             service,
             lines,
             error,
-        } => services::info(&mut m, provider, service, lines, error.as_ref()),
+        } => services::info(
+            &mut m,
+            view.status.local.locale,
+            provider,
+            service,
+            lines,
+            error.as_ref(),
+        ),
         Screen::AgentPin {
             provider,
             digits,
             error,
             checking,
-        } => services::agent_pin(&mut m, provider, *digits, error.as_ref(), *checking),
+        } => services::agent_pin(
+            &mut m,
+            view.status.local.locale,
+            provider,
+            *digits,
+            error.as_ref(),
+            *checking,
+        ),
         Screen::Attract { .. } | Screen::CallStaff { .. } => kiosk::screen(&mut m, view),
     }
     m

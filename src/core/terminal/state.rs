@@ -3,6 +3,7 @@
 //! same vocabulary and none imports another.
 
 use crate::core::event::CallId;
+use crate::core::message::Message;
 use crate::core::provider::{
     FieldValue, InfoLine, PaymentHandle, Prompt, ProviderId, ProviderInfo,
 };
@@ -127,15 +128,15 @@ pub(super) enum State {
     Recovering,
     Login {
         pin: String,
-        error: Option<String>,
+        error: Option<Message>,
     },
     Amount {
         minor: i64,
-        error: Option<String>,
+        error: Option<Message>,
     },
     Method {
         amount: Money,
-        error: Option<String>,
+        error: Option<Message>,
         /// Send to phone was pressed instead of Pay: the chosen provider asks for the phone.
         to_phone: bool,
     },
@@ -143,7 +144,7 @@ pub(super) enum State {
         amount: Money,
         provider: usize,
         form: Form,
-        error: Option<String>,
+        error: Option<Message>,
     },
     Paying,
     Result {
@@ -156,7 +157,7 @@ pub(super) enum State {
     },
     SupervisorPin {
         pin: String,
-        error: Option<String>,
+        error: Option<Message>,
     },
     Menu {
         message: Option<Notice>,
@@ -193,7 +194,7 @@ pub(super) enum State {
         provider: usize,
         service: usize,
         form: ServiceForm,
-        error: Option<String>,
+        error: Option<Message>,
     },
     /// A money-moving service, asked before it is started through the sale path.
     ServiceConfirm {
@@ -213,14 +214,14 @@ pub(super) enum State {
         provider: usize,
         service: usize,
         lines: Vec<InfoLine>,
-        error: Option<String>,
+        error: Option<Message>,
     },
     /// A provider's agent PIN, typed at the start of a shift; `checking` while the provider
     /// is being unlocked with it.
     AgentPin {
         provider: usize,
         pin: PinDigits,
-        error: Option<String>,
+        error: Option<Message>,
         checking: bool,
     },
     /// Kiosk: the attract screen, shown when the start screen was left alone.
@@ -233,7 +234,7 @@ pub(super) enum State {
     StaffPin {
         sale: SaleKey,
         pin: String,
-        error: Option<String>,
+        error: Option<Message>,
     },
 }
 

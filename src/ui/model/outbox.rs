@@ -3,7 +3,8 @@
 use super::{AMBER, PageKind, RED, RowModel, UiModel};
 use crate::console::age;
 use crate::core::Millis;
-use crate::core::view::{Notice, OutboxRow, OutboxSummary, Tone};
+use crate::core::view::{Notice, OutboxRow, OutboxSummary, Tone, View};
+use crate::ui::words;
 
 /// Where an item stands, in a word or three.
 fn state_text(row: &OutboxRow, now: Millis) -> String {
@@ -25,10 +26,12 @@ fn sale_text(row: &OutboxRow) -> String {
 
 pub(super) fn list(
     m: &mut UiModel,
+    view: &View,
     summary: &OutboxSummary,
     message: Option<&Notice>,
     now: Millis,
 ) {
+    let lang = view.status.local.locale;
     m.page = PageKind::Outbox;
     m.title = "Outbox".into();
     let counts = format!("{} waiting · {} given up", summary.pending, summary.dead);
@@ -47,7 +50,7 @@ pub(super) fn list(
                 detail = format!("{detail} · {e}");
             }
             RowModel {
-                left: format!("#{} {}", row.id, row.what),
+                left: format!("#{} {}", row.id, words::outbox_call(lang, &row.what)),
                 // The call gets the width: the provider is in the detail line.
                 middle: String::new(),
                 right: state_text(row, now),
@@ -59,7 +62,7 @@ pub(super) fn list(
     let listed_dead = summary.items.iter().filter(|r| r.dead).count();
     let unlisted = (summary.pending + summary.dead).saturating_sub(summary.items.len());
     (m.message, m.message_tone) = match message {
-        Some(n) => (format!("{counts}. {}", n.text), n.tone),
+        Some(n) => (format!("{counts}. {}", words::notice(lang, n)), n.tone),
         // Damaged items count as given up but cannot be listed or acted on from here.
         None if summary.dead > listed_dead && unlisted > 0 => (
             format!(
@@ -77,15 +80,17 @@ pub(super) fn list(
 
 pub(super) fn item(
     m: &mut UiModel,
+    view: &View,
     row: &OutboxRow,
     confirm_drop: bool,
     message: Option<&Notice>,
     now: Millis,
 ) {
+    let lang = view.status.local.locale;
     m.page = PageKind::OutboxItem;
     // Most telling first: at 480x320 only the first rows show without scrolling.
     let mut rows = vec![
-        RowModel::pair("Call", &row.what),
+        RowModel::pair("Call", &words::outbox_call(lang, &row.what)),
         RowModel {
             color: if row.dead { RED } else { AMBER },
             ..RowModel::pair("State", &state_text(row, now))
@@ -113,14 +118,18 @@ pub(super) fn item(
     if confirm_drop {
         m.title = format!("Drop #{} for good?", row.id);
         // Cannot be undone: drawn as a problem, beside the red button.
-        m.notice(Some(message.cloned().unwrap_or_else(|| {
-            Notice::problem("Its call will never be made. The journal records who dropped it.")
-        })));
+        match message {
+            Some(n) => m.notice(lang, Some(n)),
+            None => m.say(
+                Tone::Problem,
+                "Its call will never be made. The journal records who dropped it.".into(),
+            ),
+        }
         m.action = format!("Drop #{}", row.id);
         m.action_danger = true;
     } else {
         m.title = format!("Outbox item #{}", row.id);
-        m.notice(message.cloned());
+        m.notice(lang, message);
         m.action = "Try again now".into();
         m.second_action = "Drop…".into();
     }

@@ -144,7 +144,7 @@ pub(super) fn summary(m: &mut UiModel, local: &Local, items: &[SummaryItem], fro
             left: i.sale.to_string(),
             middle: format!("{} · {}", i.provider, local.clock(i.started_at)),
             right: local.money(i.amount),
-            detail: i.decision(),
+            detail: words::summary_decision(local.locale, i),
             color: match i.verdict() {
                 Verdict::Paid => AMBER,
                 Verdict::InDoubt => RED,

@@ -2,23 +2,26 @@
 //! fields on the customer-details page (a choice as the menu's list of buttons), its
 //! confirmation, wait and answer on the rows page, the agent PIN on the PIN page.
 
-use super::{PageKind, RowModel, UiModel};
+use super::{FieldModel, PageKind, RowModel, UiModel};
+use crate::core::Locale;
+use crate::core::message::{Hint, Message};
 use crate::core::provider::InfoLine;
-use crate::core::view::{Field, Notice};
+use crate::core::view::{Field, Tone};
 use crate::money::Money;
+use crate::ui::words;
 
 pub(super) struct Form<'a> {
     pub provider: &'a str,
     pub service: &'a str,
     pub fields: &'a [Field],
     pub choices: &'a [String],
-    pub hint: &'a str,
-    pub error: Option<&'a String>,
+    pub hint: Hint,
+    pub error: Option<&'a Message>,
 }
 
-pub(super) fn form(m: &mut UiModel, f: Form<'_>) {
-    m.error = f.error.cloned().unwrap_or_default();
-    m.hint = f.hint.to_string();
+pub(super) fn form(m: &mut UiModel, lang: Locale, f: Form<'_>) {
+    m.error = words::error(lang, f.error);
+    m.hint = words::hint(lang, f.hint);
     if f.choices.is_empty() {
         m.page = PageKind::Customer;
         m.provider = f.provider.to_string();
@@ -26,19 +29,19 @@ pub(super) fn form(m: &mut UiModel, f: Form<'_>) {
         // The customer page's amount line names the service instead.
         m.amount = f.service.to_string();
         m.currency = String::new();
-        m.fields = f.fields.to_vec();
+        m.fields = FieldModel::from_view(lang, f.fields);
     } else {
         m.page = PageKind::Menu;
         let label = f
             .fields
             .iter()
             .find(|x| x.active)
-            .map(|x| x.label.as_str())
-            .unwrap_or("");
+            .map(|x| words::label(lang, &x.label))
+            .unwrap_or_default();
         m.title = format!("{}: {label}", f.service);
         m.menu = f.choices.to_vec();
         if let Some(e) = f.error {
-            m.notice(Some(Notice::problem(e.clone())));
+            m.say(Tone::Problem, words::message(lang, e));
         }
     }
 }
@@ -73,26 +76,28 @@ pub(super) fn waiting(m: &mut UiModel, provider: &str, service: &str) {
 
 pub(super) fn info(
     m: &mut UiModel,
+    lang: Locale,
     provider: &str,
     service: &str,
     lines: &[InfoLine],
-    error: Option<&String>,
+    error: Option<&Message>,
 ) {
     m.page = PageKind::Settings;
     m.title = format!("{provider}: {service}");
     m.rows = lines_rows(lines);
     match error {
-        Some(e) => m.notice(Some(Notice::problem(e.clone()))),
-        None if lines.is_empty() => m.notice(Some(Notice::info("The provider sent nothing"))),
+        Some(e) => m.say(Tone::Problem, words::message(lang, e)),
+        None if lines.is_empty() => m.say(Tone::Info, "The provider sent nothing".into()),
         None => {}
     }
 }
 
 pub(super) fn agent_pin(
     m: &mut UiModel,
+    lang: Locale,
     provider: &str,
     digits: usize,
-    error: Option<&String>,
+    error: Option<&Message>,
     checking: bool,
 ) {
     m.page = PageKind::SupervisorPin;
@@ -103,5 +108,5 @@ pub(super) fn agent_pin(
         format!("Type the agent PIN for {provider} and press OK (Back: not now; its sales wait).")
     };
     m.pin_digits = digits;
-    m.error = error.cloned().unwrap_or_default();
+    m.error = words::error(lang, error);
 }
