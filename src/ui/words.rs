@@ -9,7 +9,7 @@
 
 use crate::core::locale::{Local, Locale};
 use crate::core::message::{Checked, Hint, Label, MenuItem, Message, OutboxCall, Setting};
-use crate::core::record::Outcome;
+use crate::core::record::{Outcome, Restart};
 use crate::core::sale::InputError;
 use crate::core::settings::Mode;
 use crate::core::summary::SummaryItem;
@@ -405,6 +405,19 @@ pub fn outbox_call(lang: Locale, c: &OutboxCall) -> String {
     }
 }
 
+/// What history says about a sale resolved by the recovery at a start.
+pub fn restart_note(lang: Locale, restart: Restart) -> String {
+    if restart.never_reached {
+        tr(
+            lang,
+            "resolved after restart: never reached the provider before the restart",
+        )
+    } else {
+        tr(lang, "resolved after restart")
+    }
+    .into()
+}
+
 /// A recovery summary item's first line: amount, provider, sale and when it started.
 pub fn summary_heading(local: &Local, item: &SummaryItem) -> String {
     fill(
@@ -696,6 +709,33 @@ mod tests {
             outbox_call(Locale::Nb, &OutboxCall::Refund(nok(8_900))),
             "Refund 89,00\u{a0}kr"
         );
+    }
+
+    #[test]
+    fn a_restart_note_reads_as_the_reports_write_it() {
+        use crate::core::provider::ProviderId;
+        use crate::core::record::SaleRow;
+        for never_reached in [false, true] {
+            let restart = Restart {
+                never_reached,
+                acknowledged: false,
+            };
+            let row = SaleRow {
+                key: sale(),
+                provider: ProviderId::new("mcash"),
+                amount: nok(100),
+                started_at: Millis(0),
+                outcome: None,
+                late_approval: false,
+                refunded: None,
+                restart: Some(restart),
+                service: None,
+            };
+            assert_eq!(
+                Some(restart_note(Locale::En, restart).as_str()),
+                row.restart_note()
+            );
+        }
     }
 
     #[test]

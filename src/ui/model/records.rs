@@ -74,8 +74,11 @@ pub(super) fn detail_rows(local: &Local, row: &SaleRow) -> Vec<RowModel> {
     if let Some(r) = &row.refunded {
         rows.push(RowModel::pair("Refunded", r));
     }
-    if let Some(note) = row.restart_note() {
-        rows.push(RowModel::pair("Note", note));
+    if let Some(restart) = row.restart {
+        rows.push(RowModel::pair(
+            "Note",
+            &words::restart_note(local.locale, restart),
+        ));
     }
     rows
 }
