@@ -59,7 +59,7 @@ impl Terminal {
 
     /// The supervisor menu's entry for an unacknowledged summary, if any.
     pub(super) fn summary_menu_item(&self) -> Option<MenuItem> {
-        (!self.summary.is_empty()).then(|| MenuItem::RecoverySummary {
+        (!self.summary.is_empty()).then_some(MenuItem::RecoverySummary {
             count: self.summary.len(),
         })
     }
