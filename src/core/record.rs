@@ -93,7 +93,8 @@ pub struct Restart {
 }
 
 impl SaleRow {
-    /// What the summary, history and reports say about a sale resolved after a restart.
+    /// What `kassa report` and its CSV say about a sale resolved after a restart: English, as
+    /// those files are read by scripts (the screens word it through `ui::words::restart_note`).
     pub fn restart_note(&self) -> Option<&'static str> {
         let r = self.restart?;
         Some(if r.never_reached {

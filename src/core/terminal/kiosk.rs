@@ -17,6 +17,7 @@ use std::mem::{Discriminant, discriminant};
 use super::Terminal;
 use super::state::{CancelReason, Phase, State};
 use crate::core::event::{Effect, Key, Timer, TimerKind};
+use crate::core::message::Message;
 use crate::core::pin::{PinStep, pin_key};
 use crate::core::provider::Prompt;
 use crate::core::record::Outcome;
@@ -273,23 +274,26 @@ impl Terminal {
 
     fn cleared_notice(&self, sale: &SaleKey) -> Notice {
         let Some(row) = self.row(sale) else {
-            return Notice::info(format!("Call staff cleared for sale {sale}"));
+            return Notice::info(Message::StaffCleared { sale: sale.clone() });
         };
+        let (sale, amount) = (sale.clone(), row.amount);
         let provider = self.provider_name(&row.provider);
         match &row.outcome {
-            Some(Outcome::InDoubt { .. }) | None => Notice::problem(format!(
-                "Sale {sale} ({}) is still in doubt: the outbox keeps asking {provider}. \
-                 History shows it.",
-                row.amount
-            )),
-            Some(o) if o.is_approved() => Notice::info(format!(
-                "Sale {sale} ({}) was paid after all: {provider} confirmed it.",
-                row.amount
-            )),
-            Some(_) => Notice::info(format!(
-                "Sale {sale} ({}) was not paid: {provider} settled it.",
-                row.amount
-            )),
+            Some(Outcome::InDoubt { .. }) | None => Notice::problem(Message::StillInDoubt {
+                sale,
+                amount,
+                provider,
+            }),
+            Some(o) if o.is_approved() => Notice::info(Message::PaidAfterAll {
+                sale,
+                amount,
+                provider,
+            }),
+            Some(_) => Notice::info(Message::NotPaidAfterAll {
+                sale,
+                amount,
+                provider,
+            }),
         }
     }
 
