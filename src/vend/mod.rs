@@ -109,11 +109,11 @@ pub async fn start(
                 machine,
             )?;
         }
-        VendController::Socket { path, tcp_port } => {
+        VendController::Socket { path, tcp } => {
             socket::spawn(
                 socket::SocketConfig {
                     path: path.clone(),
-                    tcp_port: *tcp_port,
+                    tcp: *tcp,
                     currency,
                 },
                 machine,

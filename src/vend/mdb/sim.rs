@@ -150,6 +150,23 @@ impl SimHat {
         self.say("c,STATUS,ENABLED");
     }
 
+    /// After a [`AfterApproval::Silent`] approval: the VMC reports the vend now, delivered
+    /// (`c,VEND,SUCCESS`) or not (`c,ERR,VEND 3`), and ends the session.
+    pub fn report(&self, delivered: bool) {
+        {
+            let mut s = lock(&self.inner.state);
+            s.vending = false;
+            s.session = false;
+        }
+        self.say(if delivered {
+            "c,VEND,SUCCESS"
+        } else {
+            "c,ERR,VEND 3"
+        });
+        self.say("c,STATUS,IDLE");
+        self.say("c,STATUS,ENABLED");
+    }
+
     /// The VMC resets the reader now (mid-session, say).
     pub fn reset_reader(&self) {
         {
