@@ -542,10 +542,11 @@ async fn power_cut(cut: Cut) -> (Rig, SaleKey) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_power_cut_before_the_payment_request_reached_mcash_ends_it_at_start() {
     let (rig, sale) = power_cut(Cut::RequestNotSent).await;
-    // The recovery asks by the sale's key: a request it makes is aborted at once.
-    if rig.sim.mcash().tid_for("V1", sale.as_str()).is_some() {
-        assert!(rig.ended_uncharged(&sale), "{}", rig.outcome(&sale));
-    }
+    // mCASH's recovery re-sends the create under the sale's key: the request it makes is the
+    // only one, and is aborted at once, the abort journaled first.
+    assert_eq!(rig.sim.mcash().created_for_pos("V1"), 1);
+    assert!(rig.ended_uncharged(&sale), "{}", rig.outcome(&sale));
+    assert!(rig.journal_sale(&sale).await.never_reached);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

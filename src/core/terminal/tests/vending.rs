@@ -305,3 +305,59 @@ fn the_approval_is_journaled_before_the_machine_hears_it() {
         .position(|e| matches!(e, Effect::Vend { .. }));
     assert!(journaled.is_some() && journaled < vend, "{:?}", h.effects);
 }
+
+#[test]
+fn a_pay_first_vend_found_paid_after_a_restart_is_refunded_and_never_vended() {
+    let mut s = Settings::demo("V1");
+    s.mode = Mode::Vending;
+    let key = SaleKey::new("V1", 4).unwrap();
+    let amount = Money::from_minor(1519, Currency::NOK);
+    let left = Resume {
+        request: SaleRequest {
+            key: key.clone(),
+            amount,
+            flow: Flow::Qr,
+            capture: Capture::Sale,
+        },
+        provider: ProviderId::new("sale-only"),
+        handle: Some(PaymentHandle("h-4".into())),
+        started_at: Millis(1_600_000_000_000),
+        left: Left::Start,
+    };
+    let mut h = H::resuming(s, vec![pay_first()], vec![left]);
+    let (call, _) = h.take("recover");
+    h.answer(
+        call,
+        Ok(Reply::Found {
+            handle: PaymentHandle("h-4".into()),
+            status: approved("paid-4"),
+            prompt: None,
+        }),
+    );
+    // Paid, and no delivery on record: the money goes back, journaled first.
+    let records: Vec<&Record> = h
+        .journal
+        .iter()
+        .filter(|j| j.sale == key)
+        .map(|j| &j.record)
+        .collect();
+    let paid = records.iter().position(|r| {
+        matches!(
+            r,
+            Record::Outcome {
+                outcome: Outcome::Approved { .. },
+                ..
+            }
+        )
+    });
+    let intent = records
+        .iter()
+        .position(|r| matches!(r, Record::RefundIntent { amount: a, .. } if *a == amount));
+    assert!(paid.is_some() && intent > paid, "{records:?}");
+    let (_, op) = h.take("refund");
+    assert!(
+        matches!(&op, Operation::Refund { key: k, .. } if k.as_str() == "V1-000004-R"),
+        "{op:?}"
+    );
+    assert!(h.vends.is_empty(), "never vended at a start");
+}
