@@ -54,6 +54,8 @@ pub struct MdbSettings {
     /// Further `C,SETCONF` pairs (`mdb-timeout-vend=...`, `mdb-addr=0x60`).
     pub hat_settings: Vec<(String, String)>,
     pub link_timeout_ms: u64,
+    /// The HAT's reset line (BCM GPIO6 on the MDB Pi HAT), pulled low when the HAT hangs.
+    pub reset_pin: Option<u8>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -163,6 +165,7 @@ impl Reader<'_> {
         }
         let hat_settings = self.pairs(&mut t, "hat_settings");
         let link_timeout_ms = self.unsigned(&mut t, "link_timeout_ms", 500..=600_000, 10_000);
+        let reset_pin = self.pin(&mut t, "reset_pin", GPIO);
         let socket_path = self.text(&mut t, "socket_path", 200);
         let tcp = self.tcp(&mut t);
         let request_pins = self.pin_list(&mut t, "request_pins");
@@ -182,6 +185,7 @@ impl Reader<'_> {
                         "the funds a session opens with (the dearest product's price)",
                     );
                 }
+                self.gpio_pins_unique(&t, &[], [None, None, reset_pin], hardware);
                 VendController::Mdb(MdbSettings {
                     port: port.unwrap_or_else(|| DEFAULT_MDB_PORT.to_string()),
                     start_funds: if authorization_first {
@@ -194,6 +198,7 @@ impl Reader<'_> {
                         .unwrap_or_else(|| DEFAULT_DENY_COMMAND.to_string()),
                     hat_settings: hat_settings.unwrap_or_default(),
                     link_timeout_ms,
+                    reset_pin,
                 })
             }
             Kind::Socket => VendController::Socket {
@@ -231,7 +236,7 @@ impl Reader<'_> {
                 if relay_pin.is_none() {
                     self.missing(&t, "relay_pin", "the vend relay's GPIO");
                 }
-                self.gpio_pins_unique(&t, &lines, relay_pin, drop_sensor_pin, hardware);
+                self.gpio_pins_unique(&t, &lines, [relay_pin, drop_sensor_pin, None], hardware);
                 VendController::Gpio(GpioSettings {
                     lines,
                     relay_pin: relay_pin?,
@@ -417,13 +422,13 @@ impl Reader<'_> {
         Some(out)
     }
 
-    /// The GPIO controller's pins drive one thing each, and none of `[hardware]`'s.
+    /// The controller's pins drive one thing each, and none of `[hardware]`'s: the GPIO
+    /// controller's request lines, then its relay, its drop sensor, and the MDB HAT's reset line.
     fn gpio_pins_unique(
         &mut self,
         t: &Table,
         lines: &[(u8, Money)],
-        relay: Option<u8>,
-        sensor: Option<u8>,
+        [relay, sensor, reset]: [Option<u8>; 3],
         hw: &HardwareConfig,
     ) {
         let mut taken: Vec<(u8, String)> = Vec::new();
@@ -446,6 +451,7 @@ impl Reader<'_> {
             lines.iter().map(|(p, _)| (*p, "request_pins")).collect();
         mine.extend(relay.map(|p| (p, "relay_pin")));
         mine.extend(sensor.map(|p| (p, "drop_sensor_pin")));
+        mine.extend(reset.map(|p| (p, "reset_pin")));
         for (pin, key) in mine {
             if let Some((_, other)) = taken.iter().find(|(p, _)| *p == pin) {
                 let span = t.table.get(key).map(|v| v.span());
@@ -508,6 +514,7 @@ mod tests {
                 deny_command: DEFAULT_DENY_COMMAND.into(),
                 hat_settings: Vec::new(),
                 link_timeout_ms: 10_000,
+                reset_pin: None,
             })
         );
         let c = load(
@@ -591,6 +598,26 @@ mod tests {
         assert!(
             p.iter()
                 .any(|(k, m)| k == "vending.kind" && m.contains("mdb, socket, gpio")),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn the_hats_reset_line_is_a_free_gpio() {
+        let c =
+            load("kind = \"mdb\"\nreset_pin = 6", 60, "vending").unwrap_or_else(|e| panic!("{e}"));
+        let Some(VendingConfig {
+            controller: VendController::Mdb(m),
+            ..
+        }) = c.vending
+        else {
+            panic!("mdb")
+        };
+        assert_eq!(m.reset_pin, Some(6));
+        let p = problems(load("kind = \"mdb\"\nreset_pin = 18", 60, "vending").unwrap_err());
+        assert!(
+            p.iter()
+                .any(|(k, m)| k == "vending.reset_pin" && m.contains("hardware.buzzer_pin")),
             "{p:?}"
         );
     }

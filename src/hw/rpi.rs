@@ -54,6 +54,19 @@ impl Pi {
                 reason: e.to_string(),
             })
     }
+
+    /// An output line, high to start with: a reset line (active low) that must not reset what
+    /// it is wired to as it is opened.
+    pub fn output_high(&self, key: &'static str, pin: u8) -> Result<RppalPin, HwError> {
+        self.gpio
+            .get(pin)
+            .map(|p| RppalPin(p.into_output_high()))
+            .map_err(|e| HwError::Pin {
+                key,
+                pin,
+                reason: e.to_string(),
+            })
+    }
 }
 
 impl Pi {
