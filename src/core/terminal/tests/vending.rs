@@ -96,6 +96,29 @@ fn pay_first() -> ProviderInfo {
     p
 }
 
+/// The sale's journal has its approval, then a refund intent for `minor`, in that order.
+fn assert_paid_then_refund_intent(h: &H, key: &SaleKey, minor: i64) {
+    let records: Vec<&Record> = h
+        .journal
+        .iter()
+        .filter(|j| &j.sale == key)
+        .map(|j| &j.record)
+        .collect();
+    let paid = records.iter().position(|r| {
+        matches!(
+            r,
+            Record::Outcome {
+                outcome: Outcome::Approved { .. },
+                ..
+            }
+        )
+    });
+    let intent = records
+        .iter()
+        .position(|r| matches!(r, Record::RefundIntent { amount, .. } if amount.minor() == minor));
+    assert!(paid.is_some() && intent > paid, "{records:?}");
+}
+
 fn vend_started(h: &mut H, minor: i64) -> (SaleKey, Capture) {
     h.send(Event::VendRequest {
         price: Money::from_minor(minor, Currency::NOK),
@@ -214,20 +237,7 @@ fn a_pay_first_provider_pays_then_vends_and_refunds_a_failed_vend_by_itself() {
         sale: key.clone(),
         delivered: false,
     });
-    let records: Vec<&Record> = h.journal.iter().map(|j| &j.record).collect();
-    let outcome = records.iter().position(|r| {
-        matches!(
-            r,
-            Record::Outcome {
-                outcome: Outcome::Approved { .. },
-                ..
-            }
-        )
-    });
-    let intent = records
-        .iter()
-        .position(|r| matches!(r, Record::RefundIntent { amount, .. } if amount.minor() == 1519));
-    assert!(outcome.is_some() && intent > outcome, "{records:?}");
+    assert_paid_then_refund_intent(&h, &key, 1519);
     let (call, op) = h.take("refund");
     let Operation::Refund {
         key: refund_key, ..
@@ -335,25 +345,7 @@ fn a_pay_first_vend_found_paid_after_a_restart_is_refunded_and_never_vended() {
         }),
     );
     // Paid, and no delivery on record: the money goes back, journaled first.
-    let records: Vec<&Record> = h
-        .journal
-        .iter()
-        .filter(|j| j.sale == key)
-        .map(|j| &j.record)
-        .collect();
-    let paid = records.iter().position(|r| {
-        matches!(
-            r,
-            Record::Outcome {
-                outcome: Outcome::Approved { .. },
-                ..
-            }
-        )
-    });
-    let intent = records
-        .iter()
-        .position(|r| matches!(r, Record::RefundIntent { amount: a, .. } if *a == amount));
-    assert!(paid.is_some() && intent > paid, "{records:?}");
+    assert_paid_then_refund_intent(&h, &key, amount.minor());
     let (_, op) = h.take("refund");
     assert!(
         matches!(&op, Operation::Refund { key: k, .. } if k.as_str() == "V1-000004-R"),
