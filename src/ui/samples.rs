@@ -73,6 +73,7 @@ fn row(n: u64, provider: &str, minor: i64, minutes_ago: u64, outcome: Option<Out
         refunded: None,
         restart: None,
         service: None,
+        staff_called: false,
     }
 }
 

@@ -746,6 +746,7 @@ mod tests {
                 refunded: None,
                 restart: Some(restart),
                 service: None,
+                staff_called: false,
             };
             assert_eq!(
                 Some(restart_note(Locale::En, restart).as_str()),

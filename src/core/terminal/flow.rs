@@ -74,6 +74,7 @@ impl Terminal {
             refunded: None,
             restart: None,
             service,
+            staff_called: false,
         });
         fx.push(self.journal(
             now,

@@ -189,6 +189,7 @@ fn report_has_24_bars_and_a_row_per_provider() {
         refunded: None,
         restart: None,
         service: None,
+        staff_called: false,
     };
     let r = DayReport::build(day, &crate::core::Zone::utc(), [&row]).unwrap();
     let m = model(&view(Screen::Report(r)), Millis(0));
@@ -488,6 +489,7 @@ fn amounts_and_times_read_as_the_terminal_s_locale_and_zone_write_them() {
         refunded: None,
         restart: None,
         service: None,
+        staff_called: false,
     };
     let mut v = view(Screen::SaleDetail {
         row: row.clone(),

@@ -261,6 +261,7 @@ fn resolved_row(seq: u64, acknowledged: bool) -> SaleRow {
             acknowledged,
         }),
         service: None,
+        staff_called: false,
     }
 }
 
