@@ -336,4 +336,128 @@ mod tests {
         drop(j);
         let _ = std::fs::remove_dir_all(&dir);
     }
+
+    /// A kiosk on "call staff" is restarted from what the sled journal holds: it comes back on
+    /// "call staff" until the supervisor PIN, whose clearing is journaled and holds at the
+    /// next start.
+    #[test]
+    fn a_kiosk_calling_staff_calls_again_after_a_restart_until_the_pin_clears_it() {
+        use crate::core::event::{Effect, Event, Key};
+        use crate::core::pin::PinHash;
+        use crate::core::provider::{Capabilities, FlowKind, ProviderInfo};
+        use crate::core::view::Screen;
+        use crate::core::{Mode, Settings, Terminal};
+
+        let dir = std::env::temp_dir().join(format!("kassa-boot-staff-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let j = Journal::open(&dir, 1 << 20).unwrap();
+        // Sale 1 ended in doubt and called staff (the core's records, as written); sale 2 came
+        // before it and ended normally.
+        write(
+            &j,
+            2,
+            Record::StartIntent(request(2, Flow::Qr, Capture::Sale)),
+        );
+        write(
+            &j,
+            2,
+            Record::Outcome {
+                outcome: Outcome::Cancelled,
+                late: false,
+            },
+        );
+        write(
+            &j,
+            1,
+            Record::StartIntent(request(1, Flow::Qr, Capture::Sale)),
+        );
+        let in_doubt = Outcome::InDoubt {
+            reason: "no answer".into(),
+        };
+        write(
+            &j,
+            1,
+            Record::Outcome {
+                outcome: in_doubt,
+                late: false,
+            },
+        );
+        write(&j, 1, Record::StaffCalled);
+
+        let mut settings = Settings::demo("T1");
+        settings.mode = Mode::Kiosk;
+        settings.supervisor_pin = Some(PinHash::hash("2468", [1; 16], true).unwrap());
+        let mcash = ProviderInfo {
+            id: ProviderId::new("mcash"),
+            name: "mCASH".into(),
+            capabilities: Capabilities {
+                flows: vec![FlowKind::Qr],
+                cancel: true,
+                refund: true,
+                auth_capture: true,
+                lookup: false,
+                services: Vec::new(),
+                agent_pin: false,
+                amount_due: None,
+            },
+        };
+        let start = |j: &Journal| {
+            let found = read(j, NOW).unwrap();
+            let mut t = Terminal::new(
+                settings.clone(),
+                vec![mcash.clone()],
+                found.next_sequence,
+                found.history,
+            );
+            t.handle(NOW, Event::Ready);
+            t
+        };
+        let calling = |t: &Terminal| matches!(&t.view().screen, Screen::CallStaff { sale, .. } if *sale == key(1));
+
+        let mut t = start(&j);
+        assert!(calling(&t), "{:?}", t.view().screen);
+        // The runtime writes what the core journals; a customer's keys write nothing.
+        let press = |t: &mut Terminal, k: Key| {
+            for fx in t.handle(NOW, Event::Key(k)) {
+                if let Effect::Journal(e) = fx {
+                    j.append(&e).unwrap();
+                }
+            }
+        };
+        for k in [
+            Key::Cancel,
+            Key::Clear,
+            Key::Digit(1),
+            Key::Cancel,
+            Key::Cancel,
+        ] {
+            press(&mut t, k);
+        }
+        assert!(calling(&t), "{:?}", t.view().screen);
+        drop(t);
+        // Restarted again before staff came: still calling.
+        let mut t = start(&j);
+        assert!(calling(&t));
+        press(&mut t, Key::Enter);
+        for d in [2, 4, 6, 8] {
+            press(&mut t, Key::Digit(d));
+        }
+        press(&mut t, Key::Enter);
+        assert!(
+            matches!(t.view().screen, Screen::Menu { .. }),
+            "{:?}",
+            t.view().screen
+        );
+        let state = j.sale(&key(1)).unwrap();
+        assert!(!state.staff_called, "{state:?}");
+
+        let t = start(&j);
+        assert!(
+            matches!(t.view().screen, Screen::Amount { .. }),
+            "cleared for good: {:?}",
+            t.view().screen
+        );
+        drop(j);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

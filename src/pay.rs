@@ -17,10 +17,11 @@ use crate::core::provider::FlowKind;
 use crate::core::record::Outcome;
 use crate::core::sale::{CardNumber, InvoiceNumber, Msisdn, PaymentCode};
 use crate::core::view::{Screen, View, Waiting};
-use crate::core::{Event, Key};
+use crate::core::{Event, Key, Local, Locale};
 use crate::money::{Money, MoneyError};
 use crate::providers::setup::{self, SetupError};
 use crate::runtime::{Clock, Runtime};
+use crate::ui::words;
 
 #[derive(Debug, Error)]
 pub enum PayError {
@@ -275,7 +276,7 @@ async fn unlock(
             return Ok(());
         };
         if let Some(e) = error {
-            return Err(PayError::AgentPin(e.clone()));
+            return Err(PayError::AgentPin(words::message(Locale::En, e)));
         }
         let other = provider.clone();
         if provider != name {
@@ -334,7 +335,9 @@ async fn drive(
     if let Screen::RecoverySummary { items, .. } = &v.screen {
         // What the recovery decided about sales left unfinished, printed before this sale: the
         // person running it has seen it, so it is acknowledged (journaled, not shown again).
-        for line in crate::core::summary::lines(items, &v.status.local) {
+        // `kassa pay` speaks English, in the terminal's zone.
+        let english = Local::new(v.status.local.zone.clone(), Locale::En);
+        for line in words::summary_lines(&english, items) {
             let _ = writeln!(out, "{line}");
         }
         let _ = out.flush();
@@ -388,7 +391,7 @@ async fn drive(
     }
     match &v.screen {
         Screen::Amount { error: Some(e), .. } | Screen::Method { error: Some(e), .. } => {
-            return Err(PayError::Refused(e.clone()));
+            return Err(PayError::Refused(words::message(Locale::En, e)));
         }
         Screen::Customer { .. } => {
             // Field by field, Enter after each, as the cashier types them. A QR provider asked
@@ -455,11 +458,12 @@ async fn drive(
                 });
             }
             Screen::Customer { error: Some(e), .. } => {
+                let e = words::message(Locale::En, e);
                 return Err(match wanted {
-                    Wanted::Push(_) => PayError::Phone(e.clone()),
-                    Wanted::Card(..) => PayError::Card(e.clone()),
-                    Wanted::Invoice(_) => PayError::Invoice(e.clone()),
-                    Wanted::Qr => PayError::Refused(e.clone()),
+                    Wanted::Push(_) => PayError::Phone(e),
+                    Wanted::Card(..) => PayError::Card(e),
+                    Wanted::Invoice(_) => PayError::Invoice(e),
+                    Wanted::Qr => PayError::Refused(e),
                 });
             }
             // The provider's amount due (an invoice): shown, then confirmed as the cashier would.

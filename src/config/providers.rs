@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use super::reader::{Reader, Table};
 use super::terminal::TerminalConfig;
+use crate::core::Mode;
 use crate::core::provider::ProviderId;
 use crate::money::Currency;
 use crate::providers::registry::{self, ProviderSettings};
@@ -71,6 +72,7 @@ impl Reader<'_> {
         for entry in registry::PROVIDERS {
             if let Some(mut t) = self.provider_table(&mut p, entry.id) {
                 if let Some(settings) = (entry.read_config)(self, &mut t, terminal) {
+                    self.unattended_agent_pin(&t, entry.name, settings.as_ref(), terminal);
                     out.insert(entry.id, settings);
                 }
                 self.currency_check(&t, entry.name, entry.currencies, currency);
@@ -104,6 +106,37 @@ impl Reader<'_> {
         let enabled = self.boolean(&mut t, "enabled").unwrap_or(true);
         t.active = enabled;
         Some(t)
+    }
+
+    /// Refuses a provider that would ask its agent PIN on the screen of a kiosk or a vending
+    /// machine: the person in front of it is a customer, who must never see (or be asked for)
+    /// the operator's PIN. Such a terminal takes the PIN from the config.
+    fn unattended_agent_pin(
+        &mut self,
+        t: &Table,
+        name: &str,
+        settings: &dyn ProviderSettings,
+        terminal: Option<&TerminalConfig>,
+    ) {
+        let Some(mode) = terminal.map(|t| t.mode) else {
+            return;
+        };
+        let word = match mode {
+            Mode::Kiosk => "a kiosk",
+            Mode::Vending => "a vending machine",
+            Mode::Cashier => return,
+        };
+        if let Some(keys) = settings.typed_agent_pin() {
+            self.problem(
+                t.at.as_ref(),
+                t.key("agent_pin"),
+                format!(
+                    "{name} would ask its agent PIN at the start of each shift, and on {word} \
+                     that screen is the customer's: set {keys} in [{}], or enabled = false",
+                    t.path
+                ),
+            );
+        }
     }
 
     /// Refuses an enabled provider that cannot pay in the terminal's currency: a terminal is set

@@ -7,6 +7,7 @@
 //! (`providers.mcash.expires_in_seconds`) must be shorter than that too, so a request never
 //! outlives the vend it pays for.
 
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
 use toml::de::DeValue;
@@ -37,7 +38,9 @@ pub enum VendController {
     Mdb(MdbSettings),
     Socket {
         path: PathBuf,
-        tcp_port: Option<u16>,
+        /// Also listen on this TCP address; always a loopback one (the API has no
+        /// authentication).
+        tcp: Option<SocketAddr>,
     },
     Gpio(GpioSettings),
 }
@@ -51,6 +54,8 @@ pub struct MdbSettings {
     /// Further `C,SETCONF` pairs (`mdb-timeout-vend=...`, `mdb-addr=0x60`).
     pub hat_settings: Vec<(String, String)>,
     pub link_timeout_ms: u64,
+    /// The HAT's reset line (BCM GPIO6 on the MDB Pi HAT), pulled low when the HAT hangs.
+    pub reset_pin: Option<u8>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -160,10 +165,9 @@ impl Reader<'_> {
         }
         let hat_settings = self.pairs(&mut t, "hat_settings");
         let link_timeout_ms = self.unsigned(&mut t, "link_timeout_ms", 500..=600_000, 10_000);
+        let reset_pin = self.pin(&mut t, "reset_pin", GPIO);
         let socket_path = self.text(&mut t, "socket_path", 200);
-        let tcp_port = self
-            .integer(&mut t, "tcp_port", 1..=65_535)
-            .and_then(|p| u16::try_from(p).ok());
+        let tcp = self.tcp(&mut t);
         let request_pins = self.pin_list(&mut t, "request_pins");
         let prices = self.price_list(&mut t, "prices", currency);
         let relay_pin = self.pin(&mut t, "relay_pin", GPIO);
@@ -181,6 +185,7 @@ impl Reader<'_> {
                         "the funds a session opens with (the dearest product's price)",
                     );
                 }
+                self.gpio_pins_unique(&t, &[], [None, None, reset_pin], hardware);
                 VendController::Mdb(MdbSettings {
                     port: port.unwrap_or_else(|| DEFAULT_MDB_PORT.to_string()),
                     start_funds: if authorization_first {
@@ -193,13 +198,14 @@ impl Reader<'_> {
                         .unwrap_or_else(|| DEFAULT_DENY_COMMAND.to_string()),
                     hat_settings: hat_settings.unwrap_or_default(),
                     link_timeout_ms,
+                    reset_pin,
                 })
             }
             Kind::Socket => VendController::Socket {
                 path: socket_path
                     .map(PathBuf::from)
                     .unwrap_or_else(|| PathBuf::from(DEFAULT_SOCKET_PATH)),
-                tcp_port,
+                tcp,
             },
             Kind::Gpio => {
                 let lines = match (&request_pins, &prices) {
@@ -230,7 +236,7 @@ impl Reader<'_> {
                 if relay_pin.is_none() {
                     self.missing(&t, "relay_pin", "the vend relay's GPIO");
                 }
-                self.gpio_pins_unique(&t, &lines, relay_pin, drop_sensor_pin, hardware);
+                self.gpio_pins_unique(&t, &lines, [relay_pin, drop_sensor_pin, None], hardware);
                 VendController::Gpio(GpioSettings {
                     lines,
                     relay_pin: relay_pin?,
@@ -247,6 +253,61 @@ impl Reader<'_> {
             vmc_timeout_seconds: vmc,
             result_timeout_seconds: result,
         })
+    }
+
+    /// `tcp_port` (on 127.0.0.1) or `tcp_address` (a loopback address and port), not both.
+    /// Anything but loopback is refused: the vend API has no authentication, and anyone who
+    /// reaches it can vend.
+    fn tcp(&mut self, t: &mut Table) -> Option<SocketAddr> {
+        let port = self
+            .integer(t, "tcp_port", 1..=65_535)
+            .and_then(|p| u16::try_from(p).ok());
+        let address = self.text(t, "tcp_address", 60);
+        let span = t.table.get("tcp_address").map(|v| v.span());
+        let address = address.and_then(|a| match a.parse::<SocketAddr>() {
+            Ok(addr) if addr.ip().is_loopback() && addr.port() != 0 => Some(addr),
+            Ok(addr) if addr.port() == 0 => {
+                self.problem(
+                    span.as_ref(),
+                    t.key("tcp_address"),
+                    format!("{a}: port 0 is not a port to listen on"),
+                );
+                None
+            }
+            Ok(addr) => {
+                self.problem(
+                    span.as_ref(),
+                    t.key("tcp_address"),
+                    format!(
+                        "{} is not a loopback address: the vend API has no authentication, so \
+                         it listens on 127.0.0.1 or [::1] only (for example \"127.0.0.1:{}\")",
+                        addr.ip(),
+                        addr.port()
+                    ),
+                );
+                None
+            }
+            Err(_) => {
+                self.problem(
+                    span.as_ref(),
+                    t.key("tcp_address"),
+                    format!(
+                        "{a:?} is not an address and port such as \"127.0.0.1:8790\" or \
+                         \"[::1]:8790\""
+                    ),
+                );
+                None
+            }
+        });
+        if port.is_some() && t.table.contains_key("tcp_address") {
+            self.problem(
+                span.as_ref(),
+                t.key("tcp_address"),
+                "set tcp_port (on 127.0.0.1) or tcp_address, not both",
+            );
+            return None;
+        }
+        address.or(port.map(|p| SocketAddr::from((Ipv4Addr::LOCALHOST, p))))
     }
 
     fn array<'t, 'i>(
@@ -361,13 +422,13 @@ impl Reader<'_> {
         Some(out)
     }
 
-    /// The GPIO controller's pins drive one thing each, and none of `[hardware]`'s.
+    /// The controller's pins drive one thing each, and none of `[hardware]`'s: the GPIO
+    /// controller's request lines, then its relay, its drop sensor, and the MDB HAT's reset line.
     fn gpio_pins_unique(
         &mut self,
         t: &Table,
         lines: &[(u8, Money)],
-        relay: Option<u8>,
-        sensor: Option<u8>,
+        [relay, sensor, reset]: [Option<u8>; 3],
         hw: &HardwareConfig,
     ) {
         let mut taken: Vec<(u8, String)> = Vec::new();
@@ -390,6 +451,7 @@ impl Reader<'_> {
             lines.iter().map(|(p, _)| (*p, "request_pins")).collect();
         mine.extend(relay.map(|p| (p, "relay_pin")));
         mine.extend(sensor.map(|p| (p, "drop_sensor_pin")));
+        mine.extend(reset.map(|p| (p, "reset_pin")));
         for (pin, key) in mine {
             if let Some((_, other)) = taken.iter().find(|(p, _)| *p == pin) {
                 let span = t.table.get(key).map(|v| v.span());
@@ -452,6 +514,7 @@ mod tests {
                 deny_command: DEFAULT_DENY_COMMAND.into(),
                 hat_settings: Vec::new(),
                 link_timeout_ms: 10_000,
+                reset_pin: None,
             })
         );
         let c = load(
@@ -537,6 +600,80 @@ mod tests {
                 .any(|(k, m)| k == "vending.kind" && m.contains("mdb, socket, gpio")),
             "{p:?}"
         );
+    }
+
+    #[test]
+    fn the_hats_reset_line_is_a_free_gpio() {
+        let c =
+            load("kind = \"mdb\"\nreset_pin = 6", 60, "vending").unwrap_or_else(|e| panic!("{e}"));
+        let Some(VendingConfig {
+            controller: VendController::Mdb(m),
+            ..
+        }) = c.vending
+        else {
+            panic!("mdb")
+        };
+        assert_eq!(m.reset_pin, Some(6));
+        let p = problems(load("kind = \"mdb\"\nreset_pin = 18", 60, "vending").unwrap_err());
+        assert!(
+            p.iter()
+                .any(|(k, m)| k == "vending.reset_pin" && m.contains("hardware.buzzer_pin")),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn the_socket_listens_on_loopback_tcp_only() {
+        let tcp = |extra: &str| {
+            load(&format!("kind = \"socket\"\n{extra}"), 60, "vending").map(|c| match c.vending {
+                Some(VendingConfig {
+                    controller: VendController::Socket { tcp, .. },
+                    ..
+                }) => tcp,
+                other => panic!("{other:?}"),
+            })
+        };
+        let ok = |extra: &str| tcp(extra).unwrap_or_else(|e| panic!("{extra}: {e}"));
+        assert_eq!(ok(""), None);
+        assert_eq!(
+            ok("tcp_port = 8790"),
+            Some("127.0.0.1:8790".parse().unwrap())
+        );
+        assert_eq!(
+            ok("tcp_address = \"127.0.0.1:8791\""),
+            Some("127.0.0.1:8791".parse().unwrap())
+        );
+        assert_eq!(
+            ok("tcp_address = \"[::1]:8792\""),
+            Some("[::1]:8792".parse().unwrap())
+        );
+        for (extra, says) in [
+            (
+                "tcp_address = \"0.0.0.0:8790\"",
+                "0.0.0.0 is not a loopback address",
+            ),
+            (
+                "tcp_address = \"192.168.1.20:8790\"",
+                "192.168.1.20 is not a loopback",
+            ),
+            (
+                "tcp_address = \"[::]:8790\"",
+                ":: is not a loopback address",
+            ),
+            ("tcp_address = \"localhost\"", "not an address and port"),
+            ("tcp_address = \"127.0.0.1:0\"", "port 0"),
+            (
+                "tcp_port = 8790\ntcp_address = \"127.0.0.1:8790\"",
+                "not both",
+            ),
+        ] {
+            let p = problems(tcp(extra).expect_err(extra));
+            assert!(
+                p.iter()
+                    .any(|(k, m)| k == "vending.tcp_address" && m.contains(says)),
+                "{extra}: {p:?}"
+            );
+        }
     }
 
     #[test]

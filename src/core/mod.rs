@@ -5,6 +5,7 @@
 
 pub mod event;
 pub mod locale;
+pub mod message;
 pub mod pin;
 pub mod provider;
 pub mod record;

@@ -9,6 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 use thiserror::Error;
 
 use super::event::Key;
+use super::message::Message;
 use super::time::Millis;
 
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -121,7 +122,7 @@ pub enum PinStep<T> {
     /// The PIN was right; `T` says whose it was.
     Accepted(T),
     /// Wrong or locked: the message to show. The typed PIN is cleared.
-    Refused(String),
+    Refused(Message),
 }
 
 /// The one keypad behaviour of every PIN screen: digits (at most 12), backspace, clear, and
@@ -155,11 +156,10 @@ pub fn pin_key<T>(
                     guard.record_wrong(now);
                     PinStep::Refused(match guard.locked(now) {
                         Some(until) => locked_message(now, until),
-                        None => format!(
-                            "Wrong PIN ({} of {} tries)",
-                            guard.wrong_tries(),
-                            PinGuard::FREE_TRIES
-                        ),
+                        None => Message::WrongPin {
+                            tries: guard.wrong_tries(),
+                            allowed: PinGuard::FREE_TRIES,
+                        },
                     })
                 }
             };
@@ -169,11 +169,10 @@ pub fn pin_key<T>(
     PinStep::Typing
 }
 
-fn locked_message(now: Millis, until: Millis) -> String {
-    format!(
-        "Too many wrong PINs. Try again in {} s",
-        until.saturating_sub(now).div_ceil(1000)
-    )
+fn locked_message(now: Millis, until: Millis) -> Message {
+    Message::PinLocked {
+        seconds: until.saturating_sub(now).div_ceil(1000),
+    }
 }
 
 #[cfg(test)]

@@ -80,6 +80,9 @@ pub struct SaleRow {
     /// apart from sales.
     #[serde(default)]
     pub service: Option<String>,
+    /// Kiosk: the sale stopped the kiosk on "call staff" and staff has not cleared it yet.
+    #[serde(default)]
+    pub staff_called: bool,
 }
 
 /// How a sale was resolved after a restart.
@@ -93,7 +96,8 @@ pub struct Restart {
 }
 
 impl SaleRow {
-    /// What the summary, history and reports say about a sale resolved after a restart.
+    /// What `kassa report` and its CSV say about a sale resolved after a restart: English, as
+    /// those files are read by scripts (the screens word it through `ui::words::restart_note`).
     pub fn restart_note(&self) -> Option<&'static str> {
         let r = self.restart?;
         Some(if r.never_reached {
@@ -159,4 +163,12 @@ pub enum Record {
     ResolvedAfterRestart,
     /// A person acknowledged the recovery summary that listed this sale: not shown again.
     Acknowledged,
+    /// Kiosk: the sale's outcome was in doubt, so the kiosk stopped on "call staff". It stays
+    /// there, across restarts, until `StaffCleared`.
+    StaffCalled,
+    /// Kiosk: staff cleared "call staff" for this sale; `by` says how they proved who they are
+    /// (the entry's time says when).
+    StaffCleared {
+        by: String,
+    },
 }

@@ -130,6 +130,7 @@ mod tests {
             refunded: None,
             restart: None,
             service: None,
+            staff_called: false,
         }
     }
 
@@ -192,6 +193,7 @@ mod service_tests {
             refunded: None,
             restart: None,
             service: service.map(str::to_string),
+            staff_called: false,
         };
         let sales = [
             row(1, 1_000, None),

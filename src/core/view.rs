@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::locale::Locale;
+use super::message::{Checked, Hint, Label, MenuItem, Message, OutboxCall, Setting};
 use super::provider::{FlowKind, InfoLine, ProviderId};
 use super::record::Outcome;
 /// Screens list sale rows; the type lives with the journal records it is summed from.
@@ -36,7 +37,7 @@ pub struct StatusBar {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notice {
     pub tone: Tone,
-    pub text: String,
+    pub message: Message,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,24 +51,24 @@ pub enum Tone {
 }
 
 impl Notice {
-    pub fn info(text: impl Into<String>) -> Notice {
+    pub fn info(message: Message) -> Notice {
         Notice {
             tone: Tone::Info,
-            text: text.into(),
+            message,
         }
     }
 
-    pub fn good(text: impl Into<String>) -> Notice {
+    pub fn good(message: Message) -> Notice {
         Notice {
             tone: Tone::Good,
-            text: text.into(),
+            message,
         }
     }
 
-    pub fn problem(text: impl Into<String>) -> Notice {
+    pub fn problem(message: Message) -> Notice {
         Notice {
             tone: Tone::Problem,
-            text: text.into(),
+            message,
         }
     }
 }
@@ -76,18 +77,13 @@ impl Notice {
 /// so a failing part stands out without reading every line.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Check {
-    pub name: String,
-    pub found: String,
+    pub checked: Checked,
     pub tone: Tone,
 }
 
 impl Check {
-    pub fn new(name: impl Into<String>, found: impl Into<String>, tone: Tone) -> Check {
-        Check {
-            name: name.into(),
-            found: found.into(),
-            tone,
-        }
+    pub fn new(checked: Checked, tone: Tone) -> Check {
+        Check { checked, tone }
     }
 }
 
@@ -113,8 +109,8 @@ pub struct OutboxRow {
     /// The sale it is about; `None` for a report close.
     pub sale: Option<SaleKey>,
     pub provider: ProviderId,
-    /// What the call does, in words ("refund 5.00 NOK", "send the queued payment request").
-    pub what: String,
+    /// What the call does (a refund of 5.00 NOK, the queued payment request).
+    pub what: OutboxCall,
     pub created_at: Millis,
     pub attempts: u32,
     pub next_try: Millis,
@@ -134,7 +130,7 @@ pub struct Tile {
 /// One input field of the customer input screen.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Field {
-    pub label: String,
+    pub label: Label,
     /// What to draw: the digits, or dots for a payment code.
     pub shown: String,
     pub active: bool,
@@ -170,25 +166,25 @@ pub enum Screen {
     /// Cashier sign-in: `digits` typed so far (shown as dots).
     Login {
         digits: usize,
-        error: Option<String>,
+        error: Option<Message>,
     },
     /// Amount entry (cashier, kiosk) or "choose a product" (vending, `vending_idle`).
     Amount {
         amount: Money,
-        error: Option<String>,
+        error: Option<Message>,
         vending_idle: bool,
     },
     Method {
         amount: Money,
         tiles: Vec<Tile>,
-        error: Option<String>,
+        error: Option<Message>,
     },
     Customer {
         amount: Money,
         provider: String,
         fields: Vec<Field>,
-        hint: String,
-        error: Option<String>,
+        hint: Hint,
+        error: Option<Message>,
     },
     /// What the provider says is due for the customer's details (an invoice), before the sale:
     /// `pay` is `None` while the question is out; then Enter pays it and Cancel goes back to the
@@ -229,10 +225,10 @@ pub enum Screen {
     },
     SupervisorPin {
         digits: usize,
-        error: Option<String>,
+        error: Option<Message>,
     },
     Menu {
-        items: Vec<String>,
+        items: Vec<MenuItem>,
         message: Option<Notice>,
     },
     History {
@@ -261,7 +257,7 @@ pub enum Screen {
         message: Option<Notice>,
     },
     Settings {
-        rows: Vec<(String, String)>,
+        rows: Vec<Setting>,
     },
     /// The display languages to pick from (Select), `current` the one shown now.
     Language {
@@ -284,8 +280,8 @@ pub enum Screen {
         service: String,
         fields: Vec<Field>,
         choices: Vec<String>,
-        hint: String,
-        error: Option<String>,
+        hint: Hint,
+        error: Option<Message>,
     },
     /// A money-moving service, asked before it starts: what will be sent, and the amount.
     ServiceConfirm {
@@ -304,13 +300,13 @@ pub enum Screen {
         provider: String,
         service: String,
         lines: Vec<InfoLine>,
-        error: Option<String>,
+        error: Option<Message>,
     },
     /// A provider's agent PIN at the start of a shift: `digits` typed (shown as dots).
     AgentPin {
         provider: String,
         digits: usize,
-        error: Option<String>,
+        error: Option<Message>,
         checking: bool,
     },
     /// Kiosk: nobody touched the start screen for a while. A touch or a key leaves it.

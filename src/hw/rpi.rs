@@ -45,9 +45,25 @@ impl Pi {
 
     /// An output line, low (off) to start with.
     pub fn output(&self, key: &'static str, pin: u8) -> Result<RppalPin, HwError> {
+        self.output_at(key, pin, false)
+    }
+
+    /// An output line, high to start with: a reset line (active low) that must not reset what
+    /// it is wired to as it is opened.
+    pub fn output_high(&self, key: &'static str, pin: u8) -> Result<RppalPin, HwError> {
+        self.output_at(key, pin, true)
+    }
+
+    fn output_at(&self, key: &'static str, pin: u8, high: bool) -> Result<RppalPin, HwError> {
         self.gpio
             .get(pin)
-            .map(|p| RppalPin(p.into_output_low()))
+            .map(|p| {
+                RppalPin(if high {
+                    p.into_output_high()
+                } else {
+                    p.into_output_low()
+                })
+            })
             .map_err(|e| HwError::Pin {
                 key,
                 pin,

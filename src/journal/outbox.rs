@@ -12,6 +12,7 @@ use super::JournalError;
 use super::envelope;
 use super::store::{Damage, Journal, Op, TreeId};
 use crate::core::Millis;
+use crate::core::message::OutboxCall;
 use crate::core::provider::{Operation, PaymentHandle, ProviderId};
 use crate::core::record::{JournalEntry, Outcome, Record};
 use crate::core::sale::{SaleKey, SaleRequest};
@@ -139,23 +140,18 @@ impl OutboxOp {
         }
     }
 
-    /// The call in a few words for the outbox screen (the sale and provider are shown beside
-    /// it; handles and keys only in `kassa queue list`).
-    pub fn headline(&self) -> String {
-        let money = |m: &Money| format!("{} {}", m.to_decimal_string(), m.currency().code());
+    /// What the call does, for the outbox screen (the sale and provider are shown beside it;
+    /// handles and keys only in `kassa queue list`). The screen words it.
+    pub fn headline(&self) -> OutboxCall {
         match self {
-            OutboxOp::StatusCheck { .. } => "Ask where the payment stands".into(),
-            OutboxOp::Capture { amount, .. } => format!("Capture {}", money(amount)),
-            OutboxOp::Release { .. } => "Release the reserved amount".into(),
-            OutboxOp::Refund { amount, .. } => format!("Refund {}", money(amount)),
-            OutboxOp::ReportClose { day } => {
-                format!("Close the report of {}", super::day_string(*day))
-            }
-            OutboxOp::QueuedPush { request } => {
-                format!("Send payment request of {}", money(&request.amount))
-            }
-            OutboxOp::Recover { .. } => "Find out what became of the sale".into(),
-            OutboxOp::Abort { .. } => "Cancel a payment request nobody waits for".into(),
+            OutboxOp::StatusCheck { .. } => OutboxCall::StatusCheck,
+            OutboxOp::Capture { amount, .. } => OutboxCall::Capture(*amount),
+            OutboxOp::Release { .. } => OutboxCall::Release,
+            OutboxOp::Refund { amount, .. } => OutboxCall::Refund(*amount),
+            OutboxOp::ReportClose { day } => OutboxCall::ReportClose(super::day_string(*day)),
+            OutboxOp::QueuedPush { request } => OutboxCall::QueuedPush(request.amount),
+            OutboxOp::Recover { .. } => OutboxCall::Recover,
+            OutboxOp::Abort { .. } => OutboxCall::Abort,
         }
     }
 

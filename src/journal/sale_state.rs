@@ -81,6 +81,9 @@ pub struct SaleState {
     pub never_reached: bool,
     /// The recovery summary listing it was acknowledged (`Acknowledged`).
     pub acknowledged: bool,
+    /// The kiosk called staff for it and nobody cleared that yet (`StaffCalled`,
+    /// `StaffCleared`).
+    pub staff_called: bool,
 }
 
 impl SaleState {
@@ -102,6 +105,7 @@ impl SaleState {
             after_restart: false,
             never_reached: false,
             acknowledged: false,
+            staff_called: false,
         }
     }
 
@@ -162,6 +166,8 @@ impl SaleState {
             Record::VendApproved => {}
             Record::ResolvedAfterRestart => self.after_restart = true,
             Record::Acknowledged => self.acknowledged = true,
+            Record::StaffCalled => self.staff_called = true,
+            Record::StaffCleared { .. } => self.staff_called = false,
         }
     }
 
@@ -213,6 +219,7 @@ impl SaleState {
                 crate::core::sale::Flow::Service { service, .. } => Some(service.0.clone()),
                 _ => None,
             }),
+            staff_called: self.staff_called,
         })
     }
 }

@@ -33,6 +33,8 @@ pub trait ProviderSettings: fmt::Debug + Send + Sync + 'static {
     fn as_any(&self) -> &dyn Any;
     /// See [`Settings::longest_qr_payload`].
     fn longest_qr_payload(&self) -> Option<String>;
+    /// See [`Settings::typed_agent_pin`].
+    fn typed_agent_pin(&self) -> Option<&'static str>;
 }
 
 /// The mark of a provider's settings type (`impl Settings for McashSettings {}`). A marker
@@ -44,6 +46,13 @@ pub trait Settings: fmt::Debug + Send + Sync + 'static {
     fn longest_qr_payload(&self) -> Option<String> {
         None
     }
+    /// Where the agent PIN would be typed on the terminal at the start of a shift
+    /// (`Capabilities::agent_pin`) because these settings do not carry it: the config keys
+    /// that would, so the config check can name them where nobody but a customer is in front
+    /// of the screen (kiosk, vending). `None`: nothing is typed.
+    fn typed_agent_pin(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 impl<T: Settings> ProviderSettings for T {
@@ -52,6 +61,9 @@ impl<T: Settings> ProviderSettings for T {
     }
     fn longest_qr_payload(&self) -> Option<String> {
         Settings::longest_qr_payload(self)
+    }
+    fn typed_agent_pin(&self) -> Option<&'static str> {
+        Settings::typed_agent_pin(self)
     }
 }
 

@@ -435,6 +435,8 @@ pub(crate) fn state_word(record: &Record) -> &'static str {
         Record::AbortIntent => "aborting: never reached the provider before the restart",
         Record::ResolvedAfterRestart => "resolved after restart",
         Record::Acknowledged => "recovery summary acknowledged",
+        Record::StaffCalled => "kiosk calls staff",
+        Record::StaffCleared { .. } => "call staff cleared",
     }
 }
 

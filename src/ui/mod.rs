@@ -14,6 +14,7 @@ pub mod samples;
 pub mod screens;
 pub mod tr;
 pub mod watchdog;
+pub mod words;
 
 #[allow(clippy::all, clippy::pedantic, missing_docs, unused_qualifications)]
 mod generated {

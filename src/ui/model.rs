@@ -13,6 +13,7 @@ use crate::core::view::{Field, Notice, SaleRow, Screen, Tone, View, Waiting};
 use crate::core::{Local, Millis};
 use crate::money::Money;
 use crate::ui::tr::{fill, tr};
+use crate::ui::words;
 pub use kiosk::KioskModel;
 use records::{detail_rows, report, sale_row, summary};
 
@@ -91,6 +92,28 @@ pub struct RowModel {
     pub color: Rgb,
 }
 
+/// One input field as drawn: its name in words, what is typed (or dots), and whether it is the
+/// one being typed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldModel {
+    pub label: String,
+    pub shown: String,
+    pub active: bool,
+}
+
+impl FieldModel {
+    fn from_view(lang: Locale, fields: &[Field]) -> Vec<FieldModel> {
+        fields
+            .iter()
+            .map(|f| FieldModel {
+                label: words::label(lang, &f.label),
+                shown: f.shown.clone(),
+                active: f.active,
+            })
+            .collect()
+    }
+}
+
 impl RowModel {
     fn pair(key: &str, value: &str) -> RowModel {
         RowModel {
@@ -125,7 +148,7 @@ pub struct UiModel {
     pub provider: String,
     pub provider_color: Rgb,
     pub tiles: Vec<TileModel>,
-    pub fields: Vec<Field>,
+    pub fields: Vec<FieldModel>,
     pub pin_digits: usize,
     pub wait: WaitLook,
     pub wait_text: String,
@@ -163,11 +186,17 @@ pub struct UiModel {
 }
 
 impl UiModel {
-    fn notice(&mut self, notice: Option<Notice>) {
+    /// A notice from the core, in words.
+    fn notice(&mut self, lang: Locale, notice: Option<&Notice>) {
         if let Some(n) = notice {
-            self.message = n.text;
-            self.message_tone = n.tone;
+            self.say(n.tone, words::notice(lang, n));
         }
+    }
+
+    /// A line the page itself says, with its tone.
+    fn say(&mut self, tone: Tone, text: String) {
+        self.message = text;
+        self.message_tone = tone;
     }
 
     fn empty(view: &View, now: Millis) -> UiModel {
@@ -477,14 +506,14 @@ pub fn model(view: &View, now: Millis) -> UiModel {
             m.title = tr(l, "Sign in").into();
             m.hint = tr(l, "Type your cashier PIN and press OK.").into();
             m.pin_digits = *digits;
-            m.error = error.clone().unwrap_or_default();
+            m.error = words::error(view.status.local.locale, error.as_ref());
         }
         Screen::SupervisorPin { digits, error } => {
             m.page = PageKind::SupervisorPin;
             m.title = tr(l, "Supervisor PIN").into();
             m.hint = tr(l, "Type the supervisor PIN and press OK.").into();
             m.pin_digits = *digits;
-            m.error = error.clone().unwrap_or_default();
+            m.error = words::error(view.status.local.locale, error.as_ref());
         }
         Screen::Amount {
             amount,
@@ -493,7 +522,7 @@ pub fn model(view: &View, now: Millis) -> UiModel {
         } => {
             m.page = PageKind::Amount;
             m.money(&view.status.local, amount);
-            m.error = error.clone().unwrap_or_default();
+            m.error = words::error(view.status.local.locale, error.as_ref());
             if *vending_idle {
                 m.title = tr(l, "Choose a product").into();
                 m.hint = tr(l, "The vending machine sends the price.").into();
@@ -509,7 +538,7 @@ pub fn model(view: &View, now: Millis) -> UiModel {
         } => {
             m.page = PageKind::Method;
             m.money(&view.status.local, amount);
-            m.error = error.clone().unwrap_or_default();
+            m.error = words::error(view.status.local.locale, error.as_ref());
             m.tiles = tiles
                 .iter()
                 .enumerate()
@@ -546,9 +575,9 @@ pub fn model(view: &View, now: Millis) -> UiModel {
             }
             m.provider = provider.clone();
             m.provider_color = color_of_name(provider);
-            m.fields = fields.clone();
-            m.hint = hint.clone();
-            m.error = error.clone().unwrap_or_default();
+            m.fields = FieldModel::from_view(view.status.local.locale, fields);
+            m.hint = words::hint(view.status.local.locale, *hint);
+            m.error = words::error(view.status.local.locale, error.as_ref());
         }
         Screen::AmountDue {
             provider,
@@ -593,9 +622,12 @@ pub fn model(view: &View, now: Millis) -> UiModel {
             result(&mut m, view, outcome, *late_approval, *refund_offered);
         }
         Screen::Menu { items, message } => {
-            m.notice(message.clone());
+            m.notice(view.status.local.locale, message.as_ref());
             m.page = PageKind::Menu;
-            m.menu = items.clone();
+            m.menu = items
+                .iter()
+                .map(|i| words::menu_item(view.status.local.locale, i))
+                .collect();
         }
         Screen::History { rows } => {
             m.page = PageKind::History;
@@ -614,7 +646,7 @@ pub fn model(view: &View, now: Millis) -> UiModel {
             m.title = fill(tr(l, "Sale {sale}"), &[("sale", &row.key)]);
             m.rows = detail_rows(&view.status.local, row);
             m.can_refund = *can_refund;
-            m.notice(message.clone());
+            m.notice(view.status.local.locale, message.as_ref());
             if *can_refund {
                 m.action = tr(l, "Refund…").into();
             }
@@ -651,7 +683,12 @@ pub fn model(view: &View, now: Millis) -> UiModel {
                 &mut m,
                 PageKind::Settings,
                 tr(l, "Settings"),
-                rows.iter().map(|(k, v)| RowModel::pair(k, v)).collect(),
+                rows.iter()
+                    .map(|s| {
+                        let (k, v) = words::setting(l, s);
+                        RowModel::pair(&k, &v)
+                    })
+                    .collect(),
             );
             // Enter opens the list of languages.
             m.action = tr(l, "Language…").into();
@@ -673,9 +710,12 @@ pub fn model(view: &View, now: Millis) -> UiModel {
             tr(l, "Diagnostics"),
             checks
                 .iter()
-                .map(|c| RowModel {
-                    color: tone_color(c.tone),
-                    ..RowModel::pair(&c.name, &c.found)
+                .map(|c| {
+                    let (name, found) = words::check(view.status.local.locale, &c.checked);
+                    RowModel {
+                        color: tone_color(c.tone),
+                        ..RowModel::pair(&name, &found)
+                    }
                 })
                 .collect(),
         ),
@@ -697,7 +737,7 @@ pub fn model(view: &View, now: Millis) -> UiModel {
                 service,
                 fields,
                 choices,
-                hint,
+                hint: *hint,
                 error: error.as_ref(),
             },
         ),

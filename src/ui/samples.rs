@@ -2,10 +2,12 @@
 //! README's pictures. Built as the core would show them, with fixed times so pictures repeat.
 
 use crate::core::Millis;
+use crate::core::message::{Checked, Hint, Label, MenuItem, Message, OutboxCall, Setting};
 use crate::core::provider::{FlowKind, InfoLine, ProviderId};
 use crate::core::record::Outcome;
 use crate::core::report::DayReport;
-use crate::core::sale::{Msisdn, SaleKey};
+use crate::core::sale::{InputError, Msisdn, SaleKey};
+use crate::core::settings::Mode;
 use crate::core::view::{
     Check, Field, KioskFrame, Notice, OutboxRow, OutboxSummary, SaleRow, Screen, StatusBar,
     SummaryItem, Tile, Tone, View, Waiting,
@@ -71,6 +73,7 @@ fn row(n: u64, provider: &str, minor: i64, minutes_ago: u64, outcome: Option<Out
         refunded: None,
         restart: None,
         service: None,
+        staff_called: false,
     }
 }
 
@@ -190,30 +193,26 @@ fn report() -> DayReport {
 
 /// Two calls waiting (a push taken offline, a refund) and one given up.
 fn outbox() -> OutboxSummary {
-    let item = |id: u64, sale: u64, what: &str, minutes_ago: u64, attempts: u32| OutboxRow {
+    let item = |id: u64, sale: u64, what: OutboxCall, minutes_ago: u64, attempts: u32| OutboxRow {
         id,
         sale: Some(key(sale)),
         provider: ProviderId::new("mcash"),
-        what: what.into(),
+        what,
         created_at: Millis(NOW.0 - minutes_ago * 60_000),
         attempts,
         next_try: NOW + 40_000,
         last_error: None,
         dead: false,
     };
-    let mut dead = item(3, 37, "Refund 89.00 NOK", 140, 6);
+    let mut dead = item(3, 37, OutboxCall::Refund(nok(8_900)), 140, 6);
     dead.dead = true;
     dead.last_error = Some("mCASH refused: the payment is already settled".into());
-    let mut waiting = item(2, 43, "Send payment request of 45.00 NOK", 4, 2);
+    let mut waiting = item(2, 43, OutboxCall::QueuedPush(nok(4_500)), 4, 2);
     waiting.last_error = Some("network unreachable".into());
     OutboxSummary {
         pending: 2,
         dead: 1,
-        items: vec![
-            item(1, 42, "Ask where the payment stands", 9, 0),
-            waiting,
-            dead,
-        ],
+        items: vec![item(1, 42, OutboxCall::StatusCheck, 9, 0), waiting, dead],
     }
 }
 
@@ -270,11 +269,11 @@ pub fn all() -> Vec<(String, View)> {
                 amount: nok(12_500),
                 provider: "mCASH".into(),
                 fields: vec![Field {
-                    label: "Customer's phone number".into(),
+                    label: Label::CustomerPhone,
                     shown: "47912".into(),
                     active: true,
                 }],
-                hint: "Type the phone number, or press Enter to show a QR code".into(),
+                hint: Hint::PhoneOrQr,
                 error: None,
             },
         ),
@@ -285,18 +284,18 @@ pub fn all() -> Vec<(String, View)> {
                 provider: "iCash".into(),
                 fields: vec![
                     Field {
-                        label: "Card number".into(),
+                        label: Label::CardNumber,
                         shown: "4000123412341234".into(),
                         active: false,
                     },
                     Field {
-                        label: "Payment code".into(),
+                        label: Label::PaymentCode,
                         shown: "•••".into(),
                         active: true,
                     },
                 ],
-                hint: "Type the card number, Enter, then the payment code, Enter".into(),
-                error: Some("The payment code has 4 to 8 digits".into()),
+                hint: Hint::CardAndCode,
+                error: Some(Message::Input(InputError::CodeLength)),
             },
         ),
         ("starting", paying(Waiting::Starting)),
@@ -354,24 +353,24 @@ pub fn all() -> Vec<(String, View)> {
             "supervisor-pin",
             Screen::SupervisorPin {
                 digits: 3,
-                error: Some("Wrong PIN, 2 tries left".into()),
+                error: Some(Message::WrongPin {
+                    tries: 3,
+                    allowed: 5,
+                }),
             },
         ),
         (
             "menu",
             Screen::Menu {
-                items: [
-                    "Refund last sale",
-                    "History",
-                    "Daily report",
-                    "Outbox",
-                    "Settings",
-                    "Diagnostics",
-                    "Sign out",
-                ]
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
+                items: vec![
+                    MenuItem::RefundLastSale,
+                    MenuItem::History,
+                    MenuItem::DailyReport,
+                    MenuItem::Outbox,
+                    MenuItem::Settings,
+                    MenuItem::Diagnostics,
+                    MenuItem::SignOut,
+                ],
                 message: None,
             },
         ),
@@ -418,11 +417,11 @@ pub fn all() -> Vec<(String, View)> {
             "settings",
             Screen::Settings {
                 rows: vec![
-                    ("Terminal".into(), "demo".into()),
-                    ("Mode".into(), "cashier".into()),
-                    ("Currency".into(), "NOK".into()),
-                    ("Largest sale".into(), "10000.00 NOK".into()),
-                    ("Methods".into(), "mCASH".into()),
+                    Setting::Terminal("demo".into()),
+                    Setting::Mode(Mode::Cashier),
+                    Setting::Currency("NOK".into()),
+                    Setting::LargestSale(nok(1_000_000)),
+                    Setting::Methods(vec!["mCASH".into()]),
                 ],
             },
         ),
@@ -430,17 +429,29 @@ pub fn all() -> Vec<(String, View)> {
             "diagnostics",
             Screen::Diagnostics {
                 checks: vec![
-                    Check::new("Version", env!("CARGO_PKG_VERSION"), Tone::Info),
-                    Check::new("Terminal", "demo", Tone::Info),
                     Check::new(
-                        "Network",
-                        "offline: push requests wait in the outbox",
+                        Checked::Version(env!("CARGO_PKG_VERSION").into()),
+                        Tone::Info,
+                    ),
+                    Check::new(Checked::Terminal("demo".into()), Tone::Info),
+                    Check::new(Checked::Network { online: false }, Tone::Problem),
+                    Check::new(Checked::Journal { failing: false }, Tone::Good),
+                    Check::new(
+                        Checked::Outbox {
+                            pending: 2,
+                            dead: 1,
+                        },
                         Tone::Problem,
                     ),
-                    Check::new("Journal", "ok", Tone::Good),
-                    Check::new("Outbox", "2 pending, 1 given up", Tone::Problem),
-                    Check::new("Storage", "3.2 MiB used", Tone::Info),
-                    Check::new("mCASH", "NOT reachable", Tone::Problem),
+                    // 3.2 MiB
+                    Check::new(Checked::Storage { bytes: 3_355_443 }, Tone::Info),
+                    Check::new(
+                        Checked::Provider {
+                            name: "mCASH".into(),
+                            reachable: Some(false),
+                        },
+                        Tone::Problem,
+                    ),
                 ],
             },
         ),
@@ -450,7 +461,9 @@ pub fn all() -> Vec<(String, View)> {
             Screen::SaleDetail {
                 row: history()[2].clone(),
                 can_refund: false,
-                message: Some(Notice::good("Refunded. Reference RF-19A")),
+                message: Some(Notice::good(Message::Refunded {
+                    reference: "RF-19A".into(),
+                })),
             },
         ),
         // What the recovery decided at start, for the cashier to acknowledge.
@@ -468,11 +481,11 @@ pub fn all() -> Vec<(String, View)> {
                 amount: Money::from_minor(13_188, Currency::USD),
                 provider: "iCheckGateway".into(),
                 fields: vec![Field {
-                    label: "Invoice number".into(),
+                    label: Label::InvoiceNumber,
                     shown: "1001".into(),
                     active: true,
                 }],
-                hint: "Type the invoice number and press Enter".into(),
+                hint: Hint::Invoice,
                 error: None,
             },
         ),

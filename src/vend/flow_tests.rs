@@ -335,40 +335,190 @@ async fn a_payment_that_completes_after_the_vmc_gave_up_is_released_not_vended()
     t.cut_power().await;
 }
 
-/// A power cut at `step`, then a start: the authorization ends captured or released.
-async fn power_cut(step: &str) -> (Rig, SaleKey) {
+/// Where the power goes in a vend (docs/vending.md, "Power cuts", has the table).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cut {
+    /// The vend request is on disk (the start intent); its payment request never reached mCASH.
+    RequestNotSent,
+    /// The payment request is at mCASH; the customer has not paid.
+    WaitingForCustomer,
+    /// The customer authorized at mCASH; the terminal had not heard, the vend was not approved.
+    AuthorizedNotApproved,
+    /// The vend approved to the machine; no result from it.
+    ApprovedVending,
+    /// The machine reported delivery; the cut comes as the capture is on its way.
+    DeliveredCapturing,
+    /// The machine reported delivery: the capture intent is on disk, the capture unconfirmed.
+    CaptureNotConfirmed,
+    /// The machine reported a failure: the release intent is on disk, the release unconfirmed.
+    ReleaseNotConfirmed,
+}
+
+impl Rig {
+    fn faults(&self) -> &crate::sim::Faults {
+        self.sim.faults("mcash").expect("mCASH's faults")
+    }
+
+    /// From now on every call to mCASH fails (a 502 from "a proxy", before mCASH sees it), so
+    /// nothing the terminal sends is confirmed. The failures counted so far.
+    fn block_mcash(&self) -> u64 {
+        self.faults().set(crate::sim::FaultSettings {
+            fail_next: 1_000_000,
+            ..Default::default()
+        });
+        self.faults().counters().failed
+    }
+
+    fn unblock_mcash(&self) {
+        self.faults().set(crate::sim::FaultSettings::default());
+    }
+
+    /// Waits until a call to mCASH failed after `since` failures.
+    async fn until_failed(&self, since: u64) {
+        for _ in 0..500 {
+            if self.faults().counters().failed > since {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("the terminal called mCASH no more");
+    }
+
+    /// What the journal holds of `sale`, read between two runs of the terminal.
+    async fn journal_sale(&self, sale: &SaleKey) -> crate::journal::SaleState {
+        for _ in 0..100 {
+            match crate::journal::Journal::open(&self.config.storage.path, 1 << 20) {
+                Ok(j) => return j.sale(sale).expect("the sale's records"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
+        panic!("the journal did not open after the cut");
+    }
+
+    fn status(&self, sale: &SaleKey) -> Value {
+        self.outcome(sale)["status"].clone()
+    }
+}
+
+impl Terminal {
+    async fn until_settling(&self) {
+        let v = tokio::time::timeout(
+            Duration::from_secs(10),
+            self.handle.wait_for(|v| {
+                matches!(
+                    v.screen,
+                    Screen::Paying {
+                        waiting: crate::core::view::Waiting::Settling,
+                        ..
+                    }
+                )
+            }),
+        )
+        .await;
+        assert!(v.is_ok(), "capturing or releasing");
+    }
+}
+
+/// A power cut at `cut`, then a start: the authorization ends captured or released, never left
+/// to expire. Each cut point is checked where it is (mCASH's record, the journal) before the
+/// start, so a test cannot pass by cutting somewhere else.
+async fn power_cut(cut: Cut) -> (Rig, SaleKey) {
+    use crate::journal::Pending;
     let rig = rig().await;
     let t = Terminal::boot(&rig.config, TIMING).await;
     t.ready().await;
     assert!(rig.until(|h| h.enabled()).await);
-    match step {
-        "waiting for the customer" => {
+    let sale = SaleKey::parse("V1-000001").unwrap();
+    let price = crate::money::Money::from_minor(300, crate::money::Currency::NOK);
+    match cut {
+        Cut::RequestNotSent => {
+            let since = rig.block_mcash();
+            rig.hat.select("3.00", 1);
+            rig.until_failed(since).await;
+        }
+        Cut::WaitingForCustomer => {
             rig.hat.select("3.00", 1);
             rig.wait_open_request().await;
         }
-        "approved, vending" => {
+        Cut::AuthorizedNotApproved => {
+            rig.hat.select("3.00", 1);
+            rig.wait_open_request().await;
+            let since = rig.block_mcash();
+            rig.customer(CustomerAction::Pay).await;
+            // A poll after the payment failed: the terminal has not heard of it.
+            rig.until_failed(since).await;
+        }
+        Cut::ApprovedVending => {
             rig.hat.after_approval(AfterApproval::Silent);
             rig.hat.select("3.00", 1);
             rig.customer(CustomerAction::Pay).await;
             assert!(rig.until(|h| h.approvals().len() == 1).await);
         }
-        "delivered, capturing" => {
+        Cut::DeliveredCapturing => {
             rig.hat.select("3.00", 1);
             rig.customer(CustomerAction::Pay).await;
             // The VMC reports success at once; the cut comes as the capture is on its way.
             assert!(rig.until(|h| h.approvals().len() == 1).await);
             tokio::time::sleep(Duration::from_millis(30)).await;
         }
-        other => panic!("{other}"),
+        Cut::CaptureNotConfirmed | Cut::ReleaseNotConfirmed => {
+            rig.hat.after_approval(AfterApproval::Silent);
+            rig.hat.select("3.00", 1);
+            rig.customer(CustomerAction::Pay).await;
+            assert!(rig.until(|h| h.approvals().len() == 1).await);
+            let since = rig.block_mcash();
+            rig.hat.report(cut == Cut::CaptureNotConfirmed);
+            t.until_settling().await;
+            rig.until_failed(since).await;
+        }
     }
     t.cut_power().await;
+    rig.unblock_mcash();
+
+    // Where the power went.
     let m = rig.sim.mcash();
-    let sale = SaleKey::parse("V1-000001").unwrap();
-    assert!(m.tid_for("V1", sale.as_str()).is_some());
+    let before = rig.journal_sale(&sale).await;
+    // The capture may have been confirmed before the cut in this one.
+    let raced = cut == Cut::DeliveredCapturing;
+    assert!(raced || before.outcome.is_none(), "{before:?}");
+    let approved = rig.hat.approvals().len();
+    match cut {
+        Cut::RequestNotSent => {
+            assert!(
+                m.tid_for("V1", sale.as_str()).is_none(),
+                "mCASH never heard"
+            );
+            assert_eq!(before.pending, vec![Pending::Start]);
+            assert!(before.handle.is_none());
+        }
+        Cut::WaitingForCustomer => assert_eq!(rig.status(&sale), "pending"),
+        Cut::AuthorizedNotApproved => {
+            assert_eq!(rig.status(&sale), "auth");
+            assert_eq!(approved, 0, "the vend was not approved");
+            assert_eq!(before.pending, vec![Pending::Start]);
+        }
+        Cut::ApprovedVending => {
+            assert_eq!(rig.status(&sale), "auth");
+            assert_eq!(before.pending, vec![Pending::Start]);
+        }
+        Cut::DeliveredCapturing => assert!(m.tid_for("V1", sale.as_str()).is_some()),
+        Cut::CaptureNotConfirmed => {
+            assert_eq!(rig.status(&sale), "auth", "not captured yet");
+            assert!(
+                before.pending.contains(&Pending::Capture { amount: price }),
+                "{before:?}"
+            );
+        }
+        Cut::ReleaseNotConfirmed => {
+            assert_eq!(rig.status(&sale), "auth", "not released yet");
+            assert!(before.pending.contains(&Pending::Release), "{before:?}");
+        }
+    }
+
     let t = Terminal::boot(&rig.config, TIMING).await;
     t.ready().await;
     // The recovery has run before the terminal takes vends again.
-    let status = rig.outcome(&sale)["status"].clone();
+    let status = rig.status(&sale);
     assert_ne!(
         status,
         "auth",
@@ -376,38 +526,75 @@ async fn power_cut(step: &str) -> (Rig, SaleKey) {
         rig.outcome(&sale)
     );
     assert_ne!(status, "pending");
+    // Nothing is approved to the machine at a start: the vend it was waiting for is gone.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(rig.hat.approvals().len(), approved);
     t.cut_power().await;
+    let after = rig.journal_sale(&sale).await;
+    assert!(after.pending.is_empty(), "{after:?}");
+    assert!(
+        raced || after.after_restart,
+        "resolved by the recovery: {after:?}"
+    );
     (rig, sale)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_power_cut_before_the_payment_request_reached_mcash_ends_it_at_start() {
+    let (rig, sale) = power_cut(Cut::RequestNotSent).await;
+    // mCASH's recovery re-sends the create under the sale's key: the request it makes is the
+    // only one, and is aborted at once, the abort journaled first.
+    assert_eq!(rig.sim.mcash().created_for_pos("V1"), 1);
+    assert!(rig.ended_uncharged(&sale), "{}", rig.outcome(&sale));
+    assert!(rig.journal_sale(&sale).await.never_reached);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_power_cut_while_the_customer_pays_aborts_the_request_at_start() {
-    let (rig, sale) = power_cut("waiting for the customer").await;
+    let (rig, sale) = power_cut(Cut::WaitingForCustomer).await;
     assert!(rig.ended_uncharged(&sale));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_power_cut_after_the_authorization_before_the_vend_releases_at_start() {
+    let (rig, sale) = power_cut(Cut::AuthorizedNotApproved).await;
+    assert!(rig.ended_uncharged(&sale), "{}", rig.outcome(&sale));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_power_cut_between_approval_and_the_vmc_result_releases_at_start() {
-    let (rig, sale) = power_cut("approved, vending").await;
+    let (rig, sale) = power_cut(Cut::ApprovedVending).await;
     assert!(rig.ended_uncharged(&sale), "{}", rig.outcome(&sale));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_power_cut_after_the_vmc_reported_success_captures_at_start() {
-    let (rig, sale) = power_cut("delivered, capturing").await;
+    let (rig, sale) = power_cut(Cut::DeliveredCapturing).await;
     assert_eq!(rig.captured(&sale), vec!["3.00".to_string()]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_power_cut_with_the_capture_intent_on_disk_captures_at_start() {
+    let (rig, sale) = power_cut(Cut::CaptureNotConfirmed).await;
+    assert_eq!(rig.captured(&sale), vec!["3.00".to_string()]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_power_cut_with_the_release_intent_on_disk_releases_at_start() {
+    let (rig, sale) = power_cut(Cut::ReleaseNotConfirmed).await;
+    assert!(rig.ended_uncharged(&sale), "{}", rig.outcome(&sale));
 }
 
 // ---- the socket API, and a pay-first provider ----
 
-async fn socket_rig() -> (Rig, std::path::PathBuf) {
+async fn socket_rig(extra: &str) -> (Rig, std::path::PathBuf) {
     let sim = Simulator::start(([127, 0, 0, 1], 0).into(), SimOptions::default())
         .await
         .expect("simulator");
     let hat = SimHat::start().expect("unused");
     let dir = TempDir::new("vend-socket");
     let path = dir.path().join("vend.sock");
-    let controller = format!("kind = \"socket\"\nsocket_path = {path:?}\n");
+    let controller = format!("kind = \"socket\"\nsocket_path = {path:?}\n{extra}\n");
     let config = load(&config_text(&sim, &dir, &controller), &dir);
     (
         Rig {
@@ -420,18 +607,33 @@ async fn socket_rig() -> (Rig, std::path::PathBuf) {
     )
 }
 
+type Reading = Box<dyn tokio::io::AsyncRead + Unpin + Send>;
+
+/// A machine's computer on the JSON API: one connection, a line each way.
 struct Client {
-    lines: tokio::io::Lines<tokio::io::BufReader<tokio::net::unix::OwnedReadHalf>>,
-    write: tokio::net::unix::OwnedWriteHalf,
+    lines: tokio::io::Lines<tokio::io::BufReader<Reading>>,
+    write: Box<dyn tokio::io::AsyncWrite + Unpin + Send>,
 }
 
 impl Client {
     async fn connect(path: &std::path::Path) -> Client {
-        use tokio::io::AsyncBufReadExt;
         let s = tokio::net::UnixStream::connect(path)
             .await
             .expect("connect");
         let (r, w) = s.into_split();
+        Client::over(Box::new(r), Box::new(w))
+    }
+
+    async fn connect_tcp(addr: std::net::SocketAddr) -> Client {
+        let s = tokio::net::TcpStream::connect(addr)
+            .await
+            .expect("connect over TCP");
+        let (r, w) = s.into_split();
+        Client::over(Box::new(r), Box::new(w))
+    }
+
+    fn over(r: Reading, w: Box<dyn tokio::io::AsyncWrite + Unpin + Send>) -> Client {
+        use tokio::io::AsyncBufReadExt;
         Client {
             lines: tokio::io::BufReader::new(r).lines(),
             write: w,
@@ -458,7 +660,7 @@ impl Client {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_socket_api_vends_reports_and_names_bad_input() {
-    let (rig, path) = socket_rig().await;
+    let (rig, path) = socket_rig("").await;
     let t = Terminal::boot(&rig.config, TIMING).await;
     t.ready().await;
     let mut c = Client::connect(&path).await;
@@ -513,6 +715,47 @@ async fn the_socket_api_vends_reports_and_names_bad_input() {
     assert!(rig.ended_uncharged(&sale));
     c.send("{\"op\":\"status\"}").await;
     assert_eq!(c.next().await["state"], "idle");
+    t.cut_power().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vend_over_loopback_tcp_is_captured_and_a_failed_one_released() {
+    // A free port: bound and let go (the terminal binds it a moment later).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let addr: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
+    let (rig, _) = socket_rig(&format!("tcp_address = \"{addr}\"")).await;
+    let t = Terminal::boot(&rig.config, TIMING).await;
+    t.ready().await;
+    let mut c = Client::connect_tcp(addr).await;
+    c.send("{\"op\":\"status\"}").await;
+    assert_eq!(c.next().await["state"], "idle");
+    for (price, result, charged) in [("6.50", "success", true), ("2.00", "failure", false)] {
+        c.send(&format!(
+            "{{\"op\":\"vend\",\"price\":\"{price}\",\"item\":2}}"
+        ))
+        .await;
+        rig.customer(CustomerAction::Pay).await;
+        let a = c.next().await;
+        assert_eq!(
+            (a["event"].as_str(), a["price"].as_str()),
+            (Some("authorized"), Some(price)),
+            "{a}"
+        );
+        c.send(&format!("{{\"op\":\"{result}\"}}")).await;
+        assert_eq!(c.next().await["event"], "ok");
+        let settled = c.next().await;
+        assert_eq!(settled["event"], "settled", "{settled}");
+        assert_eq!(settled["charged"], charged, "{settled}");
+        let sale = SaleKey::parse(a["sale"].as_str().unwrap_or("")).unwrap();
+        if charged {
+            assert_eq!(rig.captured(&sale), vec![price.to_string()]);
+        } else {
+            assert!(rig.ended_uncharged(&sale), "{}", rig.outcome(&sale));
+        }
+    }
     t.cut_power().await;
 }
 

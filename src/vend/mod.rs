@@ -77,6 +77,18 @@ pub fn timing(v: &VendingConfig) -> session::Timing {
     }
 }
 
+/// The MDB HAT's reset line, opened high (the HAT runs) on the Pi's GPIO.
+fn reset_line(pin: Option<u8>) -> Result<Option<mdb::ResetLine>, VendError> {
+    let Some(pin) = pin else {
+        return Ok(None);
+    };
+    let pi = crate::hw::rpi::Pi::open().map_err(|e| VendError::Gpio(e.to_string()))?;
+    let line = pi
+        .output_high("vending.reset_pin", pin)
+        .map_err(|e| VendError::Gpio(e.to_string()))?;
+    Ok(Some(Box::new(line)))
+}
+
 /// Starts the configured controller and the bridge to the runtime (whose outputs it takes:
 /// signals go on to `others`). The bridge's task ends when the runtime stops.
 pub async fn start(
@@ -107,13 +119,14 @@ pub async fn start(
                     link_timeout: std::time::Duration::from_millis(m.link_timeout_ms),
                 },
                 machine,
+                reset_line(m.reset_pin)?,
             )?;
         }
-        VendController::Socket { path, tcp_port } => {
+        VendController::Socket { path, tcp } => {
             socket::spawn(
                 socket::SocketConfig {
                     path: path.clone(),
-                    tcp_port: *tcp_port,
+                    tcp: *tcp,
                     currency,
                 },
                 machine,

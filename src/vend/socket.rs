@@ -26,6 +26,7 @@
 //! a connection that closes while its vend is being paid withdraws the vend; a price is a string
 //! (a JSON float cannot hold cents exactly; a whole number is accepted as such).
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -45,8 +46,8 @@ const MAX_LINE: usize = 4096;
 #[derive(Clone, Debug)]
 pub struct SocketConfig {
     pub path: PathBuf,
-    /// A loopback TCP port, besides the socket.
-    pub tcp_port: Option<u16>,
+    /// A loopback TCP address, besides the socket (anything else is refused).
+    pub tcp: Option<SocketAddr>,
     pub currency: Currency,
 }
 
@@ -72,16 +73,10 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// current tokio runtime. Errors name the key.
 pub async fn spawn(config: SocketConfig, link: MachineLink) -> Result<JoinHandle<()>, VendError> {
     let unix = bind_unix(&config.path)?;
-    let tcp =
-        match config.tcp_port {
-            Some(port) => Some(TcpListener::bind(("127.0.0.1", port)).await.map_err(|e| {
-                VendError::Socket {
-                    key: "tcp_port",
-                    reason: format!("127.0.0.1:{port}: {e}"),
-                }
-            })?),
-            None => None,
-        };
+    let tcp = match config.tcp {
+        Some(addr) => Some(bind_tcp(addr).await?),
+        None => None,
+    };
     let (events, _) = broadcast::channel(64);
     let MachineLink {
         events: to_bridge,
@@ -116,6 +111,23 @@ pub async fn spawn(config: SocketConfig, link: MachineLink) -> Result<JoinHandle
             }
         }
     }))
+}
+
+/// Binds a loopback address only; the config refuses any other, and so does this, should one
+/// come another way.
+async fn bind_tcp(addr: SocketAddr) -> Result<TcpListener, VendError> {
+    let err = |reason: String| VendError::Socket {
+        key: "tcp_address",
+        reason: format!("{addr}: {reason}"),
+    };
+    if !addr.ip().is_loopback() {
+        return Err(err(
+            "not a loopback address: the vend API listens on 127.0.0.1 or [::1] only".into(),
+        ));
+    }
+    TcpListener::bind(addr)
+        .await
+        .map_err(|e| err(e.to_string()))
 }
 
 fn bind_unix(path: &Path) -> Result<UnixListener, VendError> {

@@ -221,3 +221,37 @@ fn the_stickers_shortlink_is_read_and_checked() {
         );
     }
 }
+
+#[test]
+fn an_agent_pin_typed_on_the_screen_is_refused_where_a_customer_stands() {
+    let typed = EZCASH.replace("agent_pin = \"1234\"\n", "");
+    assert_ne!(typed, EZCASH);
+    let at = |mode: &str, ezcash: &str| {
+        in_market("LKR", &[ezcash]).replacen(
+            "id = \"t1\"\n",
+            &format!("id = \"t1\"\nmode = \"{mode}\"\n"),
+            1,
+        )
+    };
+    // A cashier types it at shift start; a PIN from the config is never asked.
+    load(&at("cashier", &typed)).unwrap_or_else(|e| panic!("{e}"));
+    load(&at("kiosk", EZCASH)).unwrap_or_else(|e| panic!("{e}"));
+    for (mode, word) in [("kiosk", "a kiosk"), ("vending", "a vending machine")] {
+        let text = at(mode, &typed);
+        let text = if mode == "vending" {
+            format!("{text}\n[vending]\nkind = \"socket\"\n")
+        } else {
+            text
+        };
+        let p = problems(&text);
+        let ours: Vec<&Problem> = p
+            .iter()
+            .filter(|p| p.key == "providers.ezcash.agent_pin")
+            .collect();
+        assert_eq!(ours.len(), 1, "{mode}: {p:#?}");
+        for says in ["eZ Cash", word, "agent_pin_file", "[providers.ezcash]"] {
+            assert!(ours[0].message.contains(says), "{mode}, {says}: {p:#?}");
+        }
+        assert!(ours[0].line.is_some(), "{p:#?}");
+    }
+}

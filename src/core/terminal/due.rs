@@ -7,6 +7,7 @@
 use super::Terminal;
 use super::state::{Form, State};
 use crate::core::event::{CallId, Effect, Key, Signal};
+use crate::core::message::Message;
 use crate::core::provider::{Failure, FailureKind, FieldValue, InfoLine, Operation, Reply};
 use crate::core::sale::{Capture, Flow};
 use crate::core::time::Millis;
@@ -76,32 +77,31 @@ impl Terminal {
         };
         let typed = asked.amount;
         let refused =
-            |error: String| -> Result<(Money, Money, Vec<InfoLine>), String> { Err(error) };
+            |error: Message| -> Result<(Money, Money, Vec<InfoLine>), Message> { Err(error) };
         let decided = match result {
-            Ok(Reply::Due { due, .. }) if due.currency() != typed.currency() => refused(format!(
-                "The provider answered in {}, not {}",
-                due.currency(),
-                typed.currency()
-            )),
-            Ok(Reply::Due { due, .. }) if !due.is_positive() => {
-                refused("Nothing is due: it is paid already".to_string())
+            Ok(Reply::Due { due, .. }) if due.currency() != typed.currency() => {
+                refused(Message::DueOtherCurrency {
+                    answered: due.currency().to_string(),
+                    sells: typed.currency().to_string(),
+                })
             }
-            Ok(Reply::Due { due, .. }) if typed.minor() > due.minor() => refused(format!(
-                "{} is more than the {} due",
-                self.settings.local.money(typed),
-                self.settings.local.money(due)
-            )),
+            Ok(Reply::Due { due, .. }) if !due.is_positive() => refused(Message::NothingDue),
+            Ok(Reply::Due { due, .. }) if typed.minor() > due.minor() => {
+                refused(Message::MoreThanDue { typed, due })
+            }
             Ok(Reply::Due { due, lines }) => {
                 let pay = if typed.is_positive() { typed } else { due };
                 Ok((pay, due, lines))
             }
-            Ok(other) => refused(format!(
-                "The provider gave an unexpected answer ({other:?})"
-            )),
-            Err(f) if f.kind == FailureKind::Transient => refused(format!(
-                "Could not ask the provider what is due, nothing was charged: {f}"
-            )),
-            Err(f) => refused(format!("Refused before anything was charged: {f}")),
+            Ok(other) => refused(Message::UnexpectedAnswer {
+                answer: format!("{other:?}"),
+            }),
+            Err(f) if f.kind == FailureKind::Transient => refused(Message::DueUnreachable {
+                reason: f.to_string(),
+            }),
+            Err(f) => refused(Message::DueRefused {
+                reason: f.to_string(),
+            }),
         };
         self.state = match decided {
             Ok((pay, due, lines)) => State::DueConfirm {

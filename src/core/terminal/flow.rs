@@ -5,6 +5,7 @@ use super::Terminal;
 use super::recovery::resumed_delivery;
 use super::state::{ActiveSale, CallKind, CancelReason, Phase, State};
 use crate::core::event::{CallId, Effect, Signal, Timer, TimerKind};
+use crate::core::message::Message;
 use crate::core::provider::{
     Failure, FailureKind, FlowKind, Operation, PaymentHandle, PaymentStatus, Prompt, ProviderInfo,
     Reply,
@@ -35,7 +36,7 @@ impl Terminal {
             fx.push(Effect::Signal(Signal::ErrorBeep));
             return State::Amount {
                 minor: amount.minor(),
-                error: Some("Sales are stopped: the journal cannot be written".into()),
+                error: Some(Message::SalesStopped),
             };
         }
         let key = match SaleKey::new(&self.settings.terminal_id, self.next_sequence) {
@@ -43,7 +44,7 @@ impl Terminal {
             Err(e) => {
                 return State::Amount {
                     minor: amount.minor(),
-                    error: Some(format!("Terminal id cannot make a sale key: {e}")),
+                    error: Some(Message::SaleKeyFailed { why: e }),
                 };
             }
         };
@@ -73,6 +74,7 @@ impl Terminal {
             refunded: None,
             restart: None,
             service,
+            staff_called: false,
         });
         fx.push(self.journal(
             now,

@@ -4,6 +4,7 @@
 use super::Terminal;
 use super::state::{Asked, Form, FormKind, State};
 use crate::core::event::{Effect, Key, Signal};
+use crate::core::message::Message;
 use crate::core::pin::{PinStep, pin_key};
 use crate::core::provider::{FlowKind, ProviderId};
 use crate::core::sale::{Capture, CardNumber, Flow, InvoiceNumber, Msisdn, PaymentCode};
@@ -61,10 +62,9 @@ impl Terminal {
                         fx.push(Effect::Signal(Signal::ErrorBeep));
                         State::Amount {
                             minor,
-                            error: Some(format!(
-                                "The largest amount is {}",
-                                self.settings.local.money(self.settings.max_amount)
-                            )),
+                            error: Some(Message::AmountTooLarge {
+                                max: self.settings.max_amount,
+                            }),
                         }
                     }
                 }
@@ -83,11 +83,11 @@ impl Terminal {
                 // With no amount, a provider that knows what is due (an invoice) can still be
                 // paid: its amount due is asked and confirmed before the sale starts.
                 let refuse = if minor <= 0 && !self.amount_may_come_from_provider() {
-                    Some("Type an amount first".to_string())
+                    Some(Message::TypeAmountFirst)
                 } else if self.journal_failing {
-                    Some("Sales are stopped: the journal cannot be written".to_string())
+                    Some(Message::SalesStopped)
                 } else if self.providers.is_empty() {
-                    Some("No payment method is enabled".to_string())
+                    Some(Message::NoMethodEnabled)
                 } else {
                     None
                 };
@@ -176,7 +176,7 @@ impl Terminal {
 
     /// A choice that cannot be paid: said where it was made (the tiles, or with one provider,
     /// the amount).
-    fn refuse_method(&self, amount: Money, to_phone: bool, error: String) -> State {
+    fn refuse_method(&self, amount: Money, to_phone: bool, error: Message) -> State {
         if self.choices().len() <= 1 {
             State::Amount {
                 minor: amount.minor(),
@@ -235,12 +235,16 @@ impl Terminal {
             if choices.is_empty()
                 && let Some(info) = self.providers.first()
             {
-                let error = format!("{} offers no way to pay here", info.name);
+                let error = Message::NoWayToPay {
+                    provider: info.name.clone(),
+                };
                 return self.refuse_method(amount, to_phone, error);
             }
             return State::Method {
                 amount,
-                error: Some(format!("Choose 1 to {}", choices.len())),
+                error: Some(Message::ChooseOneTo {
+                    count: choices.len(),
+                }),
                 to_phone,
             };
         };
@@ -252,12 +256,16 @@ impl Terminal {
             return self.refuse_method(amount, to_phone, error);
         }
         if !amount.is_positive() && info.capabilities.amount_due.is_none() {
-            let error = format!("Type an amount first: {} needs one", info.name);
+            let error = Message::ProviderNeedsAmount {
+                provider: info.name.clone(),
+            };
             return self.refuse_method(amount, to_phone, error);
         }
         let flows = &info.capabilities.flows;
         if to_phone && !flows.contains(&FlowKind::Push) {
-            let error = format!("{} does not push payment requests to phones", info.name);
+            let error = Message::NoPushToPhone {
+                provider: info.name.clone(),
+            };
             return self.refuse_method(amount, to_phone, error);
         }
         let form = match flow {
@@ -345,19 +353,19 @@ impl Terminal {
     }
 
     /// `Ok(None)`: the field is fine, go to the next one.
-    fn submit_form(&self, form: &Form) -> Result<Option<Flow>, String> {
+    fn submit_form(&self, form: &Form) -> Result<Option<Flow>, Message> {
         let f = |i: usize| form.fields[i].as_str();
         match form.kind {
             FormKind::PhoneOrQr if f(0).is_empty() => Ok(Some(Flow::Qr)),
             FormKind::PhoneOrQr | FormKind::Phone => Msisdn::parse(f(0))
                 .map(|phone| Some(Flow::Push { phone }))
-                .map_err(|e| e.to_string()),
+                .map_err(Message::Input),
             FormKind::CardAndCode => {
-                let card = CardNumber::parse(f(0)).map_err(|e| e.to_string())?;
+                let card = CardNumber::parse(f(0)).map_err(Message::Input)?;
                 if form.active == 0 {
                     return Ok(None);
                 }
-                let code = PaymentCode::parse(f(1)).map_err(|e| e.to_string())?;
+                let code = PaymentCode::parse(f(1)).map_err(Message::Input)?;
                 Ok(Some(Flow::CardAndCode {
                     card,
                     code: Some(code),
@@ -365,7 +373,7 @@ impl Terminal {
             }
             FormKind::Invoice => InvoiceNumber::parse(f(0))
                 .map(|number| Some(Flow::Invoice { number }))
-                .map_err(|e| e.to_string()),
+                .map_err(Message::Input),
         }
     }
 }

@@ -17,9 +17,10 @@ use std::mem::{Discriminant, discriminant};
 use super::Terminal;
 use super::state::{CancelReason, Phase, State};
 use crate::core::event::{Effect, Key, Timer, TimerKind};
+use crate::core::message::Message;
 use crate::core::pin::{PinStep, pin_key};
 use crate::core::provider::Prompt;
-use crate::core::record::Outcome;
+use crate::core::record::{Outcome, Record};
 use crate::core::sale::SaleKey;
 use crate::core::settings::Mode;
 use crate::core::time::Millis;
@@ -182,12 +183,56 @@ impl Terminal {
             .and_then(|r| r.outcome.as_ref())
             .is_some_and(|o| matches!(o, Outcome::InDoubt { .. }));
         if in_doubt {
+            self.call_staff(now, &sale, fx);
             self.state = State::CallStaff { sale };
             return;
         }
         let at = now + self.hold_ms(&sale);
         self.arm(fx, TimerKind::ResultHold, &sale, at);
         self.state = State::Result { sale };
+    }
+
+    /// Journals that the kiosk stopped on "call staff" for `sale`, so a restart comes back to
+    /// it (`staff_call`) until staff clears it.
+    fn call_staff(&mut self, now: Millis, sale: &SaleKey, fx: &mut Vec<Effect>) {
+        let Some(row) = self.row_mut(sale) else {
+            return;
+        };
+        if row.staff_called {
+            return;
+        }
+        row.staff_called = true;
+        let provider = row.provider.clone();
+        fx.push(self.journal(now, sale, &provider, Record::StaffCalled));
+    }
+
+    /// A sale the kiosk called staff for that staff has not cleared (this run or before a
+    /// restart): the kiosk's "home" until then. The oldest first.
+    pub(super) fn staff_call(&self) -> Option<SaleKey> {
+        if !self.is_kiosk() {
+            return None;
+        }
+        self.history
+            .iter()
+            .find(|r| r.staff_called)
+            .map(|r| r.key.clone())
+    }
+
+    /// The right PIN was typed on "call staff": journaled, with how staff proved who they are.
+    fn clear_staff_call(&mut self, now: Millis, sale: &SaleKey, fx: &mut Vec<Effect>) {
+        let Some(row) = self.row_mut(sale) else {
+            return;
+        };
+        row.staff_called = false;
+        let provider = row.provider.clone();
+        fx.push(self.journal(
+            now,
+            sale,
+            &provider,
+            Record::StaffCleared {
+                by: "supervisor PIN".into(),
+            },
+        ));
     }
 
     /// The start screen with the operator's fixed price: only Pay (and the menu) do anything.
@@ -248,15 +293,19 @@ impl Terminal {
         sale: SaleKey,
         mut pin: String,
         key: Key,
+        fx: &mut Vec<Effect>,
     ) -> State {
         let hash = self.settings.supervisor_pin.as_ref();
         let step = pin_key(&mut self.supervisor_guard, &mut pin, key, now, |typed| {
             hash.is_some_and(|h| h.verify(typed)).then_some(())
         });
         match step {
-            PinStep::Accepted(()) => State::Menu {
-                message: Some(self.cleared_notice(&sale)),
-            },
+            PinStep::Accepted(()) => {
+                self.clear_staff_call(now, &sale, fx);
+                State::Menu {
+                    message: Some(self.cleared_notice(&sale)),
+                }
+            }
             PinStep::Cancelled => State::CallStaff { sale },
             PinStep::Refused(error) => State::StaffPin {
                 sale,
@@ -273,23 +322,26 @@ impl Terminal {
 
     fn cleared_notice(&self, sale: &SaleKey) -> Notice {
         let Some(row) = self.row(sale) else {
-            return Notice::info(format!("Call staff cleared for sale {sale}"));
+            return Notice::info(Message::StaffCleared { sale: sale.clone() });
         };
+        let (sale, amount) = (sale.clone(), row.amount);
         let provider = self.provider_name(&row.provider);
         match &row.outcome {
-            Some(Outcome::InDoubt { .. }) | None => Notice::problem(format!(
-                "Sale {sale} ({}) is still in doubt: the outbox keeps asking {provider}. \
-                 History shows it.",
-                row.amount
-            )),
-            Some(o) if o.is_approved() => Notice::info(format!(
-                "Sale {sale} ({}) was paid after all: {provider} confirmed it.",
-                row.amount
-            )),
-            Some(_) => Notice::info(format!(
-                "Sale {sale} ({}) was not paid: {provider} settled it.",
-                row.amount
-            )),
+            Some(Outcome::InDoubt { .. }) | None => Notice::problem(Message::StillInDoubt {
+                sale,
+                amount,
+                provider,
+            }),
+            Some(o) if o.is_approved() => Notice::info(Message::PaidAfterAll {
+                sale,
+                amount,
+                provider,
+            }),
+            Some(_) => Notice::info(Message::NotPaidAfterAll {
+                sale,
+                amount,
+                provider,
+            }),
         }
     }
 

@@ -255,7 +255,8 @@ impl Terminal {
     }
 
     /// Where the terminal rests: sign-in, then each locked provider's agent PIN (once a
-    /// shift), then the amount.
+    /// shift), then, in a kiosk, "call staff" for a sale still waiting for staff, then the
+    /// amount.
     fn home(&self) -> State {
         if !self.settings.cashiers.is_empty() && self.cashier.is_none() {
             State::Login {
@@ -264,6 +265,9 @@ impl Terminal {
             }
         } else if let Some(i) = self.agent_pin_needed() {
             Terminal::agent_pin_state(i)
+        } else if let Some(sale) = self.staff_call() {
+            // A kiosk stays on "call staff" until staff clears it, a restart included.
+            State::CallStaff { sale }
         } else {
             State::Amount {
                 minor: 0,
@@ -387,7 +391,7 @@ impl Terminal {
             } => self.key_agent_pin(provider, pin, checking, key, fx),
             State::Attract => self.key_attract(key),
             State::CallStaff { sale } => self.key_call_staff(sale, key),
-            State::StaffPin { sale, pin, .. } => self.key_staff_pin(now, sale, pin, key),
+            State::StaffPin { sale, pin, .. } => self.key_staff_pin(now, sale, pin, key, fx),
             State::SettingsScreen if key == Key::Enter => State::Language,
             State::Language if key == Key::Cancel => State::SettingsScreen,
             s @ (State::Report | State::SettingsScreen | State::Language | State::Diagnostics) => {

@@ -7,6 +7,7 @@
 use super::Terminal;
 use super::state::State;
 use crate::core::event::{Effect, Key, OutboxCommand, Signal};
+use crate::core::message::Message;
 use crate::core::view::{Notice, OutboxSummary, Screen};
 
 impl Terminal {
@@ -64,7 +65,7 @@ impl Terminal {
                 State::OutboxItem {
                     id,
                     confirm_drop: false,
-                    message: Some(Notice::info("Dropping…")),
+                    message: Some(Notice::info(Message::OutboxDropping)),
                 }
             }
             Key::Enter => {
@@ -72,7 +73,7 @@ impl Terminal {
                 State::OutboxItem {
                     id,
                     confirm_drop: false,
-                    message: Some(Notice::info("Asking the outbox to try again…")),
+                    message: Some(Notice::info(Message::OutboxRetrying)),
                 }
             }
             Key::Clear => State::OutboxItem {
@@ -112,9 +113,7 @@ impl Terminal {
             && !self.outbox.items.iter().any(|r| r.id == id)
         {
             self.state = State::Outbox {
-                message: Some(Notice::info(format!(
-                    "#{id} has left the outbox: its call is done"
-                ))),
+                message: Some(Notice::info(Message::OutboxItemDone { id })),
             };
         }
     }
@@ -136,24 +135,23 @@ impl Terminal {
             (OutboxCommand::Retry { .. }, Ok(())) => State::OutboxItem {
                 id,
                 confirm_drop: false,
-                message: Some(Notice::info(format!(
-                    "#{id} is due now: the outbox tries it again"
-                ))),
+                message: Some(Notice::info(Message::OutboxItemDue { id })),
             },
             (OutboxCommand::Drop { .. }, Ok(())) => State::Outbox {
-                message: Some(Notice::info(format!(
-                    "Dropped #{id}: its call will not be made. The journal records who dropped it."
-                ))),
+                message: Some(Notice::info(Message::OutboxDropped { id })),
             },
             (OutboxCommand::Retry { .. }, Err(e)) => State::OutboxItem {
                 id,
                 confirm_drop: false,
-                message: Some(Notice::problem(format!("Could not retry #{id}: {e}"))),
+                message: Some(Notice::problem(Message::OutboxRetryFailed {
+                    id,
+                    reason: e,
+                })),
             },
             (OutboxCommand::Drop { .. }, Err(e)) => State::OutboxItem {
                 id,
                 confirm_drop: false,
-                message: Some(Notice::problem(format!("Could not drop #{id}: {e}"))),
+                message: Some(Notice::problem(Message::OutboxDropFailed { id, reason: e })),
             },
         };
     }

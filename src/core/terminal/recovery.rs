@@ -35,6 +35,7 @@ impl Terminal {
                         }
                         _ => None,
                     },
+                    staff_called: false,
                 });
             }
             if let Some(h) = &r.handle {

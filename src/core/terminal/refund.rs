@@ -4,6 +4,7 @@
 use super::Terminal;
 use super::state::{CallKind, State};
 use crate::core::event::Effect;
+use crate::core::message::Message;
 use crate::core::provider::{Failure, FailureKind, Operation, Reply};
 use crate::core::record::{Outcome, Record};
 use crate::core::sale::SaleKey;
@@ -37,7 +38,7 @@ impl Terminal {
         if !self.can_refund(&sale) || self.journal_failing {
             return State::SaleDetail {
                 sale,
-                message: Some(Notice::problem("This sale cannot be refunded now")),
+                message: Some(Notice::problem(Message::CannotRefundNow)),
             };
         }
         let (Some(row), Some((handle, provider))) =
@@ -53,7 +54,7 @@ impl Terminal {
             Err(_) => {
                 return State::SaleDetail {
                     sale,
-                    message: Some(Notice::problem("This sale's key is too long to refund")),
+                    message: Some(Notice::problem(Message::RefundKeyTooLong)),
                 };
             }
         };
@@ -107,31 +108,34 @@ impl Terminal {
                 if let Some(row) = self.row_mut(&sale) {
                     row.refunded = Some(reference.clone());
                 }
-                Notice::good(format!("Refunded. Reference {reference}"))
+                Notice::good(Message::Refunded { reference })
             }
             Err(f) if f.kind == FailureKind::Rejected || f.kind == FailureKind::Auth => {
-                Notice::problem(format!("The provider refused the refund: {f}"))
+                Notice::problem(Message::RefundRefused {
+                    reason: f.to_string(),
+                })
             }
-            Err(f) if f.kind == FailureKind::Transient => Notice::problem(format!(
-                "Could not reach the provider, nothing was refunded: {f}"
-            )),
+            Err(f) if f.kind == FailureKind::Transient => {
+                Notice::problem(Message::RefundUnreachable {
+                    reason: f.to_string(),
+                })
+            }
             other => {
                 let detail = match other {
                     Err(f) => f.to_string(),
                     Ok(r) => format!("unexpected answer {r:?}"),
                 };
-                let reason = format!("Refund not confirmed: {detail}");
+                // The journal's audit line stays as written for `kassa report`; the screen
+                // gets the reason as data.
                 fx.push(self.journal(
                     now,
                     &sale,
                     &provider,
                     Record::Flagged {
-                        reason: reason.clone(),
+                        reason: format!("Refund not confirmed: {detail}"),
                     },
                 ));
-                Notice::problem(format!(
-                    "{reason}. Flagged for a person: do not refund in cash"
-                ))
+                Notice::problem(Message::RefundUnconfirmed { reason: detail })
             }
         };
         if matches!(&self.state, State::Refunding { sale: s } if *s == sale) {

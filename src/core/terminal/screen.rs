@@ -4,6 +4,7 @@ use super::Terminal;
 use super::flow::offers_phone;
 use super::state::{ActiveSale, Form, FormKind, Phase, State};
 use crate::core::locale::Locale;
+use crate::core::message::{Hint, Label, Message};
 use crate::core::provider::Prompt;
 use crate::core::record::Outcome;
 use crate::core::report::DayReport;
@@ -141,7 +142,7 @@ impl Terminal {
                     Ok(report) => Screen::Report(report),
                     Err(_) => Screen::Menu {
                         items: self.menu_items(),
-                        message: Some(Notice::problem("The report could not be built")),
+                        message: Some(Notice::problem(Message::ReportFailed)),
                     },
                 }
             }
@@ -210,18 +211,18 @@ impl Terminal {
         amount: Money,
         provider: usize,
         form: &Form,
-        error: Option<String>,
+        error: Option<Message>,
     ) -> Screen {
-        let labels: &[&str] = match form.kind {
-            FormKind::PhoneOrQr | FormKind::Phone => &["Customer's phone number"],
-            FormKind::CardAndCode => &["Card number", "Payment code"],
-            FormKind::Invoice => &["Invoice number"],
+        let labels: &[Label] = match form.kind {
+            FormKind::PhoneOrQr | FormKind::Phone => &[Label::CustomerPhone],
+            FormKind::CardAndCode => &[Label::CardNumber, Label::PaymentCode],
+            FormKind::Invoice => &[Label::InvoiceNumber],
         };
         let hint = match form.kind {
-            FormKind::PhoneOrQr => "Type the phone number, or press Enter to show a QR code",
-            FormKind::Phone => "Type the phone number and press Enter",
-            FormKind::CardAndCode => "Type the card number, Enter, then the payment code, Enter",
-            FormKind::Invoice => "Type the invoice number and press Enter",
+            FormKind::PhoneOrQr => Hint::PhoneOrQr,
+            FormKind::Phone => Hint::Phone,
+            FormKind::CardAndCode => Hint::CardAndCode,
+            FormKind::Invoice => Hint::Invoice,
         };
         let fields = labels
             .iter()
@@ -232,7 +233,7 @@ impl Terminal {
                 // A card number typed and left is shown by its last four digits only.
                 let card_done = form.kind == FormKind::CardAndCode && i == 0 && i != form.active;
                 Field {
-                    label: label.to_string(),
+                    label: label.clone(),
                     shown: if secret {
                         "•".repeat(value.len())
                     } else if card_done {
@@ -249,7 +250,7 @@ impl Terminal {
             amount,
             provider: self.provider_name_at(provider),
             fields,
-            hint: hint.to_string(),
+            hint,
             error,
         }
     }

@@ -13,15 +13,17 @@
 use super::Terminal;
 use super::state::{CallKind, PinDigits, ServiceForm, State};
 use crate::core::event::{CallId, Effect, Key, Signal};
+use crate::core::message::{Hint, Label, MenuItem, Message};
 use crate::core::provider::{
-    Failure, FieldInput, FieldSpec, FieldValue, InfoLine, Operation, ProviderId, ProviderInfo,
-    Reply, ServiceId, ServiceSpec,
+    Failure, FieldInput, FieldValue, InfoLine, Operation, ProviderId, ProviderInfo, Reply,
+    ServiceId, ServiceSpec,
 };
 use crate::core::sale::{Capture, Flow, SaleKey};
 use crate::core::time::Millis;
 use crate::core::view::{Field, Notice, Screen};
 
-/// PIN length the agent PIN screen accepts before Enter.
+/// PIN lengths the agent PIN screen accepts: Enter needs the least, digits stop at the most.
+const AGENT_PIN_MIN: u8 = 4;
 const AGENT_PIN_MAX: usize = 12;
 
 impl Terminal {
@@ -34,12 +36,13 @@ impl Terminal {
             .collect()
     }
 
-    /// The menu line of a service: "MonCash: Balance".
-    pub(super) fn service_menu_line(&self, provider: usize, service: usize) -> String {
-        match self.spec(provider, service) {
-            Some((info, spec)) => format!("{}: {}", info.name, spec.label),
-            None => String::new(),
-        }
+    /// The menu line of a service: its provider's and its own name ("MonCash: Balance").
+    pub(super) fn service_menu_item(&self, provider: usize, service: usize) -> Option<MenuItem> {
+        let (info, spec) = self.spec(provider, service)?;
+        Some(MenuItem::Service {
+            provider: info.name.clone(),
+            service: spec.label.clone(),
+        })
     }
 
     /// A service's label for history and reports, or its id for a provider not enabled now.
@@ -56,14 +59,21 @@ impl Terminal {
     }
 
     /// The fields asked, in order: the service's own, then for a money-moving one its amount.
-    fn fields_of(&self, provider: usize, service: usize) -> Vec<FieldSpec> {
+    fn fields_of(&self, provider: usize, service: usize) -> Vec<Asked> {
         let Some((_, spec)) = self.spec(provider, service) else {
             return Vec::new();
         };
-        let mut fields = spec.fields.clone();
+        let mut fields: Vec<Asked> = spec
+            .fields
+            .iter()
+            .map(|f| Asked {
+                label: Label::Named(f.label.clone()),
+                input: f.input.clone(),
+            })
+            .collect();
         if spec.moves_money {
-            fields.push(FieldSpec {
-                label: "Amount".into(),
+            fields.push(Asked {
+                label: Label::Amount,
                 input: FieldInput::Amount,
             });
         }
@@ -76,11 +86,10 @@ impl Terminal {
     }
 
     /// What a refused sale or service says about a locked provider.
-    pub(super) fn locked_message(&self, info: &ProviderInfo) -> String {
-        format!(
-            "{} is locked: type its agent PIN first (Menu > Unlock {})",
-            info.name, info.name
-        )
+    pub(super) fn locked_message(&self, info: &ProviderInfo) -> Message {
+        Message::ProviderLocked {
+            provider: info.name.clone(),
+        }
     }
 
     /// The first provider whose agent PIN this shift has not had yet (nor skipped).
@@ -162,7 +171,9 @@ impl Terminal {
                             provider,
                             service,
                             form,
-                            error: Some(format!("Choose 1 to {}", options.len())),
+                            error: Some(Message::ChooseOneTo {
+                                count: options.len(),
+                            }),
                         }
                     }
                 };
@@ -243,15 +254,16 @@ impl Terminal {
     }
 
     /// A typed field as the provider takes it, or why not.
-    fn field_value(&self, field: &FieldSpec, typed: &str) -> Result<FieldValue, String> {
+    fn field_value(&self, field: &Asked, typed: &str) -> Result<FieldValue, Message> {
+        let label = || field.label.clone();
         match &field.input {
             FieldInput::Digits { min, max } => {
                 let n = typed.len();
                 if n < usize::from(*min) || n > usize::from(*max) || n == 0 {
-                    Err(if min == max {
-                        format!("{}: {min} digits", field.label)
-                    } else {
-                        format!("{}: {min} to {max} digits", field.label)
+                    Err(Message::FieldDigits {
+                        label: label(),
+                        min: *min,
+                        max: *max,
                     })
                 } else {
                     Ok(FieldValue::Digits(typed.to_string()))
@@ -261,14 +273,14 @@ impl Terminal {
                 Ok(m) if m > 0 && m <= self.settings.max_amount.minor() => {
                     Ok(FieldValue::Amount(self.money(m)))
                 }
-                _ => Err(format!(
-                    "{}: type an amount up to {}",
-                    field.label, self.settings.max_amount
-                )),
+                _ => Err(Message::FieldAmount {
+                    label: label(),
+                    max: self.settings.max_amount,
+                }),
             },
             FieldInput::Choice(options) => match typed.parse::<usize>() {
                 Ok(i) if i < options.len() => Ok(FieldValue::Choice(i)),
-                _ => Err(format!("{}: choose one", field.label)),
+                _ => Err(Message::FieldChoose { label: label() }),
             },
         }
     }
@@ -314,7 +326,7 @@ impl Terminal {
         }
         let Some(key) = self.query_key() else {
             return State::Menu {
-                message: Some(Notice::problem("The query could not be numbered")),
+                message: Some(Notice::problem(Message::QueryNotNumbered)),
             };
         };
         let call = self.call(
@@ -367,9 +379,9 @@ impl Terminal {
                 let refuse = if self.locked(&info) {
                     Some(self.locked_message(&info))
                 } else if self.journal_failing {
-                    Some("Stopped: the journal cannot be written".to_string())
+                    Some(Message::ServicesStopped)
                 } else if self.active.is_some() {
-                    Some("A sale is in progress".to_string())
+                    Some(Message::SaleInProgress)
                 } else {
                     None
                 };
@@ -411,11 +423,16 @@ impl Terminal {
             Ok(Reply::Info(lines)) => (lines, None),
             Ok(other) => (
                 Vec::new(),
-                Some(format!(
-                    "The provider gave an unexpected answer ({other:?})"
-                )),
+                Some(Message::UnexpectedAnswer {
+                    answer: format!("{other:?}"),
+                }),
             ),
-            Err(f) => (Vec::new(), Some(format!("It did not work: {f}"))),
+            Err(f) => (
+                Vec::new(),
+                Some(Message::ServiceFailed {
+                    reason: f.to_string(),
+                }),
+            ),
         };
         self.state = State::ServiceInfo {
             provider,
@@ -455,7 +472,7 @@ impl Terminal {
                 self.pin_skipped.insert(info.id);
                 return self.home();
             }
-            Key::Enter if pin.len() >= 4 => {
+            Key::Enter if pin.len() >= usize::from(AGENT_PIN_MIN) => {
                 fx.push(Effect::Unlock {
                     provider: info.id,
                     pin: pin.secret(),
@@ -469,7 +486,10 @@ impl Terminal {
             }
             Key::Enter => {
                 fx.push(Effect::Signal(Signal::ErrorBeep));
-                error = Some("The agent PIN has 4 to 12 digits".to_string());
+                error = Some(Message::AgentPinLength {
+                    min: AGENT_PIN_MIN,
+                    max: AGENT_PIN_MAX as u8,
+                });
             }
             _ => {}
         }
@@ -498,7 +518,9 @@ impl Terminal {
                     self.state = State::AgentPin {
                         provider: i,
                         pin: PinDigits::new(),
-                        error: Some(format!("Not unlocked: {f}")),
+                        error: Some(Message::NotUnlocked {
+                            reason: f.to_string(),
+                        }),
                         checking: false,
                     };
                 }
@@ -549,9 +571,9 @@ impl Terminal {
                     _ => Vec::new(),
                 };
                 let hint = match active.map(|f| &f.input) {
-                    Some(FieldInput::Choice(_)) => "Tap one, or press its number".to_string(),
-                    Some(FieldInput::Amount) => "Type the amount and press Enter".to_string(),
-                    _ => "Type the digits and press Enter".to_string(),
+                    Some(FieldInput::Choice(_)) => Hint::Choice,
+                    Some(FieldInput::Amount) => Hint::Amount,
+                    _ => Hint::Digits,
                 };
                 Screen::ServiceForm {
                     provider: provider_name,
@@ -569,7 +591,10 @@ impl Terminal {
                 amount,
             } => {
                 let (provider_name, service_name) = names(*provider, *service);
-                let specs = self.fields_of(*provider, *service);
+                let specs = self
+                    .spec(*provider, *service)
+                    .map(|(_, spec)| spec.fields.clone())
+                    .unwrap_or_default();
                 let lines = specs
                     .iter()
                     .zip(inputs)
@@ -630,4 +655,11 @@ impl Terminal {
             _ => return None,
         })
     }
+}
+
+/// One field a service form asks: the provider's own, named by its spec, or the amount the
+/// terminal adds to a money-moving service, named in the terminal's words.
+struct Asked {
+    label: Label,
+    input: FieldInput,
 }

@@ -4,6 +4,7 @@
 
 pub(super) use super::due::Asked;
 use crate::core::event::CallId;
+use crate::core::message::Message;
 use crate::core::provider::{
     FieldValue, InfoLine, PaymentHandle, Prompt, ProviderId, ProviderInfo,
 };
@@ -128,15 +129,15 @@ pub(super) enum State {
     Recovering,
     Login {
         pin: String,
-        error: Option<String>,
+        error: Option<Message>,
     },
     Amount {
         minor: i64,
-        error: Option<String>,
+        error: Option<Message>,
     },
     Method {
         amount: Money,
-        error: Option<String>,
+        error: Option<Message>,
         /// Send to phone was pressed instead of Pay: the chosen provider asks for the phone.
         to_phone: bool,
     },
@@ -144,7 +145,7 @@ pub(super) enum State {
         amount: Money,
         provider: usize,
         form: Form,
-        error: Option<String>,
+        error: Option<Message>,
     },
     /// The provider is asked what is due for the customer's details (`due`).
     DueChecking {
@@ -170,7 +171,7 @@ pub(super) enum State {
     },
     SupervisorPin {
         pin: String,
-        error: Option<String>,
+        error: Option<Message>,
     },
     Menu {
         message: Option<Notice>,
@@ -209,7 +210,7 @@ pub(super) enum State {
         provider: usize,
         service: usize,
         form: ServiceForm,
-        error: Option<String>,
+        error: Option<Message>,
     },
     /// A money-moving service, asked before it is started through the sale path.
     ServiceConfirm {
@@ -229,14 +230,14 @@ pub(super) enum State {
         provider: usize,
         service: usize,
         lines: Vec<InfoLine>,
-        error: Option<String>,
+        error: Option<Message>,
     },
     /// A provider's agent PIN, typed at the start of a shift; `checking` while the provider
     /// is being unlocked with it.
     AgentPin {
         provider: usize,
         pin: PinDigits,
-        error: Option<String>,
+        error: Option<Message>,
         checking: bool,
     },
     /// Kiosk: the attract screen, shown when the start screen was left alone.
@@ -249,7 +250,7 @@ pub(super) enum State {
     StaffPin {
         sale: SaleKey,
         pin: String,
-        error: Option<String>,
+        error: Option<Message>,
     },
 }
 

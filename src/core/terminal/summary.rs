@@ -6,6 +6,7 @@
 use super::Terminal;
 use super::state::State;
 use crate::core::event::{Effect, Key};
+use crate::core::message::{MenuItem, Message};
 use crate::core::record::{Outcome, Record};
 use crate::core::settings::Mode;
 use crate::core::summary::SummaryItem;
@@ -57,9 +58,10 @@ impl Terminal {
     }
 
     /// The supervisor menu's entry for an unacknowledged summary, if any.
-    pub(super) fn summary_menu_item(&self) -> Option<String> {
-        (!self.summary.is_empty())
-            .then(|| format!("Resolved after restart ({})", self.summary.len()))
+    pub(super) fn summary_menu_item(&self) -> Option<MenuItem> {
+        (!self.summary.is_empty()).then_some(MenuItem::RecoverySummary {
+            count: self.summary.len(),
+        })
     }
 
     pub(super) fn key_summary(
@@ -74,7 +76,7 @@ impl Terminal {
                 self.acknowledge_summary(now, fx);
                 if from_menu {
                     State::Menu {
-                        message: Some(Notice::info("Recovery summary acknowledged")),
+                        message: Some(Notice::info(Message::RecoveryAcknowledged)),
                     }
                 } else {
                     self.home()

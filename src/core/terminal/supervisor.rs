@@ -4,6 +4,7 @@
 use super::Terminal;
 use super::state::State;
 use crate::core::event::{Effect, Key};
+use crate::core::message::{Checked, MenuItem, Message, Setting};
 use crate::core::pin::{PinStep, pin_key};
 use crate::core::record::Outcome;
 use crate::core::time::Millis;
@@ -21,14 +22,14 @@ enum Entry {
     Summary,
 }
 
-const MENU: [&str; 7] = [
-    "Refund last sale",
-    "History",
-    "Daily report",
-    "Outbox",
-    "Settings",
-    "Diagnostics",
-    "Sign out",
+const MENU: [MenuItem; 7] = [
+    MenuItem::RefundLastSale,
+    MenuItem::History,
+    MenuItem::DailyReport,
+    MenuItem::Outbox,
+    MenuItem::Settings,
+    MenuItem::Diagnostics,
+    MenuItem::SignOut,
 ];
 
 impl Terminal {
@@ -36,7 +37,7 @@ impl Terminal {
         if self.settings.supervisor_pin.is_none() {
             return State::Amount {
                 minor: 0,
-                error: Some("The supervisor menu needs a supervisor PIN in the config".into()),
+                error: Some(Message::NoSupervisorPin),
             };
         }
         State::SupervisorPin {
@@ -64,27 +65,30 @@ impl Terminal {
     /// The menu's entries: the fixed ones (Sign out with cashiers), each enabled provider's
     /// services, Unlock for a provider waiting for its agent PIN, Lock the terminal where a
     /// provider has one, and the recovery summary while one waits.
-    fn menu_entries(&self) -> Vec<(Entry, String)> {
+    fn menu_entries(&self) -> Vec<(Entry, MenuItem)> {
         let n = if self.settings.cashiers.is_empty() {
             MENU.len() - 1
         } else {
             MENU.len()
         };
-        let mut items: Vec<(Entry, String)> = MENU[..n]
+        let mut items: Vec<(Entry, MenuItem)> = MENU[..n]
             .iter()
             .enumerate()
-            .map(|(i, s)| (Entry::Fixed(i), s.to_string()))
+            .map(|(i, item)| (Entry::Fixed(i), item.clone()))
             .collect();
         for (p, s) in self.service_entries() {
-            items.push((Entry::Service(p, s), self.service_menu_line(p, s)));
+            if let Some(item) = self.service_menu_item(p, s) {
+                items.push((Entry::Service(p, s), item));
+            }
         }
         for (i, p) in self.providers.iter().enumerate() {
             if self.locked(p) {
-                items.push((Entry::Unlock(i), format!("Unlock {}", p.name)));
+                let provider = p.name.clone();
+                items.push((Entry::Unlock(i), MenuItem::Unlock { provider }));
             }
         }
         if self.providers.iter().any(|p| p.capabilities.agent_pin) {
-            items.push((Entry::Lock, "Lock the terminal".to_string()));
+            items.push((Entry::Lock, MenuItem::Lock));
         }
         if let Some(line) = self.summary_menu_item() {
             items.push((Entry::Summary, line));
@@ -92,7 +96,7 @@ impl Terminal {
         items
     }
 
-    pub(super) fn menu_items(&self) -> Vec<String> {
+    pub(super) fn menu_items(&self) -> Vec<MenuItem> {
         self.menu_entries().into_iter().map(|(_, s)| s).collect()
     }
 
@@ -111,7 +115,7 @@ impl Terminal {
                     message: None,
                 },
                 None => State::Menu {
-                    message: Some(Notice::problem("No approved sale to refund")),
+                    message: Some(Notice::problem(Message::NoApprovedSale)),
                 },
             },
             Entry::Fixed(1) => State::History,
@@ -150,48 +154,52 @@ impl Terminal {
         }
     }
 
-    pub(super) fn settings_rows(&self) -> Vec<(String, String)> {
+    pub(super) fn settings_rows(&self) -> Vec<Setting> {
         let s = &self.settings;
         vec![
-            ("Terminal".into(), s.terminal_id.clone()),
-            ("Mode".into(), format!("{:?}", s.mode).to_lowercase()),
-            ("Currency".into(), s.currency.to_string()),
-            ("Largest sale".into(), s.local.money(s.max_amount)),
-            (
-                "Methods".into(),
-                self.providers
-                    .iter()
-                    .map(|p| p.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            ),
+            Setting::Terminal(s.terminal_id.clone()),
+            Setting::Mode(s.mode),
+            Setting::Currency(s.currency.code().to_string()),
+            Setting::LargestSale(s.max_amount),
+            Setting::Methods(self.providers.iter().map(|p| p.name.clone()).collect()),
         ]
     }
 
     pub(super) fn diagnostics(&self) -> Vec<Check> {
         let mut checks = vec![
-            Check::new("Version", env!("CARGO_PKG_VERSION"), Tone::Info),
-            Check::new("Terminal", self.settings.terminal_id.clone(), Tone::Info),
-            if self.online {
-                Check::new("Network", "online", Tone::Good)
-            } else {
-                Check::new(
-                    "Network",
-                    "offline: push requests wait in the outbox",
-                    Tone::Problem,
-                )
-            },
-            if self.journal_failing {
-                Check::new("Journal", "FAILING: sales stopped", Tone::Problem)
-            } else {
-                Check::new("Journal", "ok", Tone::Good)
-            },
             Check::new(
-                "Outbox",
-                format!(
-                    "{} pending, {} given up",
-                    self.outbox.pending, self.outbox.dead
-                ),
+                Checked::Version(env!("CARGO_PKG_VERSION").to_string()),
+                Tone::Info,
+            ),
+            Check::new(
+                Checked::Terminal(self.settings.terminal_id.clone()),
+                Tone::Info,
+            ),
+            Check::new(
+                Checked::Network {
+                    online: self.online,
+                },
+                if self.online {
+                    Tone::Good
+                } else {
+                    Tone::Problem
+                },
+            ),
+            Check::new(
+                Checked::Journal {
+                    failing: self.journal_failing,
+                },
+                if self.journal_failing {
+                    Tone::Problem
+                } else {
+                    Tone::Good
+                },
+            ),
+            Check::new(
+                Checked::Outbox {
+                    pending: self.outbox.pending,
+                    dead: self.outbox.dead,
+                },
                 if self.outbox.dead > 0 {
                     Tone::Problem
                 } else {
@@ -200,33 +208,24 @@ impl Terminal {
             ),
         ];
         if let Some((bytes, damaged)) = self.storage {
-            checks.push(Check::new(
-                "Storage",
-                format!("{} used", mib_text(bytes)),
-                Tone::Info,
-            ));
+            checks.push(Check::new(Checked::Storage { bytes }, Tone::Info));
             if damaged > 0 {
                 checks.push(Check::new(
-                    "Damaged records",
-                    format!("{damaged}: their sales are in doubt, see kassa report"),
+                    Checked::Damaged { count: damaged },
                     Tone::Problem,
                 ));
             }
         }
         for p in &self.providers {
-            checks.push(match self.reachable.get(&p.id) {
-                Some(true) => Check::new(p.name.clone(), "reachable", Tone::Good),
-                Some(false) => Check::new(p.name.clone(), "NOT reachable", Tone::Problem),
-                None => Check::new(p.name.clone(), "not checked yet", Tone::Info),
-            });
+            let reachable = self.reachable.get(&p.id).copied();
+            let tone = match reachable {
+                Some(true) => Tone::Good,
+                Some(false) => Tone::Problem,
+                None => Tone::Info,
+            };
+            let name = p.name.clone();
+            checks.push(Check::new(Checked::Provider { name, reachable }, tone));
         }
         checks
     }
-}
-
-/// `1.5 MiB`: bytes to tenths of a MiB, rounded, in integers.
-pub(super) fn mib_text(bytes: u64) -> String {
-    const MIB: u128 = 1024 * 1024;
-    let tenths = (u128::from(bytes) * 10 + MIB / 2) / MIB;
-    format!("{}.{} MiB", tenths / 10, tenths % 10)
 }

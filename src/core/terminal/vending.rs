@@ -20,6 +20,7 @@
 use super::state::{CallKind, CancelReason, Phase, State};
 use super::{Terminal, backoff_ms};
 use crate::core::event::{Effect, Signal, TimerKind};
+use crate::core::message::Message;
 use crate::core::provider::{Failure, FailureKind, FlowKind, Operation, ProviderId, Reply};
 use crate::core::record::{Outcome, Record};
 use crate::core::sale::{Capture, Flow, SaleKey};
@@ -39,20 +40,28 @@ impl Terminal {
             deny(fx, None, "The terminal is busy");
             return;
         }
-        let error = if price.currency() != self.settings.currency {
-            Some(format!(
-                "The machine asked for {price}, the terminal sells in {}",
-                self.settings.currency
+        // The machine hears (and logs) its refusal in English; the screen says it in words.
+        let refused = if price.currency() != self.settings.currency {
+            Some((
+                format!(
+                    "The machine asked for {price}, the terminal sells in {}",
+                    self.settings.currency
+                ),
+                Message::VendWrongCurrency {
+                    price,
+                    currency: self.settings.currency.code().to_string(),
+                },
             ))
         } else if !price.is_positive() || price.minor() > self.settings.max_amount.minor() {
-            Some(format!(
-                "The machine asked for {price}, outside the allowed range"
+            Some((
+                format!("The machine asked for {price}, outside the allowed range"),
+                Message::VendOutOfRange { price },
             ))
         } else {
             None
         };
-        if let Some(error) = error {
-            deny(fx, None, &error);
+        if let Some((reason, error)) = refused {
+            deny(fx, None, &reason);
             self.state = State::Amount {
                 minor: 0,
                 error: Some(error),
@@ -72,11 +81,14 @@ impl Terminal {
                 .map(|p| (p.clone(), Capture::Sale))
         };
         let Some((info, capture)) = authorizing.or_else(pay_first) else {
-            let error = "No enabled provider can authorize, or pay and refund, by QR code";
-            deny(fx, None, error);
+            deny(
+                fx,
+                None,
+                "No enabled provider can authorize, or pay and refund, by QR code",
+            );
             self.state = State::Amount {
                 minor: 0,
-                error: Some(error.into()),
+                error: Some(Message::NoVendProvider),
             };
             return;
         };
@@ -85,10 +97,17 @@ impl Terminal {
             Some(a) => self.vend_request = Some(a.request.key.clone()),
             None => {
                 let reason = match &self.state {
-                    State::Amount { error: Some(e), .. } => e.clone(),
-                    _ => "The sale could not start".to_string(),
+                    State::Amount {
+                        error: Some(Message::SalesStopped),
+                        ..
+                    } => "Sales are stopped: the journal cannot be written",
+                    State::Amount {
+                        error: Some(Message::SaleKeyFailed { .. }),
+                        ..
+                    } => "The terminal id cannot make a sale key",
+                    _ => "The sale could not start",
                 };
-                deny(fx, None, &reason);
+                deny(fx, None, reason);
             }
         }
     }

@@ -53,7 +53,13 @@ pub struct EzcashSettings {
     pub approval_seconds: u32,
 }
 
-impl Settings for EzcashSettings {}
+impl Settings for EzcashSettings {
+    fn typed_agent_pin(&self) -> Option<&'static str> {
+        self.agent_pin
+            .is_none()
+            .then_some("agent_pin_file (or agent_pin)")
+    }
+}
 
 impl EzcashSettings {
     pub fn of(config: &Config) -> Option<&EzcashSettings> {

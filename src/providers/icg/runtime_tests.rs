@@ -185,7 +185,8 @@ async fn a_paid_or_unknown_invoice_is_refused_before_anything_is_sent() {
     let rt = runtime(&env).await;
     let v = ask(&rt, 0, "1003").await;
     assert!(
-        matches!(&v.screen, Screen::Customer { error: Some(e), .. } if e.contains("invoice 1003 is paid already")),
+        matches!(&v.screen, Screen::Customer { error: Some(e), .. }
+            if crate::ui::words::message(crate::core::Locale::En, e).contains("invoice 1003 is paid already")),
         "{:?}",
         v.screen
     );
@@ -197,7 +198,8 @@ async fn a_paid_or_unknown_invoice_is_refused_before_anything_is_sent() {
         .expect("the amount again");
     let v = ask(&rt, 0, "9999").await;
     assert!(
-        matches!(&v.screen, Screen::Customer { error: Some(e), .. } if e.contains("no invoice 9999")),
+        matches!(&v.screen, Screen::Customer { error: Some(e), .. }
+            if crate::ui::words::message(crate::core::Locale::En, e).contains("no invoice 9999")),
         "{:?}",
         v.screen
     );

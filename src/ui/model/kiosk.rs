@@ -40,7 +40,7 @@ pub(super) fn model(m: &mut UiModel, view: &View, frame: &KioskFrame, now: Milli
         } => {
             m.page = PageKind::KioskStart;
             m.money(&view.status.local, amount);
-            m.error = error.clone().unwrap_or_default();
+            m.error = words::error(view.status.local.locale, error.as_ref());
             if frame.fixed_amount {
                 let pay = fill(
                     tr(l, "Pay {amount} {unit}"),
@@ -448,7 +448,7 @@ mod tests {
     fn supervisor_pages_keep_their_operator_words_in_a_kiosk() {
         let v = kiosk_view(
             Screen::Menu {
-                items: vec!["History".into()],
+                items: vec![crate::core::message::MenuItem::History],
                 message: None,
             },
             false,

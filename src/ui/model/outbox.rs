@@ -6,6 +6,7 @@ use crate::core::Millis;
 use crate::core::locale::Locale;
 use crate::core::view::{Notice, OutboxRow, OutboxSummary, Tone};
 use crate::ui::tr::{fill, tr};
+use crate::ui::words;
 
 /// Where an item stands, in a word or three.
 fn state_text(l: Locale, row: &OutboxRow, now: Millis) -> String {
@@ -58,7 +59,7 @@ pub(super) fn list(
                 detail = format!("{detail} · {e}");
             }
             RowModel {
-                left: format!("#{} {}", row.id, row.what),
+                left: format!("#{} {}", row.id, words::outbox_call(l, &row.what)),
                 // The call gets the width: the provider is in the detail line.
                 middle: String::new(),
                 right: state_text(l, row, now),
@@ -70,7 +71,7 @@ pub(super) fn list(
     let listed_dead = summary.items.iter().filter(|r| r.dead).count();
     let unlisted = (summary.pending + summary.dead).saturating_sub(summary.items.len());
     (m.message, m.message_tone) = match message {
-        Some(n) => (format!("{counts}. {}", n.text), n.tone),
+        Some(n) => (format!("{counts}. {}", words::notice(l, n)), n.tone),
         // Damaged items count as given up but cannot be listed or acted on from here.
         None if summary.dead > listed_dead && unlisted > 0 => (
             fill(
@@ -104,7 +105,7 @@ pub(super) fn item(
     m.page = PageKind::OutboxItem;
     // Most telling first: at 480x320 only the first rows show without scrolling.
     let mut rows = vec![
-        RowModel::pair(tr(l, "Call"), &row.what),
+        RowModel::pair(tr(l, "Call"), &words::outbox_call(l, &row.what)),
         RowModel {
             color: if row.dead { RED } else { AMBER },
             ..RowModel::pair(tr(l, "State"), &state_text(l, row, now))
@@ -135,17 +136,22 @@ pub(super) fn item(
     if confirm_drop {
         m.title = fill(tr(l, "Drop #{id} for good?"), id);
         // Cannot be undone: drawn as a problem, beside the red button.
-        m.notice(Some(message.cloned().unwrap_or_else(|| {
-            Notice::problem(tr(
-                l,
-                "Its call will never be made. The journal records who dropped it.",
-            ))
-        })));
+        match message {
+            Some(n) => m.notice(l, Some(n)),
+            None => m.say(
+                Tone::Problem,
+                tr(
+                    l,
+                    "Its call will never be made. The journal records who dropped it.",
+                )
+                .into(),
+            ),
+        }
         m.action = fill(tr(l, "Drop #{id}"), id);
         m.action_danger = true;
     } else {
         m.title = fill(tr(l, "Outbox item #{id}"), id);
-        m.notice(message.cloned());
+        m.notice(l, message);
         m.action = tr(l, "Try again now").into();
         m.second_action = tr(l, "Drop…").into();
     }

@@ -102,8 +102,11 @@ pub(super) fn detail_rows(local: &Local, row: &SaleRow) -> Vec<RowModel> {
     if let Some(r) = &row.refunded {
         rows.push(RowModel::pair(tr(l, "Refunded"), r));
     }
-    if let Some(note) = row.restart_note() {
-        rows.push(RowModel::pair(tr(l, "Note"), note));
+    if let Some(restart) = row.restart {
+        rows.push(RowModel::pair(
+            tr(l, "Note"),
+            &words::restart_note(local.locale, restart),
+        ));
     }
     rows
 }
@@ -185,7 +188,7 @@ pub(super) fn summary(m: &mut UiModel, local: &Local, items: &[SummaryItem], fro
             left: i.sale.to_string(),
             middle: format!("{} · {}", i.provider, local.clock(i.started_at)),
             right: local.money(i.amount),
-            detail: i.decision(),
+            detail: words::summary_decision(local.locale, i),
             color: match i.verdict() {
                 Verdict::Paid => AMBER,
                 Verdict::InDoubt => RED,

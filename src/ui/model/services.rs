@@ -3,26 +3,28 @@
 //! confirmation, wait and answer on the rows page, the agent PIN on the PIN page; and a sale's
 //! amount due (an invoice's), asked and confirmed on the rows page before the sale starts.
 
-use super::{PageKind, RowModel, UiModel};
+use super::{FieldModel, PageKind, RowModel, UiModel};
 use crate::core::Local;
 use crate::core::locale::Locale;
+use crate::core::message::{Hint, Message};
 use crate::core::provider::InfoLine;
-use crate::core::view::{Field, Notice};
+use crate::core::view::{Field, Tone};
 use crate::money::Money;
 use crate::ui::tr::{fill, tr};
+use crate::ui::words;
 
 pub(super) struct Form<'a> {
     pub provider: &'a str,
     pub service: &'a str,
     pub fields: &'a [Field],
     pub choices: &'a [String],
-    pub hint: &'a str,
-    pub error: Option<&'a String>,
+    pub hint: Hint,
+    pub error: Option<&'a Message>,
 }
 
 pub(super) fn form(m: &mut UiModel, l: Locale, f: Form<'_>) {
-    m.error = f.error.cloned().unwrap_or_default();
-    m.hint = f.hint.to_string();
+    m.error = words::error(l, f.error);
+    m.hint = words::hint(l, f.hint);
     if f.choices.is_empty() {
         m.page = PageKind::Customer;
         m.provider = f.provider.to_string();
@@ -30,22 +32,22 @@ pub(super) fn form(m: &mut UiModel, l: Locale, f: Form<'_>) {
         // The customer page's amount line names the service instead.
         m.amount = f.service.to_string();
         m.currency = String::new();
-        m.fields = f.fields.to_vec();
+        m.fields = FieldModel::from_view(l, f.fields);
     } else {
         m.page = PageKind::Menu;
         let label = f
             .fields
             .iter()
             .find(|x| x.active)
-            .map(|x| x.label.as_str())
-            .unwrap_or("");
+            .map(|x| words::label(l, &x.label))
+            .unwrap_or_default();
         m.title = fill(
             tr(l, "{service}: {field}"),
             &[("service", &f.service), ("field", &label)],
         );
         m.menu = f.choices.to_vec();
         if let Some(e) = f.error {
-            m.notice(Some(Notice::problem(e.clone())));
+            m.say(Tone::Problem, words::message(l, e));
         }
     }
 }
@@ -94,16 +96,14 @@ pub(super) fn info(
     provider: &str,
     service: &str,
     lines: &[InfoLine],
-    error: Option<&String>,
+    error: Option<&Message>,
 ) {
     m.page = PageKind::Settings;
     m.title = format!("{provider}: {service}");
     m.rows = lines_rows(lines);
     match error {
-        Some(e) => m.notice(Some(Notice::problem(e.clone()))),
-        None if lines.is_empty() => {
-            m.notice(Some(Notice::info(tr(l, "The provider sent nothing"))))
-        }
+        Some(e) => m.say(Tone::Problem, words::message(l, e)),
+        None if lines.is_empty() => m.say(Tone::Info, tr(l, "The provider sent nothing").into()),
         None => {}
     }
 }
@@ -113,7 +113,7 @@ pub(super) fn agent_pin(
     l: Locale,
     provider: &str,
     digits: usize,
-    error: Option<&String>,
+    error: Option<&Message>,
     checking: bool,
 ) {
     m.page = PageKind::SupervisorPin;
@@ -131,14 +131,14 @@ pub(super) fn agent_pin(
         )
     };
     m.pin_digits = digits;
-    m.error = error.cloned().unwrap_or_default();
+    m.error = words::error(l, error);
 }
 
 /// The amount due before a sale: the provider's lines and what Enter pays, or while the
 /// provider is asked, a wait line. `local` writes the amounts as the terminal does.
 pub(super) fn amount_due(
     m: &mut UiModel,
-    local: &crate::core::Local,
+    local: &Local,
     provider: &str,
     due: Option<&Money>,
     pay: Option<&Money>,

@@ -1,4 +1,5 @@
 use super::*;
+use crate::core::message::{Checked, Hint, Label, Message, OutboxCall};
 use crate::core::view::{Check, StatusBar, Tile};
 use crate::money::Currency;
 
@@ -81,13 +82,15 @@ fn amounts_are_exact_decimals_with_the_currency_code() {
     let m = model(
         &view(Screen::Amount {
             amount: Money::from_minor(1_005, lyd),
-            error: Some("too big".into()),
+            error: Some(Message::AmountTooLarge {
+                max: Money::from_minor(1_000, lyd),
+            }),
             vending_idle: true,
         }),
         Millis(0),
     );
     assert_eq!((m.amount.as_str(), m.currency.as_str()), ("1.005", "LYD"));
-    assert_eq!(m.error, "too big");
+    assert_eq!(m.error, "The largest amount is 1.000 LYD");
     assert_eq!(m.title, "Choose a product");
 }
 
@@ -186,6 +189,7 @@ fn report_has_24_bars_and_a_row_per_provider() {
         refunded: None,
         restart: None,
         service: None,
+        staff_called: false,
     };
     let r = DayReport::build(day, &crate::core::Zone::utc(), [&row]).unwrap();
     let m = model(&view(Screen::Report(r)), Millis(0));
@@ -258,16 +262,21 @@ fn typed_pins_and_payment_codes_never_reach_the_screen_model() {
             amount: Money::from_minor(1, Currency::NOK),
             provider: "iCash".into(),
             fields: vec![Field {
-                label: "Payment code".into(),
+                label: Label::PaymentCode,
                 shown: "••••".into(),
                 active: true,
             }],
-            hint: String::new(),
+            hint: Hint::CardAndCode,
             error: None,
         }),
         Millis(0),
     );
     assert!(m.fields[0].shown.chars().all(|c| c == '•'));
+    assert_eq!(m.fields[0].label, "Payment code");
+    assert_eq!(
+        m.hint,
+        "Type the card number, Enter, then the payment code, Enter"
+    );
 }
 
 #[test]
@@ -278,7 +287,7 @@ fn the_outbox_lists_items_and_an_item_offers_retry_and_a_confirmed_drop() {
         id,
         sale: Some(crate::core::sale::SaleKey::new("T1", id).unwrap()),
         provider: crate::core::provider::ProviderId::new("mcash"),
-        what: "Refund 5.00 NOK".into(),
+        what: OutboxCall::Refund(Money::from_minor(500, Currency::NOK)),
         created_at: Millis(NOW.0 - 125_000),
         attempts: 4,
         next_try: NOW + 30_000,
@@ -347,7 +356,10 @@ fn the_outbox_lists_items_and_an_item_offers_retry_and_a_confirmed_drop() {
     let failed = model(
         &view(Screen::Outbox {
             summary: summary.clone(),
-            message: Some(Notice::problem("Could not drop #2: disk full")),
+            message: Some(Notice::problem(Message::OutboxDropFailed {
+                id: 2,
+                reason: "disk full".into(),
+            })),
         }),
         NOW,
     );
@@ -402,9 +414,15 @@ fn a_failing_diagnostic_check_is_red_and_a_passing_one_green() {
     let m = model(
         &view(Screen::Diagnostics {
             checks: vec![
-                Check::new("Version", "0.1.0", Tone::Info),
-                Check::new("Journal", "ok", Tone::Good),
-                Check::new("mCASH", "NOT reachable", Tone::Problem),
+                Check::new(Checked::Version("0.1.0".into()), Tone::Info),
+                Check::new(Checked::Journal { failing: false }, Tone::Good),
+                Check::new(
+                    Checked::Provider {
+                        name: "mCASH".into(),
+                        reachable: Some(false),
+                    },
+                    Tone::Problem,
+                ),
             ],
         }),
         Millis(0),
@@ -471,6 +489,7 @@ fn amounts_and_times_read_as_the_terminal_s_locale_and_zone_write_them() {
         refunded: None,
         restart: None,
         service: None,
+        staff_called: false,
     };
     let mut v = view(Screen::SaleDetail {
         row: row.clone(),

@@ -19,17 +19,17 @@ pub(super) fn icash() -> Vec<(&'static str, Screen)> {
                 provider: provider.clone(),
                 fields: vec![
                     Field {
-                        label: "Card number".into(),
+                        label: Label::CardNumber,
                         shown: "••••••3943".into(),
                         active: false,
                     },
                     Field {
-                        label: "Payment code".into(),
+                        label: Label::PaymentCode,
                         shown: "•••••".into(),
                         active: true,
                     },
                 ],
-                hint: "Type the card number, Enter, then the payment code, Enter".into(),
+                hint: Hint::CardAndCode,
                 error: None,
             },
         ),

@@ -4,8 +4,8 @@ use super::*;
 
 /// The provider services' pages and the agent PIN, after the others so their names stay put.
 pub(super) fn services() -> Vec<(&'static str, Screen)> {
-    let field = |label: &str, shown: &str, active: bool| Field {
-        label: label.into(),
+    let field = |label: Label, shown: &str, active: bool| Field {
+        label,
         shown: shown.into(),
         active,
     };
@@ -14,9 +14,9 @@ pub(super) fn services() -> Vec<(&'static str, Screen)> {
         value: value.into(),
     };
     let bill_fields = vec![
-        field("Biller", "Electricity (CEB)", false),
-        field("Account number", "0712345", true),
-        field("Amount", "", false),
+        field(Label::Named("Biller".into()), "Electricity (CEB)", false),
+        field(Label::Named("Account number".into()), "0712345", true),
+        field(Label::Amount, "", false),
     ];
     vec![
         (
@@ -34,9 +34,9 @@ pub(super) fn services() -> Vec<(&'static str, Screen)> {
                 provider: "eZ Cash".into(),
                 service: "Bill payment".into(),
                 fields: vec![
-                    field("Biller", "", true),
-                    field("Account number", "", false),
-                    field("Amount", "", false),
+                    field(Label::Named("Biller".into()), "", true),
+                    field(Label::Named("Account number".into()), "", false),
+                    field(Label::Amount, "", false),
                 ],
                 choices: vec![
                     "Electricity (CEB)".into(),
@@ -44,7 +44,7 @@ pub(super) fn services() -> Vec<(&'static str, Screen)> {
                     "Telephone (SLT)".into(),
                     "Dialog TV".into(),
                 ],
-                hint: "Tap one, or press its number".into(),
+                hint: Hint::Choice,
                 error: None,
             },
         ),
@@ -55,8 +55,12 @@ pub(super) fn services() -> Vec<(&'static str, Screen)> {
                 service: "Bill payment".into(),
                 fields: bill_fields,
                 choices: Vec::new(),
-                hint: "Type the digits and press Enter".into(),
-                error: Some("Account number: 8 to 12 digits".into()),
+                hint: Hint::Digits,
+                error: Some(Message::FieldDigits {
+                    label: Label::Named("Account number".into()),
+                    min: 8,
+                    max: 12,
+                }),
             },
         ),
         (
@@ -100,7 +104,9 @@ pub(super) fn services() -> Vec<(&'static str, Screen)> {
                 provider: "MonCash".into(),
                 service: "Prefunded balance".into(),
                 lines: Vec::new(),
-                error: Some("It did not work: MonCash could not be reached (timeout)".into()),
+                error: Some(Message::ServiceFailed {
+                    reason: "MonCash could not be reached (timeout)".into(),
+                }),
             },
         ),
     ]
@@ -145,14 +151,14 @@ pub(super) fn amount_due() -> Vec<(&'static str, Screen)> {
                 amount: usd(0),
                 provider: "iCheckGateway".into(),
                 fields: vec![Field {
-                    label: "Invoice number".into(),
+                    label: Label::InvoiceNumber,
                     shown: "1003".into(),
                     active: true,
                 }],
-                hint: "Type the invoice number and press Enter".into(),
-                error: Some(
-                    "Refused before anything was charged: invoice 1003 is paid already".into(),
-                ),
+                hint: Hint::Invoice,
+                error: Some(Message::DueRefused {
+                    reason: "invoice 1003 is paid already".into(),
+                }),
             },
         ),
     ]

@@ -7,6 +7,11 @@
 //! task parses, runs the session and writes. A serial error or a silent link (no line, not even
 //! `r,ACK`, for `link_timeout`) is taken as a HAT reset: the port is reopened if it failed, the
 //! configuration sent again, and a vend in flight settled by the reset rule of [`hat`].
+//!
+//! A HAT that stays silent after that (a second `link_timeout` without a line) has hung rather
+//! than reset: with a reset line (`reset_pin`, BCM GPIO6 on the Pi HAT) the driver pulls it low
+//! for [`RESET_PULSE`], lets the HAT boot for [`HAT_BOOT`], and configures it again. Soft and hard
+//! alternate while the silence lasts, so a HAT that is merely slow is not reset over and over.
 
 pub mod hat;
 pub mod line;
@@ -35,6 +40,13 @@ pub const BAUD: u32 = 115_200;
 const READ_TIMEOUT: Duration = Duration::from_millis(50);
 /// Between attempts to open a port that failed.
 const REOPEN_DELAY: Duration = Duration::from_secs(1);
+/// How long the reset line is held low.
+pub const RESET_PULSE: Duration = Duration::from_millis(100);
+/// How long the HAT is left to boot after a hard reset before it is configured.
+pub const HAT_BOOT: Duration = Duration::from_secs(2);
+
+/// The HAT's reset line (`set(true)`: high, the HAT runs; `set(false)`: low, held in reset).
+pub type ResetLine = Box<dyn crate::hw::pins::OutputPin>;
 
 #[derive(Clone, Debug)]
 pub struct MdbConfig {
@@ -46,10 +58,14 @@ pub struct MdbConfig {
 }
 
 /// Opens the port (an error names it at once, so a wrong `port` stops the start) and starts
-/// the driver on the current tokio runtime.
-pub fn spawn(config: MdbConfig, link: MachineLink) -> Result<JoinHandle<()>, VendError> {
+/// the driver on the current tokio runtime, with the HAT's reset line if it has one.
+pub fn spawn(
+    config: MdbConfig,
+    link: MachineLink,
+    reset: Option<ResetLine>,
+) -> Result<JoinHandle<()>, VendError> {
     let port = open(&config.port)?;
-    Ok(tokio::spawn(run(config, port, link)))
+    Ok(tokio::spawn(run(config, port, link, reset)))
 }
 
 pub fn open(path: &str) -> Result<TTYPort, VendError> {
@@ -118,7 +134,12 @@ enum Ended {
     PortLost(String),
 }
 
-async fn run(config: MdbConfig, first: TTYPort, mut link: MachineLink) {
+async fn run(
+    config: MdbConfig,
+    first: TTYPort,
+    mut link: MachineLink,
+    mut reset: Option<ResetLine>,
+) {
     let mut hat = Hat::new(config.hat.clone());
     let mut port = Some(first);
     let mut why = "start-up".to_string();
@@ -139,7 +160,7 @@ async fn run(config: MdbConfig, first: TTYPort, mut link: MachineLink) {
                 }
             },
         };
-        match connection(&config, &mut hat, p, &mut link, &why).await {
+        match connection(&config, &mut hat, p, &mut link, &mut reset, &why).await {
             Ended::Stopped => return,
             Ended::PortLost(e) => {
                 tracing::error!(error = %e, port = %config.port, "MDB HAT port lost");
@@ -154,6 +175,7 @@ async fn connection(
     hat: &mut Hat,
     port: TTYPort,
     link: &mut MachineLink,
+    reset: &mut Option<ResetLine>,
     why: &str,
 ) -> Ended {
     let mut writer: Box<dyn SerialPort> = match port.try_clone() {
@@ -170,12 +192,15 @@ async fn connection(
         return Ended::PortLost(e);
     }
     let mut last_heard = Instant::now();
+    // Link timeouts in a row without a line in between.
+    let mut silences = 0u32;
     loop {
         let silence = tokio::time::sleep_until(last_heard + config.link_timeout);
         tokio::select! {
             chunk = reader.chunks.recv() => match chunk {
                 Some(Ok(bytes)) => {
                     last_heard = Instant::now();
+                    silences = 0;
                     for text in lines.push(&bytes) {
                         let parsed = HatLine::parse(&text);
                         if let HatLine::Unknown(u) = &parsed {
@@ -198,16 +223,45 @@ async fn connection(
                 None => return Ended::Stopped,
             },
             _ = silence => {
-                tracing::warn!(timeout_ms = config.link_timeout.as_millis() as u64,
-                    "nothing from the MDB HAT: taking it for reset");
+                silences += 1;
                 lines.clear();
+                let why = match reset.as_mut() {
+                    Some(line) if silences >= 2 => {
+                        silences = 0;
+                        tracing::error!("the MDB HAT does not answer: resetting it by its reset line");
+                        if let Err(e) = hard_reset(line.as_mut()).await {
+                            tracing::error!(error = %e, "the MDB HAT's reset line failed");
+                        }
+                        "the HAT was reset by its reset line"
+                    }
+                    _ => {
+                        tracing::warn!(timeout_ms = config.link_timeout.as_millis() as u64,
+                            "nothing from the MDB HAT: taking it for reset");
+                        "the HAT went silent"
+                    }
+                };
+                // What came in while the HAT was held in reset or booting is noise.
+                while let Ok(chunk) = reader.chunks.try_recv() {
+                    if let Err(e) = chunk {
+                        return Ended::PortLost(e);
+                    }
+                }
                 last_heard = Instant::now();
-                if let Err(e) = apply(hat.reset("the HAT went silent"), &mut *writer, link) {
+                if let Err(e) = apply(hat.reset(why), &mut *writer, link) {
                     return Ended::PortLost(e);
                 }
             }
         }
     }
+}
+
+/// Pulls the reset line low for [`RESET_PULSE`], releases it, and waits [`HAT_BOOT`].
+async fn hard_reset(line: &mut dyn crate::hw::pins::OutputPin) -> Result<(), crate::hw::HwError> {
+    line.set(false)?;
+    tokio::time::sleep(RESET_PULSE).await;
+    line.set(true)?;
+    tokio::time::sleep(HAT_BOOT).await;
+    Ok(())
 }
 
 /// Writes the session's lines (each ending `\n`) and passes its events on.

@@ -3,7 +3,9 @@
 //! runs. It answers the HAT's commands as MDB.md describes, prints `r,ACK` for every simulated
 //! poll (every 10 ms once enabled), and plays the VMC as the test or the demo says: a customer's
 //! selection, what happens after an approval, giving up, a reset of the reader, a reset of the
-//! HAT itself (its configuration lost, silence while it boots), garbage and split lines.
+//! HAT itself (its configuration lost, silence while it boots), a HAT that hangs until its reset
+//! line (BCM GPIO6 on the real HAT, [`SimResetLine`] here) is pulled low and released, garbage
+//! and split lines.
 
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -40,6 +42,13 @@ struct State {
     approvals: Vec<String>,
     denials: Vec<String>,
     after: AfterApproval,
+    /// Hung: deaf and mute until a hard reset.
+    hung: bool,
+    /// The reset line is held low.
+    held_in_reset: bool,
+    hard_resets: u32,
+    /// Commands that arrived while the HAT could not hear them (booting, hung, in reset).
+    unheard: Vec<String>,
 }
 
 struct Inner {
@@ -99,6 +108,10 @@ impl SimHat {
                 approvals: Vec::new(),
                 denials: Vec::new(),
                 after: AfterApproval::Deliver,
+                hung: false,
+                held_in_reset: false,
+                hard_resets: 0,
+                unheard: Vec::new(),
             }),
             writer: Mutex::new(writer),
             stop: AtomicBool::new(false),
@@ -150,6 +163,23 @@ impl SimHat {
         self.say("c,STATUS,ENABLED");
     }
 
+    /// After a [`AfterApproval::Silent`] approval: the VMC reports the vend now, delivered
+    /// (`c,VEND,SUCCESS`) or not (`c,ERR,VEND 3`), and ends the session.
+    pub fn report(&self, delivered: bool) {
+        {
+            let mut s = lock(&self.inner.state);
+            s.vending = false;
+            s.session = false;
+        }
+        self.say(if delivered {
+            "c,VEND,SUCCESS"
+        } else {
+            "c,ERR,VEND 3"
+        });
+        self.say("c,STATUS,IDLE");
+        self.say("c,STATUS,ENABLED");
+    }
+
     /// The VMC resets the reader now (mid-session, say).
     pub fn reset_reader(&self) {
         {
@@ -175,6 +205,29 @@ impl SimHat {
             s.session = false;
         }
         self.raw(b"\x00\xff\x13garbage-at-boot");
+    }
+
+    /// The HAT hangs: no `r,ACK`, no answer to any command, until its reset line is pulled
+    /// low and released (its configuration is then lost, as at any boot).
+    pub fn hang(&self) {
+        lock(&self.inner.state).hung = true;
+    }
+
+    /// The HAT's reset line, for the driver (what GPIO6 is on the real HAT).
+    pub fn reset_line(&self) -> SimResetLine {
+        SimResetLine {
+            inner: self.inner.clone(),
+        }
+    }
+
+    /// Commands sent while the HAT could not hear them.
+    pub fn unheard(&self) -> Vec<String> {
+        lock(&self.inner.state).unheard.clone()
+    }
+
+    /// How many times the reset line was pulled low and released.
+    pub fn hard_resets(&self) -> u32 {
+        lock(&self.inner.state).hard_resets
     }
 
     /// Bytes that are not a line of the protocol.
@@ -244,6 +297,33 @@ impl SimHat {
     }
 }
 
+/// The simulated HAT's reset line: low holds the HAT in reset (deaf, mute); released, it boots
+/// for 200 ms with its configuration gone, like [`SimHat::reset_hat`], and is no longer hung.
+pub struct SimResetLine {
+    inner: Arc<Inner>,
+}
+
+impl crate::hw::pins::OutputPin for SimResetLine {
+    fn set(&mut self, high: bool) -> Result<(), crate::hw::HwError> {
+        let mut s = lock(&self.inner.state);
+        if !high {
+            s.held_in_reset = true;
+            s.enabled = false;
+        } else if s.held_in_reset {
+            s.held_in_reset = false;
+            s.hung = false;
+            s.hard_resets += 1;
+            s.booting_until = Some(Instant::now() + Duration::from_millis(200));
+            s.enabled = false;
+            s.settings.clear();
+            s.pending = None;
+            s.vending = false;
+            s.session = false;
+        }
+        Ok(())
+    }
+}
+
 fn say(inner: &Inner, line: &str) {
     let mut w = lock(&inner.writer);
     let _ = w.write_all(format!("{line}\r\n").as_bytes());
@@ -255,7 +335,7 @@ fn poll_loop(inner: Arc<Inner>) {
         std::thread::sleep(Duration::from_millis(10));
         let polling = {
             let s = lock(&inner.state);
-            s.enabled && s.booting_until.is_none()
+            s.enabled && s.booting_until.is_none() && !s.hung && !s.held_in_reset
         };
         if polling {
             say(&inner, "r,ACK");
@@ -301,8 +381,10 @@ fn command(inner: &Inner, line: &str) {
     let mut replies: Vec<String> = Vec::new();
     {
         let mut s = lock(&inner.state);
-        if s.booting_until.is_some() {
-            return; // Deaf while it boots.
+        if s.booting_until.is_some() || s.hung || s.held_in_reset {
+            // Deaf while it boots, hangs or is held in reset.
+            s.unheard.push(line.to_string());
+            return;
         }
         s.commands.push(line.to_string());
         let fields: Vec<&str> = line.splitn(3, ',').collect();

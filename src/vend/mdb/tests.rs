@@ -24,8 +24,18 @@ fn settings(style: SessionStyle, deny: &str) -> HatSettings {
 }
 
 async fn start(style: SessionStyle, deny: &str) -> (SimHat, BridgeLink) {
+    start_with(style, deny, false).await
+}
+
+/// [`start`], with the HAT's reset line given to the driver or not.
+async fn start_with(style: SessionStyle, deny: &str, reset_line: bool) -> (SimHat, BridgeLink) {
     let sim = SimHat::start().unwrap();
     let (machine, bridge) = link();
+    let reset: Option<super::ResetLine> = if reset_line {
+        Some(Box::new(sim.reset_line()))
+    } else {
+        None
+    };
     spawn(
         MdbConfig {
             port: sim.port.clone(),
@@ -33,6 +43,7 @@ async fn start(style: SessionStyle, deny: &str) -> (SimHat, BridgeLink) {
             link_timeout: Duration::from_millis(400),
         },
         machine,
+        reset,
     )
     .unwrap();
     let ready = tokio::task::spawn_blocking({
@@ -274,6 +285,54 @@ async fn a_hat_reset_is_noticed_by_its_silence_and_the_hat_configured_again() {
         next(&mut bridge).await,
         MachineEvent::Request { .. }
     ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hung_hat_is_reset_by_its_reset_line_after_a_soft_reset_fails() {
+    let (sim, mut bridge) = start_with(SessionStyle::AlwaysIdle, "C,VEND,-1", true).await;
+    assert!(sim.enabled());
+    sim.hang();
+    // First silence: configured again over the serial line, unheard (the HAT hangs), and the
+    // reset line not touched yet.
+    assert!(
+        wait(&sim, |s| s.unheard().first().map(String::as_str)
+            == Some("C,0"))
+        .await,
+        "{:?}",
+        sim.unheard()
+    );
+    assert_eq!(sim.hard_resets(), 0, "not before a soft reset was tried");
+    // Second silence: the reset line, then the boot time, then the configuration.
+    let s = sim.clone();
+    let hard = tokio::task::spawn_blocking(move || {
+        s.wait(Duration::from_secs(6), |s| {
+            s.hard_resets() == 1 && s.enabled() && s.settings().len() >= 3
+        })
+    });
+    assert!(
+        hard.await.unwrap_or(false),
+        "reset by its line and configured again: {} resets, {:?}",
+        sim.hard_resets(),
+        sim.commands()
+    );
+    // It sells again.
+    sim.select("2.00", 3);
+    assert!(matches!(
+        next(&mut bridge).await,
+        MachineEvent::Request { item: Some(3), .. }
+    ));
+    assert_eq!(sim.hard_resets(), 1, "one reset, not one per silence");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_reset_line_a_hung_hat_is_only_configured_again() {
+    let (sim, _bridge) = start(SessionStyle::AlwaysIdle, "C,VEND,-1").await;
+    sim.hang();
+    // Three link timeouts and more: each a configuration over the serial line, never the line.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let tries = sim.unheard().iter().filter(|c| *c == "C,0").count();
+    assert!(tries >= 2, "{:?}", sim.unheard());
+    assert_eq!(sim.hard_resets(), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use proptest::prelude::*;
 
 use super::Terminal;
-use super::supervisor::mib_text;
 use crate::core::event::{CallId, Effect, Event, Key, OutboxCommand, Timer, TimerKind};
+use crate::core::message::{Checked, Hint, Label, MenuItem, Message, Setting};
 use crate::core::pin::PinHash;
 use crate::core::provider::{
     Capabilities, Failure, FailureKind, FlowKind, Operation, PaymentHandle, PaymentStatus, Prompt,

@@ -32,8 +32,16 @@ fn agent() -> ProviderInfo {
     p
 }
 
-/// Opens the menu (pin_settings: supervisor PIN 2468) and picks the line that reads `line`.
-fn menu_line(h: &mut H, line: &str) {
+/// The menu line of one of the agent provider's services.
+fn ezcash(service: &str) -> MenuItem {
+    MenuItem::Service {
+        provider: "EZCASH".into(),
+        service: service.into(),
+    }
+}
+
+/// Opens the menu (pin_settings: supervisor PIN 2468) and picks the line `line`.
+fn menu_line(h: &mut H, line: MenuItem) {
     h.key(Key::Menu);
     h.digits("2468");
     h.key(Key::Enter);
@@ -42,7 +50,7 @@ fn menu_line(h: &mut H, line: &str) {
     };
     let i = items
         .iter()
-        .position(|s| s == line)
+        .position(|s| *s == line)
         .unwrap_or_else(|| panic!("no {line:?} in {items:?}"));
     h.send(Event::Select(i));
 }
@@ -104,7 +112,7 @@ fn the_agent_pin_is_asked_at_start_passed_as_a_secret_and_never_shown_or_journal
     });
     assert!(matches!(
         &h.view.screen,
-        Screen::AgentPin { error: Some(e), checking: false, digits: 0, .. } if e.contains("wrong agent PIN")
+        Screen::AgentPin { error: Some(Message::NotUnlocked { reason }), checking: false, digits: 0, .. } if reason == "wrong agent PIN"
     ));
 }
 
@@ -131,24 +139,29 @@ fn a_locked_provider_refuses_sales_and_services_until_unlocked_and_sign_out_lock
     assert!(
         matches!(
             &h.view.screen,
-            Screen::Amount { error: Some(e), .. } if e.contains("EZCASH is locked")
+            Screen::Amount { error: Some(Message::ProviderLocked { provider }), .. } if provider == "EZCASH"
         ),
         "{:?}",
         h.view.screen
     );
     assert!(!h.has("start"));
     h.key(Key::Cancel);
-    menu_line(&mut h, "EZCASH: Agent balance");
+    menu_line(&mut h, ezcash("Agent balance"));
     assert!(matches!(
         &h.view.screen,
-        Screen::Menu { message: Some(n), .. } if n.text.contains("locked")
+        Screen::Menu { message: Some(n), .. }
+            if *n == Notice::problem(Message::ProviderLocked { provider: "EZCASH".into() })
     ));
     let Screen::Menu { items, .. } = &h.view.screen else {
         unreachable!()
     };
     let unlock = items
         .iter()
-        .position(|s| s == "Unlock EZCASH")
+        .position(|s| {
+            *s == MenuItem::Unlock {
+                provider: "EZCASH".into(),
+            }
+        })
         .expect("unlock line");
     h.send(Event::Select(unlock));
     h.digits("4242");
@@ -163,7 +176,7 @@ fn a_locked_provider_refuses_sales_and_services_until_unlocked_and_sign_out_lock
         h.view.screen
     );
     // Sign out: the provider forgets its PIN; the next cashier's shift asks again.
-    menu_line(&mut h, "Sign out");
+    menu_line(&mut h, MenuItem::SignOut);
     assert_eq!(h.locks, vec![ProviderId::new("ezcash")]);
     assert!(matches!(h.view.screen, Screen::Login { .. }));
     h.digits("1111");
@@ -175,7 +188,7 @@ fn a_locked_provider_refuses_sales_and_services_until_unlocked_and_sign_out_lock
 fn a_query_goes_out_without_a_journal_and_its_lines_or_its_failure_are_shown() {
     let mut h = unlocked();
     let sequence = h.t.next_sequence();
-    menu_line(&mut h, "EZCASH: Agent balance");
+    menu_line(&mut h, ezcash("Agent balance"));
     let (call, op) = h.take("query");
     assert_eq!(
         op,
@@ -208,7 +221,7 @@ fn a_query_goes_out_without_a_journal_and_its_lines_or_its_failure_are_shown() {
     };
     let i = items
         .iter()
-        .position(|s| s == "EZCASH: Agent balance")
+        .position(|s| *s == ezcash("Agent balance"))
         .unwrap();
     h.send(Event::Select(i));
     let (call, _) = h.take("query");
@@ -218,14 +231,15 @@ fn a_query_goes_out_without_a_journal_and_its_lines_or_its_failure_are_shown() {
     );
     assert!(matches!(
         &h.view.screen,
-        Screen::ServiceInfo { error: Some(e), lines, .. } if e.contains("no network") && lines.is_empty()
+        Screen::ServiceInfo { error: Some(Message::ServiceFailed { reason }), lines, .. }
+            if reason == "no network" && lines.is_empty()
     ));
 }
 
 #[test]
 fn a_money_moving_service_asks_its_fields_confirms_then_runs_as_a_journaled_sale() {
     let mut h = unlocked();
-    menu_line(&mut h, "EZCASH: Bill payment");
+    menu_line(&mut h, ezcash("Bill payment"));
     let Screen::ServiceForm {
         choices, fields, ..
     } = &h.view.screen
@@ -239,7 +253,10 @@ fn a_money_moving_service_asks_its_fields_confirms_then_runs_as_a_journaled_sale
     h.key(Key::Enter);
     assert!(matches!(
         &h.view.screen,
-        Screen::ServiceForm { error: Some(e), .. } if e.contains("6 to 10 digits")
+        Screen::ServiceForm {
+            error: Some(Message::FieldDigits { label: Label::Named(name), min: 6, max: 10 }),
+            ..
+        } if name == "Account number"
     ));
     h.digits("456");
     h.key(Key::Enter);

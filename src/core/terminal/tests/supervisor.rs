@@ -11,9 +11,13 @@ fn supervisor_pin_locks_after_five_wrong_tries_with_growing_delay() {
         h.digits("1111");
         h.key(Key::Enter);
     }
-    assert!(
-        matches!(&h.view.screen, Screen::SupervisorPin { error: Some(e), .. } if e.contains("Try again in 30"))
-    );
+    assert!(matches!(
+        &h.view.screen,
+        Screen::SupervisorPin {
+            error: Some(Message::PinLocked { seconds: 30 }),
+            ..
+        }
+    ));
     // The right PIN is refused while locked.
     h.digits("2468");
     h.key(Key::Enter);
@@ -21,9 +25,13 @@ fn supervisor_pin_locks_after_five_wrong_tries_with_growing_delay() {
     h.now = h.now + 30_000;
     h.digits("1111");
     h.key(Key::Enter);
-    assert!(
-        matches!(&h.view.screen, Screen::SupervisorPin { error: Some(e), .. } if e.contains("Try again in 60"))
-    );
+    assert!(matches!(
+        &h.view.screen,
+        Screen::SupervisorPin {
+            error: Some(Message::PinLocked { seconds: 60 }),
+            ..
+        }
+    ));
     h.now = h.now + 60_000;
     h.digits("2468");
     h.key(Key::Enter);
@@ -70,7 +78,8 @@ fn refund_of_the_last_sale_is_journaled_before_it_leaves() {
         }),
     );
     assert!(
-        matches!(&h.view.screen, Screen::SaleDetail { can_refund: false, message: Some(m), .. } if m.text.contains("rf1") && m.tone == Tone::Good)
+        matches!(&h.view.screen, Screen::SaleDetail { can_refund: false, message: Some(m), .. }
+            if *m == Notice::good(Message::Refunded { reference: "rf1".into() }))
     );
 }
 
@@ -90,7 +99,8 @@ fn a_refund_with_a_lost_answer_is_flagged_not_repeated() {
     let (call, _) = h.take("refund");
     h.answer(call, Err(Failure::new(FailureKind::InDoubt, "timeout")));
     assert!(
-        matches!(&h.view.screen, Screen::SaleDetail { message: Some(m), .. } if m.text.contains("Flagged") && m.tone == Tone::Problem)
+        matches!(&h.view.screen, Screen::SaleDetail { message: Some(m), .. }
+            if *m == Notice::problem(Message::RefundUnconfirmed { reason: "timeout".into() }))
     );
     assert!(
         h.journal
@@ -111,7 +121,7 @@ fn refund_from_the_menu_with_no_approved_sale_says_so_on_the_menu() {
     };
     assert_eq!(
         message.as_ref(),
-        Some(&Notice::problem("No approved sale to refund"))
+        Some(&Notice::problem(Message::NoApprovedSale))
     );
     // The next choice clears it.
     h.send(Event::Select(1));
@@ -130,37 +140,55 @@ fn diagnostics_mark_each_check_good_or_a_problem() {
         provider: ProviderId::new("mcash"),
         reachable: false,
     });
-    let tone = |h: &H, name: &str| {
+    // The check as shown (what was found, and its tone), by what was checked.
+    let shown = |h: &H, which: fn(&Checked) -> bool| {
         let Screen::Diagnostics { checks } = &h.view.screen else {
             panic!("{:?}", h.view.screen)
         };
         checks
             .iter()
-            .find(|c| c.name == name)
-            .map(|c| (c.found.clone(), c.tone))
+            .find(|c| which(&c.checked))
+            .map(|c| (c.checked.clone(), c.tone))
     };
+    let provider = |name: &str, reachable: Option<bool>| Checked::Provider {
+        name: name.into(),
+        reachable,
+    };
+    let mcash = |c: &Checked| matches!(c, Checked::Provider { name, .. } if name == "MCASH");
+    let fake = |c: &Checked| matches!(c, Checked::Provider { name, .. } if name == "FAKE");
+    let network = |c: &Checked| matches!(c, Checked::Network { .. });
+    let journal = |c: &Checked| matches!(c, Checked::Journal { .. });
     assert_eq!(
-        tone(&h, "MCASH"),
-        Some(("NOT reachable".into(), Tone::Problem))
+        shown(&h, mcash),
+        Some((provider("MCASH", Some(false)), Tone::Problem))
     );
+    assert_eq!(shown(&h, fake), Some((provider("FAKE", None), Tone::Info)));
     assert_eq!(
-        tone(&h, "FAKE"),
-        Some(("not checked yet".into(), Tone::Info))
+        shown(&h, journal),
+        Some((Checked::Journal { failing: false }, Tone::Good))
     );
-    assert_eq!(tone(&h, "Journal"), Some(("ok".into(), Tone::Good)));
     h.send(Event::Connectivity { online: false });
-    assert!(matches!(tone(&h, "Network"), Some((f, Tone::Problem)) if f.starts_with("offline")));
+    assert_eq!(
+        shown(&h, network),
+        Some((Checked::Network { online: false }, Tone::Problem))
+    );
     h.send(Event::JournalFailed {
         sale: SaleKey::new("T1", 1).unwrap(),
         message: "disk full".into(),
     });
-    assert!(matches!(tone(&h, "Journal"), Some((_, Tone::Problem))));
+    assert_eq!(
+        shown(&h, journal),
+        Some((Checked::Journal { failing: true }, Tone::Problem))
+    );
     // Back online: the unreachable provider is tried again, so it is no longer marked.
     h.send(Event::Connectivity { online: true });
-    assert_eq!(tone(&h, "Network"), Some(("online".into(), Tone::Good)));
     assert_eq!(
-        tone(&h, "MCASH"),
-        Some(("not checked yet".into(), Tone::Info))
+        shown(&h, network),
+        Some((Checked::Network { online: true }, Tone::Good))
+    );
+    assert_eq!(
+        shown(&h, mcash),
+        Some((provider("MCASH", None), Tone::Info))
     );
 }
 
@@ -168,9 +196,13 @@ fn diagnostics_mark_each_check_good_or_a_problem() {
 fn menu_without_a_supervisor_pin_stays_closed() {
     let mut h = H::cashier(vec![qr()]);
     h.key(Key::Menu);
-    assert!(
-        matches!(&h.view.screen, Screen::Amount { error: Some(e), .. } if e.contains("supervisor PIN"))
-    );
+    assert!(matches!(
+        &h.view.screen,
+        Screen::Amount {
+            error: Some(Message::NoSupervisorPin),
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -186,7 +218,13 @@ fn cashiers_sign_in_and_out() {
     h.key(Key::Enter);
     assert!(matches!(
         &h.view.screen,
-        Screen::Login { error: Some(_), .. }
+        Screen::Login {
+            error: Some(Message::WrongPin {
+                tries: 1,
+                allowed: 5
+            }),
+            ..
+        }
     ));
     h.digits("1357");
     assert!(matches!(h.view.screen, Screen::Login { digits: 4, .. }));
@@ -201,32 +239,72 @@ fn cashiers_sign_in_and_out() {
 }
 
 #[test]
-fn storage_use_is_shown_in_tenths_of_a_mib() {
-    assert_eq!(mib_text(0), "0.0 MiB");
-    assert_eq!(mib_text(3 * 1024 * 1024 / 2), "1.5 MiB");
-    assert_eq!(mib_text(1024 * 1024 - 1), "1.0 MiB");
-    assert_eq!(mib_text(52_428), "0.0 MiB");
-    assert_eq!(mib_text(52_429), "0.1 MiB");
-    assert_eq!(mib_text(u64::MAX), "17592186044416.0 MiB");
-}
-
-#[test]
 fn diagnostics_show_storage_use_and_damaged_records() {
     let mut h = H::cashier(vec![qr()]);
-    assert!(!h.t.diagnostics().iter().any(|c| c.name == "Storage"));
+    let storage = |c: &Check| matches!(c.checked, Checked::Storage { .. });
+    assert!(!h.t.diagnostics().iter().any(storage));
     h.send(Event::Storage {
         used_bytes: 3 * 1024 * 1024 / 2,
         damaged: 2,
     });
     let checks = h.t.diagnostics();
     assert!(
-        checks.contains(&Check::new("Storage", "1.5 MiB used", Tone::Info)),
+        checks.contains(&Check::new(
+            Checked::Storage {
+                bytes: 3 * 1024 * 1024 / 2
+            },
+            Tone::Info
+        )),
         "{checks:?}"
     );
     assert!(
-        checks.iter().any(|c| c.name == "Damaged records"
-            && c.found.starts_with("2:")
-            && c.tone == Tone::Problem),
+        checks.contains(&Check::new(Checked::Damaged { count: 2 }, Tone::Problem)),
         "{checks:?}"
     );
+}
+
+#[test]
+fn settings_list_the_terminal_its_mode_currency_limit_and_methods_as_data() {
+    let mut h = H::new(pin_settings(), vec![qr(), mcash_like()]);
+    h.key(Key::Menu);
+    h.digits("2468");
+    h.key(Key::Enter);
+    h.send(Event::Select(4));
+    let Screen::Settings { rows } = &h.view.screen else {
+        panic!("{:?}", h.view.screen)
+    };
+    let s = pin_settings();
+    assert_eq!(
+        rows,
+        &vec![
+            Setting::Terminal("T1".into()),
+            Setting::Mode(Mode::Cashier),
+            Setting::Currency(s.currency.code().to_string()),
+            Setting::LargestSale(s.max_amount),
+            Setting::Methods(vec!["FAKE".into(), "MCASH".into()]),
+        ]
+    );
+}
+
+#[test]
+fn the_customer_form_names_its_fields_and_says_what_to_do_as_data() {
+    // A card-and-code provider: two fields, the card first.
+    let mut h = H::cashier(vec![provider("icash", vec![FlowKind::CardAndCode])]);
+    h.digits("500");
+    h.key(Key::Enter);
+    let Screen::Customer { fields, hint, .. } = &h.view.screen else {
+        panic!("{:?}", h.view.screen)
+    };
+    let labels: Vec<&Label> = fields.iter().map(|f| &f.label).collect();
+    assert_eq!(labels, [&Label::CardNumber, &Label::PaymentCode]);
+    assert_eq!(*hint, Hint::CardAndCode);
+    // A push-first provider asks for the phone.
+    let mut h = H::cashier(vec![provider("push", vec![FlowKind::Push])]);
+    h.digits("500");
+    h.key(Key::Enter);
+    let Screen::Customer { fields, hint, .. } = &h.view.screen else {
+        panic!("{:?}", h.view.screen)
+    };
+    assert_eq!(fields[0].label, Label::CustomerPhone);
+    assert_eq!(*hint, Hint::Phone);
 }

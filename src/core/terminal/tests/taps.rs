@@ -248,7 +248,7 @@ fn pay_to_a_phone_at_a_provider_that_cannot_push_says_so() {
     h.digits("100");
     h.key(Key::SendToPhone);
     assert!(
-        matches!(&h.view.screen, Screen::Amount { error: Some(e), .. } if e.contains("does not push")),
+        matches!(&h.view.screen, Screen::Amount { error: Some(Message::NoPushToPhone { provider }), .. } if provider == "FAKE"),
         "{:?}",
         h.view.screen
     );
@@ -307,7 +307,10 @@ fn a_provider_with_several_flows_gets_a_tile_for_each_and_its_card_tile_asks_car
     h.key(Key::Enter);
     assert!(matches!(
         &h.view.screen,
-        Screen::Customer { error: Some(e), .. } if e.contains("invoice number")
+        Screen::Customer {
+            error: Some(Message::Input(crate::core::sale::InputError::InvoiceLength)),
+            ..
+        }
     ));
     h.digits("88001");
     h.key(Key::Enter);

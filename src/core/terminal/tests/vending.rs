@@ -96,6 +96,29 @@ fn pay_first() -> ProviderInfo {
     p
 }
 
+/// The sale's journal has its approval, then a refund intent for `minor`, in that order.
+fn assert_paid_then_refund_intent(h: &H, key: &SaleKey, minor: i64) {
+    let records: Vec<&Record> = h
+        .journal
+        .iter()
+        .filter(|j| &j.sale == key)
+        .map(|j| &j.record)
+        .collect();
+    let paid = records.iter().position(|r| {
+        matches!(
+            r,
+            Record::Outcome {
+                outcome: Outcome::Approved { .. },
+                ..
+            }
+        )
+    });
+    let intent = records
+        .iter()
+        .position(|r| matches!(r, Record::RefundIntent { amount, .. } if amount.minor() == minor));
+    assert!(paid.is_some() && intent > paid, "{records:?}");
+}
+
 fn vend_started(h: &mut H, minor: i64) -> (SaleKey, Capture) {
     h.send(Event::VendRequest {
         price: Money::from_minor(minor, Currency::NOK),
@@ -214,20 +237,7 @@ fn a_pay_first_provider_pays_then_vends_and_refunds_a_failed_vend_by_itself() {
         sale: key.clone(),
         delivered: false,
     });
-    let records: Vec<&Record> = h.journal.iter().map(|j| &j.record).collect();
-    let outcome = records.iter().position(|r| {
-        matches!(
-            r,
-            Record::Outcome {
-                outcome: Outcome::Approved { .. },
-                ..
-            }
-        )
-    });
-    let intent = records
-        .iter()
-        .position(|r| matches!(r, Record::RefundIntent { amount, .. } if amount.minor() == 1519));
-    assert!(outcome.is_some() && intent > outcome, "{records:?}");
+    assert_paid_then_refund_intent(&h, &key, 1519);
     let (call, op) = h.take("refund");
     let Operation::Refund {
         key: refund_key, ..
@@ -304,4 +314,42 @@ fn the_approval_is_journaled_before_the_machine_hears_it() {
         .iter()
         .position(|e| matches!(e, Effect::Vend { .. }));
     assert!(journaled.is_some() && journaled < vend, "{:?}", h.effects);
+}
+
+#[test]
+fn a_pay_first_vend_found_paid_after_a_restart_is_refunded_and_never_vended() {
+    let mut s = Settings::demo("V1");
+    s.mode = Mode::Vending;
+    let key = SaleKey::new("V1", 4).unwrap();
+    let amount = Money::from_minor(1519, Currency::NOK);
+    let left = Resume {
+        request: SaleRequest {
+            key: key.clone(),
+            amount,
+            flow: Flow::Qr,
+            capture: Capture::Sale,
+        },
+        provider: ProviderId::new("sale-only"),
+        handle: Some(PaymentHandle("h-4".into())),
+        started_at: Millis(1_600_000_000_000),
+        left: Left::Start,
+    };
+    let mut h = H::resuming(s, vec![pay_first()], vec![left]);
+    let (call, _) = h.take("recover");
+    h.answer(
+        call,
+        Ok(Reply::Found {
+            handle: PaymentHandle("h-4".into()),
+            status: approved("paid-4"),
+            prompt: None,
+        }),
+    );
+    // Paid, and no delivery on record: the money goes back, journaled first.
+    assert_paid_then_refund_intent(&h, &key, amount.minor());
+    let (_, op) = h.take("refund");
+    assert!(
+        matches!(&op, Operation::Refund { key: k, .. } if k.as_str() == "V1-000004-R"),
+        "{op:?}"
+    );
+    assert!(h.vends.is_empty(), "never vended at a start");
 }
