@@ -351,19 +351,23 @@ pub fn setting(lang: Locale, s: &Setting) -> (String, String) {
 
 /// A diagnostics line: (what was checked, what was found).
 pub fn check(lang: Locale, c: &Checked) -> (String, String) {
-    let found = |s: &'static str| tr(lang, s).to_string();
     match c {
         Checked::Version(v) => (tr(lang, "Version").into(), v.clone()),
         Checked::Terminal(id) => (tr(lang, "Terminal").into(), id.clone()),
-        Checked::Network { online: true } => (tr(lang, "Network").into(), found("online")),
+        Checked::Network { online: true } => {
+            (tr(lang, "Network").into(), tr(lang, "online").to_string())
+        }
         Checked::Network { online: false } => (
             tr(lang, "Network").into(),
-            found("offline: push requests wait in the outbox"),
+            tr(lang, "offline: push requests wait in the outbox").to_string(),
         ),
-        Checked::Journal { failing: true } => {
-            (tr(lang, "Journal").into(), found("FAILING: sales stopped"))
+        Checked::Journal { failing: true } => (
+            tr(lang, "Journal").into(),
+            tr(lang, "FAILING: sales stopped").to_string(),
+        ),
+        Checked::Journal { failing: false } => {
+            (tr(lang, "Journal").into(), tr(lang, "ok").to_string())
         }
-        Checked::Journal { failing: false } => (tr(lang, "Journal").into(), found("ok")),
         Checked::Outbox { pending, dead } => (
             tr(lang, "Outbox").into(),
             fill(
@@ -393,9 +397,9 @@ pub fn check(lang: Locale, c: &Checked) -> (String, String) {
         Checked::Provider { name, reachable } => (
             name.clone(),
             match reachable {
-                Some(true) => found("reachable"),
-                Some(false) => found("NOT reachable"),
-                None => found("not checked yet"),
+                Some(true) => tr(lang, "reachable").to_string(),
+                Some(false) => tr(lang, "NOT reachable").to_string(),
+                None => tr(lang, "not checked yet").to_string(),
             },
         ),
     }
@@ -715,7 +719,7 @@ mod tests {
         let lyd = Money::from_minor(9_999, Currency::LYD);
         assert_eq!(
             message(Locale::Ar, &Message::AmountTooLarge { max: lyd }),
-            "The largest amount is 9,999\u{a0}د.ل."
+            "أكبر مبلغ هو 9,999\u{a0}د.ل."
         );
         assert_eq!(
             setting(Locale::En, &Setting::LargestSale(nok(1_000_000))),
@@ -723,7 +727,7 @@ mod tests {
         );
         assert_eq!(
             outbox_call(Locale::Nb, &OutboxCall::Refund(nok(8_900))),
-            "Refund 89,00\u{a0}kr"
+            "Refunder 89,00\u{a0}kr"
         );
     }
 

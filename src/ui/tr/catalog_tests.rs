@@ -16,6 +16,19 @@ const SAME_AS_ENGLISH: &[(Locale, &str)] = &[
     (Locale::Nb, "Start"),
     (Locale::Nb, "Send {amount}"),
     (Locale::Fr, "Menu"),
+    (Locale::Nb, "Journal"),
+    (Locale::Nb, "Terminal"),
+    (Locale::Fr, "Journal"),
+    (Locale::Fr, "Mode"),
+    (Locale::Fr, "Terminal"),
+    (Locale::Fr, "Version"),
+    (Locale::Nb, "ok"),
+    (Locale::Fr, "ok"),
+    // The binary unit's symbol.
+    (Locale::Nb, "{number} MiB"),
+    (Locale::Ht, "{number} MiB"),
+    (Locale::Si, "{number} MiB"),
+    (Locale::Ta, "{number} MiB"),
 ];
 
 fn files(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
