@@ -9,7 +9,7 @@ use super::model::{Look, PageKind, Rgb, RowModel, UiModel, WaitLook};
 use super::qr;
 use super::{
     AppWindow, Back, BarData, FieldData, Kiosk, MessageTone, Nav, Page, ResultLook, RowData, Sale,
-    Status, TileData, WaitKind,
+    Status, Theme, TileData, WaitKind,
 };
 use crate::core::Millis;
 use crate::core::view::{Tone, View};
@@ -91,6 +91,9 @@ impl Filler {
     }
 
     fn apply(&mut self, w: &AppWindow, m: &UiModel) {
+        let theme = w.global::<Theme>();
+        theme.set_rtl(m.locale.right_to_left());
+
         let status = w.global::<Status>();
         status.set_terminal_id(s(&m.terminal_id));
         status.set_online(m.online);

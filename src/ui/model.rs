@@ -9,7 +9,7 @@ use crate::core::record::Outcome;
 use crate::core::report::DayReport;
 use crate::core::summary::{SummaryItem, Verdict};
 use crate::core::view::{Field, Notice, SaleRow, Screen, Tone, View, Waiting};
-use crate::core::{Local, Millis};
+use crate::core::{Local, Locale, Millis};
 use crate::money::Money;
 pub use kiosk::KioskModel;
 use records::{detail_rows, report, sale_row, summary};
@@ -156,6 +156,8 @@ pub struct UiModel {
     pub kiosk_mode: bool,
     /// What only the kiosk pages show.
     pub kiosk: KioskModel,
+    /// The language: the direction the pages run and the font they are drawn in.
+    pub locale: Locale,
 }
 
 impl UiModel {
@@ -209,6 +211,7 @@ impl UiModel {
             totals: Vec::new(),
             kiosk_mode: s.kiosk.is_some(),
             kiosk: KioskModel::default(),
+            locale: s.local.locale,
         }
     }
 
