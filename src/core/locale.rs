@@ -109,6 +109,11 @@ impl Locale {
         }
     }
 
+    /// Whether the language is written right to left (the screens mirror).
+    pub fn right_to_left(self) -> bool {
+        matches!(self, Locale::Ar)
+    }
+
     /// The decimal separator this locale writes (what the keypad's point key shows).
     pub fn decimal_separator(self) -> &'static str {
         self.style().decimal
@@ -235,14 +240,14 @@ impl Local {
     }
 
     /// The zone and locale of a demo market (`--demo no|ht|ly|lk|us`); `None` for another code.
-    /// Sri Lanka reads English for now: the embedded font (DejaVu Sans) has no Sinhala or Tamil
-    /// glyphs, so Sinhala's `රු.` would draw as nothing until issue 15's fonts are in.
+    /// Sri Lanka reads Sinhala, its majority language, drawn by the embedded Noto Sans Sinhala
+    /// (`src/ui/fonts.rs`); a Tamil-speaking shop sets `locale = "ta"`.
     pub fn for_market(market: &str) -> Option<Local> {
         let (zone, locale) = match market {
             "no" => ("Europe/Oslo", Locale::Nb),
             "ht" => ("America/Port-au-Prince", Locale::Fr),
             "ly" => ("Africa/Tripoli", Locale::Ar),
-            "lk" => ("Asia/Colombo", Locale::En),
+            "lk" => ("Asia/Colombo", Locale::Si),
             "us" => ("America/New_York", Locale::En),
             _ => return None,
         };

@@ -10,11 +10,22 @@ use super::qr;
 use super::tr::{fill, tr};
 use super::{
     AppWindow, Back, BarData, FieldData, Kiosk, MessageTone, Nav, Page, ResultLook, RowData, Sale,
-    Status, TileData, WaitKind,
+    Status, Theme, TileData, WaitKind,
 };
 use crate::core::Millis;
 use crate::core::locale::Locale;
 use crate::core::view::{Tone, View};
+
+/// How big a page's headline ("PAID") is drawn in `locale`'s script, against English: Tamil's
+/// and Sinhala's words for it are much wider, and a headline is one word that cannot wrap.
+/// Measured by tests/ui.rs `no_text_overflows_at_480x320_in_any_language`.
+fn headline_scale(locale: Locale) -> f32 {
+    match locale {
+        Locale::Ta => 0.6,
+        Locale::Si => 0.8,
+        _ => 1.0,
+    }
+}
 
 fn color(c: Rgb) -> Color {
     Color::from_rgb_u8(c.0, c.1, c.2)
@@ -96,6 +107,10 @@ impl Filler {
 
     fn apply(&mut self, w: &AppWindow, m: &UiModel) {
         self.select_language(m.locale);
+        let theme = w.global::<Theme>();
+        theme.set_rtl(m.locale.right_to_left());
+        theme.set_headline_scale(headline_scale(m.locale));
+
         let status = w.global::<Status>();
         status.set_terminal_id(s(&m.terminal_id));
         status.set_online(m.online);

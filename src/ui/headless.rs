@@ -206,6 +206,7 @@ impl OffscreenWindow {
     pub fn new(width: u32, height: u32) -> Result<OffscreenWindow, HeadlessError> {
         use_headless_platform()?;
         let app = AppWindow::new().map_err(|e| HeadlessError::Platform(e.to_string()))?;
+        super::fonts::use_embedded_fonts().map_err(|e| HeadlessError::Platform(e.to_string()))?;
         let window = CREATED
             .with(|c| c.borrow_mut().take())
             .ok_or_else(|| HeadlessError::Platform("no window was created".into()))?;

@@ -4,6 +4,7 @@
 //! draw without a display.
 
 pub mod fill;
+pub mod fonts;
 pub mod headless;
 pub mod keys;
 pub mod model;

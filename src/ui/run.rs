@@ -182,7 +182,14 @@ fn display_env_present() -> bool {
 /// linuxkms when winit finds no desktop; or `SLINT_BACKEND`), or says plainly why it cannot.
 pub fn open_window() -> Result<AppWindow, RunError> {
     let e = match AppWindow::new() {
-        Ok(app) => return Ok(app),
+        Ok(app) => {
+            // Without it a script the system has no font for draws as nothing; the embedded
+            // Latin font still draws, so the terminal runs on and says why.
+            if let Err(e) = super::fonts::use_embedded_fonts() {
+                tracing::error!(error = %e, "cannot set up the embedded fonts");
+            }
+            return Ok(app);
+        }
         Err(e) => e.to_string(),
     };
     let backend = std::env::var_os("SLINT_BACKEND")

@@ -119,7 +119,7 @@ fn every_demo_market_has_a_zone_and_a_locale() {
         ("no", "Europe/Oslo", Locale::Nb),
         ("ht", "America/Port-au-Prince", Locale::Fr),
         ("ly", "Africa/Tripoli", Locale::Ar),
-        ("lk", "Asia/Colombo", Locale::En),
+        ("lk", "Asia/Colombo", Locale::Si),
         ("us", "America/New_York", Locale::En),
     ] {
         let l = Local::for_market(market).unwrap();
