@@ -21,7 +21,7 @@ use crate::core::view::{Tone, View};
 /// Measured by tests/ui.rs `no_text_overflows_at_480x320_in_any_language`.
 fn headline_scale(locale: Locale) -> f32 {
     match locale {
-        Locale::Ta => 0.6,
+        Locale::Ta => 0.55,
         Locale::Si => 0.8,
         _ => 1.0,
     }
