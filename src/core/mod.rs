@@ -22,5 +22,5 @@ pub use event::{Effect, Event, Key, Signal, Timer, TimerKind};
 pub use locale::{Local, Locale};
 pub use pin::PinHash;
 pub use settings::{Cashier, KioskCode, KioskSettings, Mode, Settings};
-pub use terminal::Terminal;
+pub use terminal::{SUPERVISOR_MENU, Terminal};
 pub use time::{Millis, Zone};

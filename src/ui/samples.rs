@@ -2,7 +2,7 @@
 //! README's pictures. Built as the core would show them, with fixed times so pictures repeat.
 
 use crate::core::Millis;
-use crate::core::message::{Checked, Hint, Label, MenuItem, Message, OutboxCall, Setting};
+use crate::core::message::{Checked, Hint, Label, Message, OutboxCall, Setting};
 use crate::core::provider::{FlowKind, InfoLine, ProviderId};
 use crate::core::record::Outcome;
 use crate::core::report::DayReport;
@@ -362,15 +362,7 @@ pub fn all() -> Vec<(String, View)> {
         (
             "menu",
             Screen::Menu {
-                items: vec![
-                    MenuItem::RefundLastSale,
-                    MenuItem::History,
-                    MenuItem::DailyReport,
-                    MenuItem::Outbox,
-                    MenuItem::Settings,
-                    MenuItem::Diagnostics,
-                    MenuItem::SignOut,
-                ],
+                items: crate::core::SUPERVISOR_MENU.to_vec(),
                 message: None,
             },
         ),

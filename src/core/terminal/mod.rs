@@ -26,6 +26,7 @@ mod services;
 mod state;
 mod summary;
 mod supervisor;
+pub use supervisor::SUPERVISOR_MENU;
 #[cfg(test)]
 mod tests;
 mod vending;

@@ -13,7 +13,7 @@ use crate::core::view::{Check, Notice, SaleRow, Tone};
 /// What a menu line opens.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Entry {
-    /// One of [`MENU`], by index.
+    /// One of [`SUPERVISOR_MENU`], by index.
     Fixed(usize),
     /// A provider's service: (provider, service) indices.
     Service(usize, usize),
@@ -22,7 +22,8 @@ enum Entry {
     Summary,
 }
 
-const MENU: [MenuItem; 7] = [
+/// The supervisor menu's fixed lines, in order (providers' services and unlocks follow them).
+pub const SUPERVISOR_MENU: [MenuItem; 7] = [
     MenuItem::RefundLastSale,
     MenuItem::History,
     MenuItem::DailyReport,
@@ -67,11 +68,11 @@ impl Terminal {
     /// provider has one, and the recovery summary while one waits.
     fn menu_entries(&self) -> Vec<(Entry, MenuItem)> {
         let n = if self.settings.cashiers.is_empty() {
-            MENU.len() - 1
+            SUPERVISOR_MENU.len() - 1
         } else {
-            MENU.len()
+            SUPERVISOR_MENU.len()
         };
-        let mut items: Vec<(Entry, MenuItem)> = MENU[..n]
+        let mut items: Vec<(Entry, MenuItem)> = SUPERVISOR_MENU[..n]
             .iter()
             .enumerate()
             .map(|(i, item)| (Entry::Fixed(i), item.clone()))
